@@ -1,0 +1,44 @@
+import type { Metadata } from "next";
+
+export const metadata: Metadata = { title: "Sign in · Task Manager" };
+
+type SearchParams = Promise<{ error?: string; next?: string }>;
+
+/** A plain form (no client JS): the route handler sets the session cookie and redirects. */
+export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
+  const { error, next } = await searchParams;
+  return (
+    <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center gap-6 p-6">
+      <h1 className="text-2xl font-semibold">Sign in to Task Manager</h1>
+      <form method="post" action="/api/auth/sign-in" className="flex flex-col gap-3">
+        <input type="hidden" name="next" value={next ?? "/"} />
+        <label htmlFor="token" className="font-medium">
+          API token
+        </label>
+        <input
+          id="token"
+          name="token"
+          type="password"
+          required
+          autoComplete="off"
+          aria-describedby={error ? "sign-in-error" : "token-help"}
+          className="rounded border border-ink-muted/40 bg-surface-raised px-3 py-2"
+        />
+        <p id="token-help" className="text-sm text-ink-muted">
+          Paste a token an administrator gave you. The first start prints an admin sign-in link.
+        </p>
+        {error === "invalid" && (
+          <p id="sign-in-error" role="alert" className="text-sm text-danger">
+            That token is not valid: it may be mistyped, expired or revoked.
+          </p>
+        )}
+        <button
+          type="submit"
+          className="rounded bg-accent px-3 py-2 font-medium text-white hover:opacity-90"
+        >
+          Sign in
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,89 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { type APIRequestContext, expect, test } from "@playwright/test";
+import { isProcessRunning, readPidFile } from "../db/embedded/process";
+import { RESTART_ADMIN_TOKEN } from "./fixtures/admin-token";
+import { type Launcher, startLauncher, waitForHealthy } from "./fixtures/launcher";
+import { stopLeftovers } from "./fixtures/leftovers";
+
+// A second launcher beside the web server's, with its own port and data directory, so that
+// killing it cannot disturb the other specs.
+const PORT = 3101;
+const baseURL = `http://127.0.0.1:${PORT}`;
+const dataDir = path.resolve(import.meta.dirname, "..", ".test-data", "e2e-restart");
+
+const launchers: Launcher[] = [];
+
+function launch(bootstrapAdminToken?: string): Launcher {
+  const launcher = startLauncher({ dataDir, port: PORT, bootstrapAdminToken });
+  launchers.push(launcher);
+  return launcher;
+}
+
+function pids() {
+  return {
+    server: readPidFile(path.join(dataDir, "server.pid")),
+    postgres: readPidFile(path.join(dataDir, "pg", "postmaster.pid")),
+  };
+}
+
+async function me(request: APIRequestContext, token: string) {
+  return request.get(`${baseURL}/api/trpc/auth.me`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+}
+
+test.beforeAll(async () => {
+  await stopLeftovers(dataDir);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test.afterAll(async () => {
+  for (const launcher of launchers) launcher.kill("SIGTERM");
+  await Promise.all(launchers.map((launcher) => launcher.exited));
+  // A launcher that died uncleanly (the one killed with -9, or one that failed) leaves its
+  // children behind; the pid files lead to them.
+  await stopLeftovers(dataDir);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test("after kill -9 of the launcher, a new start takes over with the same data", async ({
+  request,
+}) => {
+  test.setTimeout(600_000);
+
+  const first = launch(RESTART_ADMIN_TOKEN);
+  await waitForHealthy(request, first, baseURL);
+  expect((await me(request, RESTART_ADMIN_TOKEN)).status()).toBe(200);
+  const orphans = pids();
+
+  first.kill("SIGKILL");
+  await first.exited;
+  // The premise: Next and PostgreSQL outlive a launcher killed with -9.
+  expect(isProcessRunning(orphans.server ?? -1), "orphaned Next server").toBe(true);
+  expect(isProcessRunning(orphans.postgres ?? -1), "orphaned PostgreSQL").toBe(true);
+
+  // No bootstrap secret this time: had the data been lost, a random admin token would be
+  // minted and the old one would be refused.
+  const second = launch();
+  // Until the new launcher has replaced it, the orphaned server still answers on the port:
+  // only a health answer after the pid file names a new server counts.
+  await waitForHealthy(request, second, baseURL, () => {
+    const server = pids().server;
+    return server !== undefined && server !== orphans.server;
+  });
+
+  const health = await request.get(`${baseURL}/api/health`);
+  expect(await health.json()).toMatchObject({ status: "ok", database: { reachable: true } });
+  expect((await me(request, RESTART_ADMIN_TOKEN)).status()).toBe(200);
+  expect(second.output()).not.toContain("an admin token was created");
+  expect(isProcessRunning(orphans.server ?? -1), "old Next server").toBe(false);
+  expect(isProcessRunning(orphans.postgres ?? -1), "old PostgreSQL").toBe(false);
+
+  // And a plain SIGTERM stops everything, cleanly.
+  const current = pids();
+  second.kill("SIGTERM");
+  expect(await second.exited).toBe(0);
+  expect(isProcessRunning(current.server ?? -1), "Next server after SIGTERM").toBe(false);
+  expect(isProcessRunning(current.postgres ?? -1), "PostgreSQL after SIGTERM").toBe(false);
+});

@@ -1,0 +1,69 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Role } from "@/server/auth/roles";
+import { DomainError } from "@/server/errors";
+import type { Context } from "./context";
+
+const t = initTRPC.context<Context>().create({
+  // Zod issues travel in `data.zodError`, so a form can show each message next to its field.
+  errorFormatter({ shape, error }) {
+    const zodError =
+      error.code === "BAD_REQUEST" && error.cause instanceof z.ZodError
+        ? z.flattenError(error.cause)
+        : null;
+    return { ...shape, data: { ...shape.data, zodError } };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors become tRPC errors of the same code, cause kept, in this one place. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    return { ...result, error: new TRPCError({ code: cause.code, message: cause.message, cause }) };
+  }
+  return result;
+});
+
+/** Anyone, signed in or not. Only sign-in-adjacent calls belong here. */
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/**
+ * Any valid token or session. Also refuses cookie-authenticated mutations from another origin
+ * (CSRF): bearer tokens are not sent by browsers on their own, so they need no such check.
+ */
+export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+  if (!ctx.principal) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "a valid token or session is required" });
+  }
+  if (type === "mutation" && ctx.principal.via === "session" && !ctx.sameOrigin) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "cross-site request refused" });
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+function forRoles(...allowed: Role[]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!allowed.includes(ctx.principal.role)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `role ${ctx.principal.role} may not do this (needs ${allowed.join(" or ")})`,
+      });
+    }
+    return next();
+  });
+}
+
+/** Read-only views: every role, including viewers and wall screens. */
+export const viewerProcedure = authedProcedure;
+/** Agents acting on their own registration and leases (admin may stand in). */
+export const agentProcedure = forRoles("agent", "admin");
+/** Submitting and cancelling work: orchestrators, and the humans who manage it. */
+export const orchestratorProcedure = forRoles("orchestrator", "operator", "admin");
+/** Managing tasks, resources and alerts. */
+export const operatorProcedure = forRoles("operator", "admin");
+/** Tokens and everything else. */
+export const adminProcedure = forRoles("admin");

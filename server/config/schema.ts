@@ -1,0 +1,171 @@
+import { z } from "zod";
+
+/**
+ * Schema of `task-manager.yaml` (format from the seed's "Configuration" section).
+ *
+ * The file uses snake_case keys; the parsed `Config` uses the same names in camelCase
+ * (`scheduling_interval` -> `schedulingInterval`, `alert_thresholds.task_duration` ->
+ * `alertThresholds.taskDuration`). Pool names are data, not keys, and are kept as written.
+ * Durations and intervals are in seconds; ratios are fractions (0.8 = 80 %).
+ *
+ * Every object is strict, so a typo is reported instead of silently falling back to
+ * a default. Each `error` text is the expectation only: the error formatter appends
+ * what was received.
+ */
+
+const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+const mapping = { error: "expected a mapping" };
+
+function text(fallback: string) {
+  const message = "expected a non-empty string";
+  return z.string({ error: message }).min(1, { error: message }).default(fallback);
+}
+
+function textList(fallback: readonly string[]) {
+  const message = "expected a list of non-empty strings";
+  return z
+    .array(z.string({ error: message }).min(1, { error: message }), { error: message })
+    .default(() => [...fallback]);
+}
+
+const positiveNumber = () => {
+  const message = "expected a positive number";
+  return z.number({ error: message }).positive({ error: message });
+};
+
+const seconds = (fallback: number) => positiveNumber().default(fallback);
+
+// A ratio where 0 is meaningless (alert on any usage at all) but 1 is "only when full".
+const usageRatio = (fallback: number) => {
+  const message = "expected a number greater than 0 and at most 1";
+  return z
+    .number({ error: message })
+    .gt(0, { error: message })
+    .lte(1, { error: message })
+    .default(fallback);
+};
+
+// A rate where 0 is meaningful ("alert on the first failure").
+const rate = (fallback: number) => {
+  const message = "expected a number from 0 to 1";
+  return z
+    .number({ error: message })
+    .gte(0, { error: message })
+    .lte(1, { error: message })
+    .default(fallback);
+};
+
+const resourceName = z
+  .string({ error: "expected a resource name" })
+  .regex(NAME_PATTERN, { error: "expected a name of lowercase letters, digits and _" });
+
+const alertThresholdsSchema = z
+  .strictObject(
+    {
+      task_duration: seconds(3600),
+      resource_usage: usageRatio(0.8),
+      dependency_wait: seconds(300),
+      failure_rate: rate(0.1),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((t) => ({
+    taskDuration: t.task_duration,
+    resourceUsage: t.resource_usage,
+    dependencyWait: t.dependency_wait,
+    failureRate: t.failure_rate,
+  }));
+
+// Informational only: the product keeps everything in one PostgreSQL database.
+const databasesSchema = z
+  .strictObject(
+    {
+      tasks: text("tasks_db"),
+      execution: text("execution_db"),
+      monitoring: text("monitoring_db"),
+    },
+    mapping,
+  )
+  .prefault({});
+
+const taskManagerSchema = z
+  .strictObject(
+    {
+      id: text("task-manager-1"),
+      name: text("TaskManager"),
+      capabilities: textList(["task_management", "execution_management", "monitoring"]),
+      relationships: textList(["orchestrator", "all_agents"]),
+      databases: databasesSchema,
+      scheduling_interval: seconds(60),
+      monitoring_interval: seconds(300),
+      alert_thresholds: alertThresholdsSchema,
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((t) => ({
+    id: t.id,
+    name: t.name,
+    capabilities: t.capabilities,
+    relationships: t.relationships,
+    databases: t.databases,
+    schedulingInterval: t.scheduling_interval,
+    monitoringInterval: t.monitoring_interval,
+    alertThresholds: t.alert_thresholds,
+  }));
+
+const poolSchema = z.strictObject(
+  {
+    capacity: positiveNumber(),
+    description: z.string({ error: "expected a string" }).optional(),
+  },
+  mapping,
+);
+
+const resourcesSchema = z
+  .strictObject(
+    {
+      // A shared capacity (licences, API quota, GPU cluster) that claims draw from.
+      pools: z.record(resourceName, poolSchema, mapping).default(() => ({})),
+      // Resources every agent declares its own amount of at registration.
+      agent: z
+        .array(resourceName, { error: "expected a list of resource names" })
+        .default(() => ["cpu", "memory_gb", "slots"]),
+    },
+    mapping,
+  )
+  .prefault({})
+  .superRefine((resources, ctx) => {
+    // A task's `requires` names resources without a scope, so one name must mean one thing.
+    for (const name of Object.keys(resources.pools)) {
+      if (resources.agent.includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["pools", name],
+          message: "is also listed in resources.agent; a resource is either a pool or agent-scoped",
+        });
+      }
+    }
+    const seen = new Set<string>();
+    resources.agent.forEach((name, index) => {
+      if (seen.has(name)) {
+        ctx.addIssue({ code: "custom", path: ["agent", index], message: `duplicate "${name}"` });
+      }
+      seen.add(name);
+    });
+  });
+
+export const configSchema = z
+  .strictObject({ task_manager: taskManagerSchema, resources: resourcesSchema }, mapping)
+  .transform((c) => ({ taskManager: c.task_manager, resources: c.resources }));
+
+/** The file as written (snake_case, every key optional). */
+export type ConfigFile = z.input<typeof configSchema>;
+/** The validated configuration, defaults applied, camelCase keys. */
+export type Config = z.output<typeof configSchema>;
+export type TaskManagerConfig = Config["taskManager"];
+export type AlertThresholds = TaskManagerConfig["alertThresholds"];
+export type ResourcesConfig = Config["resources"];
+export type PoolConfig = ResourcesConfig["pools"][string];
