@@ -28,7 +28,7 @@ test.describe("signing in", () => {
     await page.goto("/sign-in");
     await page.getByLabel("API token").fill("tm_wrong-token");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toContainText("not valid");
+    await expect(page.getByTestId("sign-in-error")).toContainText("not valid");
 
     await page.getByLabel("API token").fill(E2E_ADMIN_TOKEN);
     await page.getByRole("button", { name: "Sign in" }).click();

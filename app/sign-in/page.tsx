@@ -28,7 +28,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
           Paste a token an administrator gave you. The first start prints an admin sign-in link.
         </p>
         {error === "invalid" && (
-          <p id="sign-in-error" role="alert" className="text-sm text-danger">
+          <p
+            id="sign-in-error"
+            data-testid="sign-in-error"
+            role="alert"
+            className="text-sm text-danger"
+          >
             That token is not valid: it may be mistyped, expired or revoked.
           </p>
         )}
