@@ -8,6 +8,9 @@ import { callProcedure } from "@/test/trpc-http";
 
 const pg = setupTestDatabase();
 
+/** A lease on nothing: past auth, these calls fail NOT_FOUND, which is what "allowed" means. */
+const lease = { agentId: randomUUID(), taskId: randomUUID(), leaseEpoch: 1 };
+
 interface AccessCase {
   type: "query" | "mutation";
   input?: unknown;
@@ -19,6 +22,81 @@ interface AccessCase {
  * procedure cannot ship without someone deciding its roles.
  */
 const accessTable: Record<string, AccessCase> = {
+  "agents.register": {
+    type: "mutation",
+    input: { name: "access-test agent", capabilities: ["x"], capacity: {} },
+    allowed: ["agent", "admin"],
+  },
+  "agents.heartbeat": {
+    type: "mutation",
+    input: { agentId: randomUUID() },
+    allowed: ["agent", "admin"],
+  },
+  "agents.list": { type: "query", allowed: roles },
+  "agents.drain": {
+    type: "mutation",
+    input: { agentId: randomUUID() },
+    allowed: ["operator", "admin"],
+  },
+  "agents.resume": {
+    type: "mutation",
+    input: { agentId: randomUUID() },
+    allowed: ["operator", "admin"],
+  },
+  "resources.list": { type: "query", allowed: roles },
+  "resources.upsert": {
+    type: "mutation",
+    input: { name: "access_test_pool", scope: "pool", capacity: 2 },
+    allowed: ["operator", "admin"],
+  },
+  "tasks.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "tasks.list": { type: "query", input: { state: "queued", limit: 5 }, allowed: roles },
+  "tasks.events": { type: "query", input: { taskId: randomUUID() }, allowed: roles },
+  "tasks.explain": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "workflows.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "agents.claim": {
+    type: "mutation",
+    input: { agentId: randomUUID() },
+    allowed: ["agent", "admin"],
+  },
+  // Agents may submit too, but only subtasks of a task they run (server/tasks/subtasks.test.ts);
+  // without a parentTaskId, as here, they are refused.
+  "tasks.submit": {
+    type: "mutation",
+    input: { name: "access" },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "tasks.progress": { type: "mutation", input: lease, allowed: ["agent", "admin"] },
+  "tasks.complete": { type: "mutation", input: lease, allowed: ["agent", "admin"] },
+  "tasks.completeMany": {
+    type: "mutation",
+    input: { agentId: lease.agentId, items: [{ taskId: lease.taskId, leaseEpoch: 1 }] },
+    allowed: ["agent", "admin"],
+  },
+  "tasks.fail": { type: "mutation", input: { ...lease, error: "x" }, allowed: ["agent", "admin"] },
+  "tasks.failMany": {
+    type: "mutation",
+    input: { agentId: lease.agentId, items: [{ taskId: lease.taskId, leaseEpoch: 1, error: "x" }] },
+    allowed: ["agent", "admin"],
+  },
+  "tasks.cancel": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "tasks.retry": { type: "mutation", input: { id: randomUUID() }, allowed: ["operator", "admin"] },
+  "tasks.setPriority": {
+    type: "mutation",
+    input: { id: randomUUID(), priority: 1 },
+    allowed: ["operator", "admin"],
+  },
+  // Dispatches to the procedures above, which apply their own roles (task-manager.test.ts).
+  "taskManager.processRequest": { type: "mutation", input: { type: "monitoring" }, allowed: roles },
+  "workflows.submit": {
+    type: "mutation",
+    input: { name: "access", tasks: [{ key: "a", name: "a" }] },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
   "auth.me": { type: "query", allowed: roles },
   "system.info": { type: "query", allowed: roles },
   "tokens.create": {

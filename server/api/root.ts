@@ -1,13 +1,23 @@
+import { agentsRouter } from "./routers/agents";
 import { authRouter } from "./routers/auth";
+import { resourcesRouter } from "./routers/resources";
 import { systemRouter } from "./routers/system";
+import { taskManagerRouter } from "./routers/task-manager";
+import { tasksRouter } from "./routers/tasks";
 import { tokensRouter } from "./routers/tokens";
+import { workflowsRouter } from "./routers/workflows";
 import { createTRPCRouter } from "./trpc";
 
 /** Every router, by domain (ARCHITECTURE.md "API"). */
 export const appRouter = createTRPCRouter({
+  agents: agentsRouter,
   auth: authRouter,
+  resources: resourcesRouter,
   system: systemRouter,
+  taskManager: taskManagerRouter,
+  tasks: tasksRouter,
   tokens: tokensRouter,
+  workflows: workflowsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -63,6 +63,8 @@ export const viewerProcedure = authedProcedure;
 export const agentProcedure = forRoles("agent", "admin");
 /** Submitting and cancelling work: orchestrators, and the humans who manage it. */
 export const orchestratorProcedure = forRoles("orchestrator", "operator", "admin");
+/** Submitting tasks: orchestrators and operators, and agents submitting subtasks. */
+export const submitterProcedure = forRoles("orchestrator", "operator", "admin", "agent");
 /** Managing tasks, resources and alerts. */
 export const operatorProcedure = forRoles("operator", "admin");
 /** Tokens and everything else. */

@@ -1,0 +1,138 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { workflows } from "./workflows";
+
+/** ARCHITECTURE.md "Task states". Terminal: succeeded, failed, cancelled. */
+export const taskStateEnum = pgEnum("task_state", [
+  "blocked",
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+]);
+
+/** What a dependent does when an upstream task ends badly (failed or cancelled). */
+export const triggerRuleEnum = pgEnum("trigger_rule", ["all_success", "all_done"]);
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workflowId: uuid("workflow_id").references(() => workflows.id, { onDelete: "cascade" }),
+    /** The client's key for this task within its workflow submission. */
+    key: text("key"),
+    /** Set when an agent submitted this task as a subtask of one it runs. */
+    parentTaskId: uuid("parent_task_id"),
+    name: text("name").notNull(),
+    type: text("type").notNull().default("default"),
+    payload: jsonb("payload").notNull().default({}),
+    state: taskStateEnum("state").notNull(),
+    priority: integer("priority").notNull().default(0),
+    capabilities: text("capabilities").array().notNull().default(sql`'{}'::text[]`),
+    /** `{resource: amount}`: pools and agent-scoped resources acquired by the claim. */
+    requires: jsonb("requires").$type<Record<string, number>>().notNull().default({}),
+    runAt: timestamptz("run_at").notNull().defaultNow(),
+    timeoutS: integer("timeout_s"),
+    leaseS: integer("lease_s").notNull().default(60),
+    maxAttempts: integer("max_attempts").notNull().default(3),
+    attempts: integer("attempts").notNull().default(0),
+    /** Retry delay: min(backoff_base_s * 2^(attempt-1), backoff_max_s) seconds. */
+    backoffBaseS: doublePrecision("backoff_base_s").notNull().default(5),
+    backoffMaxS: doublePrecision("backoff_max_s").notNull().default(300),
+    triggerRule: triggerRuleEnum("trigger_rule").notNull().default("all_success"),
+    idempotencyKey: text("idempotency_key").unique(),
+    /**
+     * Dependencies not yet finished in a way that lets this task go on. Decremented in the
+     * transaction that ends each upstream task, so releasing dependents never scans.
+     */
+    pendingDeps: integer("pending_deps").notNull().default(0),
+    agentId: uuid("agent_id"),
+    /** Incremented by every claim: calls carrying an older epoch are fenced off. */
+    leaseEpoch: integer("lease_epoch").notNull().default(0),
+    leaseExpiresAt: timestamptz("lease_expires_at"),
+    progress: doublePrecision("progress"),
+    progressStep: text("progress_step"),
+    progressMessage: text("progress_message"),
+    result: jsonb("result"),
+    error: jsonb("error"),
+    cancelReason: text("cancel_reason"),
+    createdBy: uuid("created_by"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    /** When the task last became queued: queue-wait metrics and FIFO order within a priority. */
+    queuedAt: timestamptz("queued_at"),
+    startedAt: timestamptz("started_at"),
+    finishedAt: timestamptz("finished_at"),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    // The claim: highest priority first, then first queued. Partial, so it stays small.
+    index("tasks_claim_idx")
+      .on(t.priority.desc(), t.queuedAt, t.id)
+      .where(sql`${t.state} = 'queued'`),
+    // Delayed tasks: the scheduler sleeps until the next run_at.
+    index("tasks_run_at_idx").on(t.runAt).where(sql`${t.state} = 'queued'`),
+    // The sweep: next lease to expire among running tasks.
+    index("tasks_lease_idx").on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
+    index("tasks_agent_idx").on(t.agentId).where(sql`${t.state} = 'running'`),
+    index("tasks_state_created_idx").on(t.state, t.createdAt.desc()),
+    index("tasks_workflow_idx").on(t.workflowId),
+    uniqueIndex("tasks_workflow_key_idx").on(t.workflowId, t.key),
+  ],
+);
+
+/** Edges of the DAG: `task_id` waits for `depends_on_id`. */
+export const taskDependencies = pgTable(
+  "task_dependencies",
+  {
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    dependsOnId: uuid("depends_on_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.taskId, t.dependsOnId] }),
+    // Releasing dependents walks edges from the finished task.
+    index("task_dependencies_upstream_idx").on(t.dependsOnId),
+  ],
+);
+
+/**
+ * The ordered log of everything that happened (ARCHITECTURE.md "Events"). Written in the same
+ * transaction as the change it records; its id orders the live stream and its resumption.
+ */
+export const taskEvents = pgTable(
+  "task_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind").notNull(),
+    taskId: uuid("task_id"),
+    workflowId: uuid("workflow_id"),
+    agentId: uuid("agent_id"),
+    fromState: taskStateEnum("from_state"),
+    toState: taskStateEnum("to_state"),
+    data: jsonb("data").notNull().default({}),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("task_events_task_idx").on(t.taskId, t.id),
+    index("task_events_created_idx").on(t.createdAt),
+  ],
+);

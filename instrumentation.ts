@@ -1,0 +1,11 @@
+/**
+ * Next calls register() once per server process, before it serves requests, in every
+ * runtime. The scheduler loop and the event listener run in the Node.js runtime only, and not
+ * while `next build` loads the app to collect page data (a build must not take the lock).
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { startBackgroundServices } = await import("./server/scheduler/start");
+  await startBackgroundServices();
+}

@@ -1,0 +1,27 @@
+import { asc, getTableColumns, sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { agents } from "@/db/schema/agents";
+import { agentUsedSql, outerAgentId } from "./usage";
+
+export type AgentListItem = Awaited<ReturnType<typeof listAgents>>[number];
+
+/**
+ * Every agent, offline ones included, with what it uses of its capacity (open allocations per
+ * resource), how many tasks it runs, and the age of its last heartbeat in seconds, measured by
+ * the database clock so a skewed client clock cannot make an agent look dead.
+ */
+export async function listAgents(db: Executor) {
+  return db
+    .select({
+      ...getTableColumns(agents),
+      used: agentUsedSql,
+      runningTasks: sql<number>`(
+        select count(*) from tasks t where t.agent_id = ${outerAgentId} and t.state = 'running'
+      )`.mapWith(Number),
+      heartbeatAgeS: sql<number>`extract(epoch from now() - ${agents.lastHeartbeatAt})`.mapWith(
+        Number,
+      ),
+    })
+    .from(agents)
+    .orderBy(asc(agents.name), asc(agents.id));
+}

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { heartbeat } from "@/server/agents/heartbeat";
+import { listAgents } from "@/server/agents/list";
+import { assertAgentOwner } from "@/server/agents/ownership";
+import { registerAgent } from "@/server/agents/register";
+import { drainAgent, resumeAgent } from "@/server/agents/status";
+import { getEventHub } from "@/server/events/hub";
+import { claimWithWait } from "@/server/tasks/claim-wait";
+import { agentProcedure, createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
+
+const agentIdInput = z.object({ agentId: z.uuid() });
+
+export const agentsRouter = createTRPCRouter({
+  /** An agent announces itself; calling again (after a restart) returns the same id. */
+  register: agentProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1).max(200),
+        capabilities: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
+        capacity: z.record(z.string().min(1).max(100), z.number().nonnegative()).default({}),
+        metadata: z.record(z.string(), z.json()).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      registerAgent(ctx.db, { ...input, tokenId: ctx.principal.tokenId }),
+    ),
+
+  /** Keeps the agent online and extends the leases it holds; lists them. */
+  heartbeat: agentProcedure.input(agentIdInput).mutation(async ({ ctx, input }) => {
+    await assertAgentOwner(ctx.db, ctx.principal, input.agentId);
+    return heartbeat(ctx.db, input);
+  }),
+
+  list: viewerProcedure.query(({ ctx }) => listAgents(ctx.db)),
+
+  /** Stop handing the agent new work; it finishes what it holds. */
+  drain: operatorProcedure
+    .input(agentIdInput)
+    .mutation(({ ctx, input }) => drainAgent(ctx.db, input)),
+
+  resume: operatorProcedure
+    .input(agentIdInput)
+    .mutation(({ ctx, input }) => resumeAgent(ctx.db, input)),
+
+  /**
+   * Up to `max` tasks under lease; with `waitMs`, waits that long for work to appear (long
+   * poll). A claim counts as a heartbeat.
+   */
+  claim: agentProcedure
+    .input(
+      z.strictObject({
+        agentId: z.uuid(),
+        max: z.number().int().min(1).max(1000).default(1),
+        waitMs: z.number().int().min(0).max(60_000).default(0),
+      }),
+    )
+    .mutation(async ({ ctx, input, signal }) => {
+      await assertAgentOwner(ctx.db, ctx.principal, input.agentId);
+      const tasks = await claimWithWait(ctx.db, getEventHub, { ...input, signal });
+      return { tasks };
+    }),
+});

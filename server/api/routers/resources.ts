@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { listResources } from "@/server/resources/list";
+import { RESOURCE_NAME, upsertResource } from "@/server/resources/upsert";
+import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
+
+export const resourcesRouter = createTRPCRouter({
+  /** Every resource with its usage and who holds it. */
+  list: viewerProcedure.query(({ ctx }) => listResources(ctx.db)),
+
+  /** Creates or changes a pool or an agent-scoped resource. */
+  upsert: operatorProcedure
+    .input(
+      z.object({
+        name: z.string().regex(RESOURCE_NAME, "lowercase letters, digits and _").max(100),
+        scope: z.enum(["pool", "agent"]),
+        capacity: z.number().positive().max(1e12).nullish(),
+        description: z.string().max(1000).nullish(),
+      }),
+    )
+    .mutation(({ ctx, input }) => upsertResource(ctx.db, input)),
+});

@@ -1,0 +1,115 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { FencedOutcome } from "@/server/tasks/fencing";
+import { completeTasks, failTasks } from "@/server/tasks/finish";
+import { submitTaskInput } from "@/server/tasks/inputs";
+import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
+import { reportProgress } from "@/server/tasks/progress";
+import { submitTask } from "@/server/tasks/submit";
+import { assertSubtaskParent } from "@/server/tasks/subtasks";
+import { leaseCaller } from "../lease-caller";
+import {
+  agentProcedure,
+  createTRPCRouter,
+  operatorProcedure,
+  orchestratorProcedure,
+  submitterProcedure,
+} from "../trpc";
+import { taskQueryProcedures } from "./task-queries";
+
+const lease = { agentId: z.uuid(), taskId: z.uuid(), leaseEpoch: z.number().int().min(1) };
+const completeItem = z.strictObject({
+  taskId: z.uuid(),
+  leaseEpoch: z.number().int().min(1),
+  result: z.json().optional(),
+});
+const failItem = z.strictObject({
+  taskId: z.uuid(),
+  leaseEpoch: z.number().int().min(1),
+  error: z.json(),
+  retryable: z.boolean().default(true),
+});
+
+/** A single-item lease call throws its refusal; batch calls return one outcome per item. */
+function single(outcome: FencedOutcome | undefined) {
+  if (outcome && !outcome.ok) throw new TRPCError({ code: outcome.code, message: outcome.message });
+  return { ok: true as const };
+}
+
+export const tasksRouter = createTRPCRouter({
+  ...taskQueryProcedures,
+
+  /** Agents may submit only subtasks of a task they run. */
+  submit: submitterProcedure.input(submitTaskInput).mutation(async ({ ctx, input }) => {
+    if (ctx.principal.role === "agent")
+      await assertSubtaskParent(ctx.db, ctx.principal, input.parentTaskId);
+    return submitTask(ctx.db, input, { tokenId: ctx.principal.tokenId });
+  }),
+
+  progress: agentProcedure
+    .input(
+      z.strictObject({
+        ...lease,
+        fraction: z.number().min(0).max(1).optional(),
+        step: z.string().max(500).optional(),
+        message: z.string().max(10_000).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) =>
+      reportProgress(ctx.db, await leaseCaller(ctx.db, ctx.principal, input.agentId), input),
+    ),
+
+  complete: agentProcedure
+    .input(z.strictObject({ ...lease, result: z.json().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+      return single((await completeTasks(ctx.db, caller, [input]))[0]);
+    }),
+
+  /** Many completions in one round trip, each fenced on its own. */
+  completeMany: agentProcedure
+    .input(z.strictObject({ agentId: z.uuid(), items: z.array(completeItem).min(1).max(1000) }))
+    .mutation(async ({ ctx, input }) => {
+      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+      return { results: await completeTasks(ctx.db, caller, input.items) };
+    }),
+
+  fail: agentProcedure
+    .input(z.strictObject({ ...lease, error: z.json(), retryable: z.boolean().default(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+      return single((await failTasks(ctx.db, caller, [input]))[0]);
+    }),
+
+  failMany: agentProcedure
+    .input(z.strictObject({ agentId: z.uuid(), items: z.array(failItem).min(1).max(1000) }))
+    .mutation(async ({ ctx, input }) => {
+      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+      return { results: await failTasks(ctx.db, caller, input.items) };
+    }),
+
+  cancel: orchestratorProcedure
+    .input(
+      z.strictObject({
+        id: z.uuid(),
+        reason: z.string().trim().min(1).max(500).default("cancelled by request"),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      await cancelTask(ctx.db, input.id, input.reason);
+      return { ok: true as const };
+    }),
+
+  retry: operatorProcedure
+    .input(z.strictObject({ id: z.uuid() }))
+    .mutation(async ({ ctx, input }) => {
+      await retryTask(ctx.db, input.id);
+      return { ok: true as const };
+    }),
+
+  setPriority: operatorProcedure
+    .input(
+      z.strictObject({ id: z.uuid(), priority: z.number().int().min(-1_000_000).max(1_000_000) }),
+    )
+    .mutation(({ ctx, input }) => setTaskPriority(ctx.db, input.id, input.priority)),
+});

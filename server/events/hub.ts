@@ -1,0 +1,195 @@
+import postgres from "postgres";
+import { CHANNELS } from "./record";
+
+/** How a `waitForQueue` ended. `aborted` also covers the hub closing under the waiter. */
+export type QueueWaitResult = "notified" | "timeout" | "aborted";
+
+export interface EventHubStats {
+  queueWaiters: number;
+  eventListeners: number;
+  resyncListeners: number;
+  /** LISTENs re-established after a lost connection, over the hub's life. */
+  relistens: number;
+}
+
+/** The per-process LISTEN side of ARCHITECTURE.md "Events": one connection, fanned out. */
+export interface EventHub {
+  /**
+   * Resolves when a task may have become claimable (a tm_queue notification, or a reconnect
+   * after which notifications may have been missed), after `timeoutMs`, or on abort.
+   * Callers must re-check the database either way: a notification is a hint, not a claim.
+   */
+  waitForQueue(timeoutMs: number, signal?: AbortSignal): Promise<QueueWaitResult>;
+  /** Calls `listener` with the id of the newest event on every tm_events notification. */
+  onEvent(listener: (lastId: number) => void): () => void;
+  /**
+   * Calls `listener` when events may have been missed (the LISTEN was re-established after a
+   * reconnect, or a payload was unreadable): subscribers re-read from their last seen id.
+   */
+  onResync(listener: () => void): () => void;
+  /** Resolves once both channels are LISTENed; notifications sent before that may be missed. */
+  ready(): Promise<void>;
+  stats(): EventHubStats;
+  /** Ends the connection; pending waiters resolve "aborted". Idempotent. */
+  close(): Promise<void>;
+}
+
+export const LISTENER_APPLICATION_NAME = "task-manager-listener";
+
+/** Re-listens closer together than this are one reconnect: one wake-up, one resync. */
+const RELISTEN_COALESCE_MS = 100;
+
+/**
+ * Opens the listening connection. postgres.js keeps a dedicated connection for LISTEN and
+ * re-issues every LISTEN after it reconnects, calling `onlisten` again each time; a
+ * notification sent while the connection was down is lost, so every listen after the first
+ * is turned into a wake-up (queue) or a resync (events).
+ */
+export function createEventHub(url: string): EventHub {
+  const sql = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: LISTENER_APPLICATION_NAME },
+  });
+  // A Set, not an EventEmitter: hundreds of long-polling claims would trip the emitter's
+  // leak warning, and each waiter must be able to remove itself in O(1).
+  const queueWaiters = new Set<(result: QueueWaitResult) => void>();
+  const eventListeners = new Set<(lastId: number) => void>();
+  const resyncListeners = new Set<() => void>();
+  const listenCounts = { events: 0, queue: 0 };
+  let relistens = 0;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let recoverTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const wakeQueueWaiters = (result: QueueWaitResult) => {
+    // Each waiter deletes itself; iterate a copy so the set is not mutated under the loop.
+    for (const finish of [...queueWaiters]) finish(result);
+  };
+
+  const emitResync = () => {
+    for (const listener of [...resyncListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        console.error("event hub: a resync listener threw", error);
+      }
+    }
+  };
+
+  const onEventPayload = (payload: string) => {
+    const lastId = Number(payload);
+    if (!Number.isSafeInteger(lastId) || lastId <= 0) {
+      // The payload should always be an id; if it is not, the only safe reading is "something
+      // happened", which is what a resync means.
+      console.error(`event hub: unreadable ${CHANNELS.events} payload ${JSON.stringify(payload)}`);
+      emitResync();
+      return;
+    }
+    for (const listener of [...eventListeners]) {
+      try {
+        listener(lastId);
+      } catch (error) {
+        console.error("event hub: an event listener threw", error);
+      }
+    }
+  };
+
+  const recover = () => {
+    recoverTimer = undefined;
+    wakeQueueWaiters("notified");
+    emitResync();
+  };
+
+  const onListen = (channel: keyof typeof listenCounts) => {
+    listenCounts[channel] += 1;
+    if (listenCounts[channel] === 1 || closed) return;
+    relistens += 1;
+    // While a restarting server refuses connections, postgres.js retries in a tight loop and
+    // then calls onlisten dozens of times within milliseconds. One wake-up and one resync per
+    // burst is enough, and spares every subscriber as many re-reads.
+    recoverTimer ??= setTimeout(recover, RELISTEN_COALESCE_MS);
+  };
+
+  const listening = Promise.all([
+    sql.listen(CHANNELS.events, onEventPayload, () => onListen("events")),
+    sql.listen(
+      CHANNELS.queue,
+      () => wakeQueueWaiters("notified"),
+      () => onListen("queue"),
+    ),
+  ]).then(() => undefined);
+  // Observed here so a failure is reported even if nobody awaits ready(); ready() still
+  // hands the rejection to those who do.
+  listening.catch((error: unknown) => {
+    if (!closed) console.error("event hub: LISTEN failed", error);
+  });
+
+  return {
+    waitForQueue(timeoutMs, signal) {
+      if (closed || signal?.aborted) return Promise.resolve("aborted");
+      return new Promise<QueueWaitResult>((resolve) => {
+        const finish = (result: QueueWaitResult) => {
+          queueWaiters.delete(finish);
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          resolve(result);
+        };
+        const onAbort = () => finish("aborted");
+        const timer = setTimeout(finish, timeoutMs, "timeout");
+        signal?.addEventListener("abort", onAbort, { once: true });
+        queueWaiters.add(finish);
+      });
+    },
+    onEvent(listener) {
+      // Wrapped, so the same function subscribed twice is two subscriptions, each removable.
+      const entry = (lastId: number) => listener(lastId);
+      eventListeners.add(entry);
+      return () => eventListeners.delete(entry);
+    },
+    onResync(listener) {
+      const entry = () => listener();
+      resyncListeners.add(entry);
+      return () => resyncListeners.delete(entry);
+    },
+    ready: () => listening,
+    stats: () => ({
+      queueWaiters: queueWaiters.size,
+      eventListeners: eventListeners.size,
+      resyncListeners: resyncListeners.size,
+      relistens,
+    }),
+    close() {
+      if (!closing) {
+        closed = true;
+        clearTimeout(recoverTimer);
+        wakeQueueWaiters("aborted");
+        eventListeners.clear();
+        resyncListeners.clear();
+        closing = sql.end({ timeout: 5 });
+      }
+      return closing;
+    },
+  };
+}
+
+// One hub per server process. Kept on globalThis: instrumentation and route handlers are
+// separate bundles with separate module instances, and `next dev` reloads modules.
+const holder = globalThis as typeof globalThis & { __tmEventHub?: EventHub };
+
+/** The server's event hub, from DATABASE_URL, created on first use. */
+export function getEventHub(): EventHub {
+  if (!holder.__tmEventHub) {
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error("DATABASE_URL is not set: start the server with `npm start`");
+    holder.__tmEventHub = createEventHub(url);
+  }
+  return holder.__tmEventHub;
+}
+
+/** Closes the server's event hub, if one was created; the next getEventHub() opens anew. */
+export async function closeEventHub(): Promise<void> {
+  const hub = holder.__tmEventHub;
+  holder.__tmEventHub = undefined;
+  await hub?.close();
+}

@@ -1,0 +1,10 @@
+import { agentSilenceSweep } from "@/server/agents/sweep";
+import { taskSweeps } from "@/server/tasks/sweep";
+import type { Sweep } from "./types";
+
+/**
+ * Every sweep the leader runs, in this order, each pass. Silent agents go first: marking one
+ * offline expires its leases, which the task sweep then requeues in the same pass. A failing
+ * sweep never stops the ones after it.
+ */
+export const allSweeps: Sweep[] = [agentSilenceSweep, ...taskSweeps];

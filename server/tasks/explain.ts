@@ -1,0 +1,168 @@
+import { and, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
+import type { Database, Executor } from "@/db/client";
+import { agents } from "@/db/schema/agents";
+import { taskDependencies, tasks } from "@/db/schema/tasks";
+import { type AgentWaitReason, agentWaitReasons } from "@/server/agents/availability";
+import { notFound } from "@/server/errors";
+import { checkRequirements, type ResourceWaitReason } from "@/server/resources/availability";
+
+type Task = typeof tasks.$inferSelect;
+type TaskState = Task["state"];
+
+/** One reason a task is not running: typed for the UI, with a sentence for humans. */
+export type WaitReason =
+  | ({ message: string } & (
+      | { kind: "dependencies"; tasks: { id: string; name: string; state: TaskState }[] }
+      | { kind: "run_at"; runAt: Date; retry: boolean }
+      | { kind: "priority"; ahead: number }
+    ))
+  | AgentWaitReason
+  | ResourceWaitReason;
+
+export type Explanation =
+  | { taskId: string; state: "blocked" | "queued"; reasons: WaitReason[] }
+  | {
+      taskId: string;
+      state: "running";
+      agent: { id: string; name: string | null } | null;
+      leaseExpiresAt: Date | null;
+      reasons: [];
+    }
+  | {
+      taskId: string;
+      state: "succeeded" | "failed" | "cancelled";
+      finishedAt: Date | null;
+      cancelReason: string | null;
+      error: unknown;
+      reasons: [];
+    };
+
+/**
+ * Why a task is not running (ARCHITECTURE.md "Why is it waiting"). For a blocked or queued task,
+ * the reasons in this order: unfinished dependencies, run_at in the future, capabilities no
+ * online agent has, pools that are full, agent-scoped resources no capable agent has free, and
+ * (queued only: a blocked task is not in line yet) claimable tasks ahead of it. A running task:
+ * its agent and lease. A finished one: its outcome. One read-only snapshot, so the reasons
+ * agree with each other.
+ */
+export async function explainTask(db: Database, id: string): Promise<Explanation> {
+  return db.transaction(
+    async (tx) => {
+      const [task] = await tx.select().from(tasks).where(eq(tasks.id, id));
+      if (!task) throw notFound(`task ${id}`);
+      if (task.state === "blocked" || task.state === "queued") {
+        return { taskId: id, state: task.state, reasons: await waitReasons(tx, task) };
+      }
+      if (task.state === "running") {
+        return {
+          taskId: id,
+          state: "running",
+          agent: await agentOf(tx, task.agentId),
+          leaseExpiresAt: task.leaseExpiresAt,
+          reasons: [],
+        };
+      }
+      return {
+        taskId: id,
+        state: task.state,
+        finishedAt: task.finishedAt,
+        cancelReason: task.cancelReason,
+        error: task.error,
+        reasons: [],
+      };
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+}
+
+async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
+  const reasons: WaitReason[] = [];
+  const upstream = await db
+    .select({ id: tasks.id, name: tasks.name, state: tasks.state })
+    .from(taskDependencies)
+    .innerJoin(tasks, eq(tasks.id, taskDependencies.dependsOnId))
+    .where(
+      and(
+        eq(taskDependencies.taskId, task.id),
+        inArray(tasks.state, ["blocked", "queued", "running"]),
+      ),
+    );
+  if (upstream.length > 0) {
+    const names = upstream.slice(0, 5).map((t) => `"${t.name}" (${t.state})`);
+    const more = upstream.length > 5 ? ` and ${upstream.length - 5} more` : "";
+    const count = plural(upstream.length, "unfinished dependency", "unfinished dependencies");
+    reasons.push({
+      kind: "dependencies",
+      tasks: upstream,
+      message: `waiting for ${count}: ${names.join(", ")}${more}`,
+    });
+  }
+  // The database's clock, as the scheduler uses: the server's may be skewed.
+  const [future] = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.id, task.id), gt(tasks.runAt, sql`now()`)));
+  if (future) {
+    const retry = task.attempts > 0;
+    reasons.push({
+      kind: "run_at",
+      runAt: task.runAt,
+      retry,
+      message: `${retry ? "retry backoff until" : "scheduled for"} ${task.runAt.toISOString()}`,
+    });
+  }
+  const { reasons: poolReasons, agentScoped } = await checkRequirements(db, task.requires);
+  const agentReasons = await agentWaitReasons(db, task.capabilities, agentScoped);
+  // ARCHITECTURE.md's order: capabilities, then pools, then agents' own amounts.
+  reasons.push(...agentReasons.filter((r) => r.kind !== "agent_resource"), ...poolReasons);
+  reasons.push(...agentReasons.filter((r) => r.kind === "agent_resource"));
+  if (task.state === "queued") {
+    const ahead = await tasksAhead(db, task);
+    if (ahead > 0) {
+      const count = plural(ahead, "claimable task is", "claimable tasks are");
+      reasons.push({
+        kind: "priority",
+        ahead,
+        message: `${count} ahead of it (higher priority, or same priority and queued earlier)`,
+      });
+    }
+  }
+  return reasons;
+}
+
+/**
+ * Queued tasks whose run_at has come that a claim would take first: the claim's order is
+ * priority desc, then queued_at, then id.
+ */
+async function tasksAhead(db: Executor, task: Task): Promise<number> {
+  // Compared in SQL: a JS Date would cut the microseconds that order same-millisecond tasks.
+  const place = sql`(select coalesce(me.queued_at, me.created_at), me.id from ${tasks} me where me.id = ${task.id})`;
+  const [row] = await db
+    .select({ n: sql<number>`count(*)`.mapWith(Number) })
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.state, "queued"),
+        ne(tasks.id, task.id),
+        sql`${tasks.runAt} <= now()`,
+        or(
+          gt(tasks.priority, task.priority),
+          and(
+            eq(tasks.priority, task.priority),
+            sql`(coalesce(${tasks.queuedAt}, ${tasks.createdAt}), ${tasks.id}) < ${place}`,
+          ),
+        ),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+async function agentOf(db: Executor, agentId: string | null) {
+  if (!agentId) return null;
+  const [agent] = await db.select({ name: agents.name }).from(agents).where(eq(agents.id, agentId));
+  return { id: agentId, name: agent?.name ?? null };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,73 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { explainFenced, type FencedOutcome, type LeaseCaller, type LeaseRef } from "./fencing";
+import { type EndedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
+
+export interface CompleteItem extends LeaseRef {
+  result?: unknown;
+}
+
+export interface FailItem extends LeaseRef {
+  error: unknown;
+  /** false: fail for good now, whatever attempts remain. */
+  retryable: boolean;
+}
+
+/**
+ * Completes many attempts in one transaction, each fenced by (task, epoch, agent): items whose
+ * lease is not the caller's current one change nothing and come back with their reason.
+ */
+export async function completeTasks(
+  db: Database,
+  caller: LeaseCaller,
+  items: readonly CompleteItem[],
+): Promise<FencedOutcome[]> {
+  const values = items.map((item) => ({ ...item, result: item.result ?? null }));
+  return db.transaction(async (tx) => {
+    const ended = await tx.execute<EndedAttempt>(sql`
+      update tasks t set state = 'succeeded', result = v.result, progress = 1,
+        finished_at = now(), lease_expires_at = null, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+        as v("taskId" uuid, "leaseEpoch" int, result jsonb)
+      where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
+        and t.agent_id = ${caller.agentId} and t.state = 'running'
+      returning ${endedColumns(sql`'running'::task_state`)}`);
+    await settleEndedAttempts(tx, ended, () => ({}));
+    return outcomes(tx, items, ended, caller);
+  });
+}
+
+/** Fails attempts: each is retried with backoff while attempts remain and it is retryable. */
+export async function failTasks(
+  db: Database,
+  caller: LeaseCaller,
+  items: readonly FailItem[],
+): Promise<FencedOutcome[]> {
+  return db.transaction(async (tx) => {
+    const ended = await tx.execute<EndedAttempt>(sql`
+      update tasks t set ${retryOrFail(sql`v.error`, sql`v.retryable`)}
+      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
+        as v("taskId" uuid, "leaseEpoch" int, error jsonb, retryable boolean)
+      where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
+        and t.agent_id = ${caller.agentId} and t.state = 'running'
+      returning ${endedColumns(sql`'running'::task_state`)}`);
+    await settleEndedAttempts(tx, ended, (row) => ({ retrying: row.state === "queued" }));
+    return outcomes(tx, items, ended, caller);
+  });
+}
+
+async function outcomes(
+  tx: Parameters<typeof explainFenced>[0],
+  items: readonly LeaseRef[],
+  ended: readonly EndedAttempt[],
+  caller: LeaseCaller,
+): Promise<FencedOutcome[]> {
+  const done = new Set(ended.map((row) => row.id));
+  const refused = await explainFenced(
+    tx,
+    items.filter((item) => !done.has(item.taskId)),
+    caller,
+  );
+  const refusedById = new Map(refused.map((outcome) => [outcome.taskId, outcome]));
+  return items.map((item) => refusedById.get(item.taskId) ?? { taskId: item.taskId, ok: true });
+}

@@ -1,0 +1,175 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { claimTasks } from "@/server/tasks/claim";
+import { completeTasks, failTasks } from "@/server/tasks/finish";
+import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
+import { reportProgress } from "@/server/tasks/progress";
+import { setupTestDatabase } from "@/test/db";
+import { makeAgent, stateOf, submit } from "@/test/engine";
+
+const pg = setupTestDatabase();
+
+async function eventKinds(taskId: string) {
+  const rows = await pg.db.execute<{ kind: string }>(
+    sql`select kind from task_events where task_id = ${taskId} order by id`,
+  );
+  return rows.map((row) => row.kind);
+}
+
+/** Claims exactly the given task: other queued tasks of earlier tests are out of the way. */
+async function claimOnly(agentId: string, taskId: string) {
+  await pg.db.execute(sql`update tasks set priority = 1000000 where id = ${taskId}`);
+  const [claimed] = await claimTasks(pg.db, agentId, 1);
+  expect(claimed?.id).toBe(taskId);
+  return claimed as NonNullable<typeof claimed>;
+}
+
+describe("legal transitions", () => {
+  it("queued → running → succeeded, with progress on the way, each one an event", async () => {
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "happy" });
+    expect(task.state).toBe("queued");
+    const claimed = await claimOnly(agent.agentId, task.id);
+    expect(claimed.leaseEpoch).toBe(1);
+    await reportProgress(pg.db, agent, {
+      taskId: task.id,
+      leaseEpoch: 1,
+      fraction: 0.5,
+      step: "halfway",
+    });
+    const [outcome] = await completeTasks(pg.db, agent, [
+      { taskId: task.id, leaseEpoch: 1, result: { ok: 1 } },
+    ]);
+    expect(outcome).toEqual({ taskId: task.id, ok: true });
+    const [row] = await pg.db.execute<{ state: string; result: unknown; progress: number }>(
+      sql`select state, result, progress from tasks where id = ${task.id}`,
+    );
+    expect(row).toEqual({ state: "succeeded", result: { ok: 1 }, progress: 1 });
+    expect(await eventKinds(task.id)).toEqual([
+      "task.submitted",
+      "task.started",
+      "task.progress",
+      "task.succeeded",
+    ]);
+  });
+
+  it("running → queued (retry) → running → failed when attempts run out", async () => {
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, {
+      name: "flaky",
+      maxAttempts: 2,
+      backoff: { baseS: 0, maxS: 0 },
+    });
+    await claimOnly(agent.agentId, task.id);
+    await failTasks(pg.db, agent, [
+      { taskId: task.id, leaseEpoch: 1, error: "boom", retryable: true },
+    ]);
+    expect(await stateOf(pg.db, task.id)).toBe("queued");
+    await claimOnly(agent.agentId, task.id);
+    await failTasks(pg.db, agent, [
+      { taskId: task.id, leaseEpoch: 2, error: "boom again", retryable: true },
+    ]);
+    expect(await stateOf(pg.db, task.id)).toBe("failed");
+    expect(await eventKinds(task.id)).toEqual([
+      "task.submitted",
+      "task.started",
+      "task.retrying",
+      "task.started",
+      "task.failed",
+    ]);
+  });
+
+  it("a non-retryable failure ends the task at once", async () => {
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "fatal", maxAttempts: 5 });
+    await claimOnly(agent.agentId, task.id);
+    await failTasks(pg.db, agent, [
+      { taskId: task.id, leaseEpoch: 1, error: "bad input", retryable: false },
+    ]);
+    expect(await stateOf(pg.db, task.id)).toBe("failed");
+  });
+
+  it("blocked, queued and running tasks can be cancelled; failed and cancelled ones retried", async () => {
+    const agent = await makeAgent(pg.db);
+    const upstream = await submit(pg.db, { name: "up" });
+    const blocked = await submit(pg.db, {
+      name: "blocked",
+      dependsOn: [upstream.id],
+      triggerRule: "all_done",
+    });
+    expect(blocked.state).toBe("blocked");
+    await cancelTask(pg.db, blocked.id, "not needed");
+    expect(await stateOf(pg.db, blocked.id)).toBe("cancelled");
+
+    await claimOnly(agent.agentId, upstream.id);
+    await cancelTask(pg.db, upstream.id, "stop");
+    expect(await stateOf(pg.db, upstream.id)).toBe("cancelled");
+    // The agent's lease is void: completing now changes nothing.
+    const [late] = await completeTasks(pg.db, agent, [{ taskId: upstream.id, leaseEpoch: 1 }]);
+    expect(late).toMatchObject({ ok: false, code: "CONFLICT" });
+
+    await retryTask(pg.db, upstream.id);
+    expect(await stateOf(pg.db, upstream.id)).toBe("queued");
+    await setTaskPriority(pg.db, upstream.id, 7);
+  });
+});
+
+describe("illegal transitions are refused and change nothing", () => {
+  it("complete, progress or fail a task that is not running → CONFLICT", async () => {
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "still queued" });
+    const [complete] = await completeTasks(pg.db, agent, [{ taskId: task.id, leaseEpoch: 1 }]);
+    expect(complete).toMatchObject({ ok: false, code: "CONFLICT" });
+    const [fail] = await failTasks(pg.db, agent, [
+      { taskId: task.id, leaseEpoch: 1, error: "x", retryable: true },
+    ]);
+    expect(fail).toMatchObject({ ok: false, code: "CONFLICT" });
+    await expect(
+      reportProgress(pg.db, agent, { taskId: task.id, leaseEpoch: 1 }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    expect(await stateOf(pg.db, task.id)).toBe("queued");
+  });
+
+  it("cancel an ended task, retry a live one, reprioritise a running one → CONFLICT", async () => {
+    const agent = await makeAgent(pg.db);
+    const done = await submit(pg.db, { name: "done" });
+    await claimOnly(agent.agentId, done.id);
+    await completeTasks(pg.db, agent, [{ taskId: done.id, leaseEpoch: 1 }]);
+    await expect(cancelTask(pg.db, done.id, "too late")).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    await expect(retryTask(pg.db, done.id)).rejects.toMatchObject({ code: "CONFLICT" });
+
+    const running = await submit(pg.db, { name: "running" });
+    await claimOnly(agent.agentId, running.id);
+    await expect(retryTask(pg.db, running.id)).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(setTaskPriority(pg.db, running.id, 3)).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await stateOf(pg.db, running.id)).toBe("running");
+    expect(await stateOf(pg.db, done.id)).toBe("succeeded");
+  });
+
+  it("completing twice: the second call is refused", async () => {
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "twice" });
+    await claimOnly(agent.agentId, task.id);
+    await completeTasks(pg.db, agent, [{ taskId: task.id, leaseEpoch: 1, result: 1 }]);
+    const [again] = await completeTasks(pg.db, agent, [
+      { taskId: task.id, leaseEpoch: 1, result: 2 },
+    ]);
+    expect(again).toMatchObject({ ok: false, code: "CONFLICT" });
+    const [row] = await pg.db.execute<{ result: unknown }>(
+      sql`select result from tasks where id = ${task.id}`,
+    );
+    expect(row?.result).toBe(1);
+  });
+
+  it("unknown tasks are NOT_FOUND", async () => {
+    const agent = await makeAgent(pg.db);
+    const id = "00000000-0000-4000-8000-000000000000";
+    await expect(cancelTask(pg.db, id, "x")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const [outcome] = await completeTasks(pg.db, agent, [{ taskId: id, leaseEpoch: 1 }]);
+    expect(outcome).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+});

@@ -1,0 +1,50 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { DomainError } from "@/server/errors";
+import { recordEvents } from "@/server/events/record";
+import { explainFenced, type LeaseCaller, type LeaseRef } from "./fencing";
+import { isoTime } from "./sql";
+
+export interface ProgressReport extends LeaseRef {
+  /** 0..1 */
+  fraction?: number;
+  step?: string;
+  message?: string;
+}
+
+/**
+ * Records progress on a held lease and extends it by the task's lease_s. Fenced like every
+ * lease call: a stale or foreign report changes nothing and throws the reason.
+ */
+export async function reportProgress(db: Database, caller: LeaseCaller, report: ProgressReport) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.execute<{
+      id: string;
+      workflow_id: string | null;
+      lease_expires_at: string;
+    }>(sql`
+      update tasks set
+        progress = coalesce(${report.fraction ?? null}::float8, progress),
+        progress_step = coalesce(${report.step ?? null}, progress_step),
+        progress_message = coalesce(${report.message ?? null}, progress_message),
+        lease_expires_at = now() + lease_s * interval '1 second', updated_at = now()
+      where id = ${report.taskId} and lease_epoch = ${report.leaseEpoch}
+        and agent_id = ${caller.agentId} and state = 'running'
+      returning id, workflow_id, ${isoTime(sql`lease_expires_at`)} as lease_expires_at`);
+    if (!row) {
+      const [outcome] = await explainFenced(tx, [report], caller);
+      if (outcome && !outcome.ok) throw new DomainError(outcome.code, outcome.message);
+      throw new Error("progress refused without a reason");
+    }
+    await recordEvents(tx, [
+      {
+        kind: "task.progress",
+        taskId: row.id,
+        workflowId: row.workflow_id,
+        agentId: caller.agentId,
+        data: { fraction: report.fraction, step: report.step, message: report.message },
+      },
+    ]);
+    return { taskId: row.id, leaseExpiresAt: row.lease_expires_at };
+  });
+}

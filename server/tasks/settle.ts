@@ -1,0 +1,76 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import { releaseAllocations } from "./allocations";
+import { releaseDependents } from "./release";
+import type { TaskState } from "./rows";
+
+/** A task whose attempt just ended, as returned by the statement that ended it. */
+export type EndedAttempt = {
+  id: string;
+  workflow_id: string | null;
+  agent_id: string | null;
+  state: TaskState;
+  from_state: TaskState;
+  /** Whether it held resources (skips the allocation update for tasks that hold none). */
+  held_resources: boolean;
+  attempts: number;
+};
+
+/** Columns every attempt-ending statement returns, to build EndedAttempt rows. */
+export const endedColumns = (fromState: SQL) => sql`
+  t.id, t.workflow_id, t.agent_id, t.state, ${fromState} as from_state,
+  t.requires <> '{}'::jsonb as held_resources, t.attempts`;
+
+/**
+ * What follows the end of attempts, in the same transaction: resources go back, dependents move
+ * on (or are cancelled), events are written and claimers woken.
+ */
+export async function settleEndedAttempts(
+  tx: Executor,
+  ended: readonly EndedAttempt[],
+  eventData: (row: EndedAttempt) => Record<string, unknown>,
+): Promise<void> {
+  if (ended.length === 0) return;
+  await releaseAllocations(
+    tx,
+    ended.filter((row) => row.held_resources).map((row) => row.id),
+  );
+  const release = await releaseDependents(tx, {
+    succeeded: ended.filter((row) => row.state === "succeeded").map((row) => row.id),
+    endedBadly: ended
+      .filter((row) => row.state === "failed" || row.state === "cancelled")
+      .map((row) => row.id),
+  });
+  const events: NewEvent[] = ended.map((row) => ({
+    kind: row.state === "queued" ? "task.retrying" : (`task.${row.state}` as NewEvent["kind"]),
+    taskId: row.id,
+    workflowId: row.workflow_id,
+    agentId: row.agent_id,
+    fromState: row.from_state,
+    toState: row.state,
+    data: { attempt: row.attempts, ...eventData(row) },
+  }));
+  await recordEvents(tx, [...events, ...release.events]);
+  // Retries wait for their backoff (the scheduler wakes claimers then); releases are ready now.
+  if (release.queued || ended.some((row) => row.state === "queued")) await notifyQueue(tx);
+}
+
+/**
+ * SET clause of a failed attempt: requeued with exponential backoff while attempts remain and
+ * the failure is retryable, failed for good otherwise (ARCHITECTURE.md "Task states").
+ */
+export function retryOrFail(error: SQL, retryable: SQL): SQL {
+  const retry = sql`(${retryable} and t.attempts < t.max_attempts)`;
+  return sql`
+    state = case when ${retry} then 'queued'::task_state else 'failed'::task_state end,
+    error = ${error},
+    run_at = case when ${retry}
+      then now() + least(t.backoff_base_s * power(2, greatest(t.attempts - 1, 0)), t.backoff_max_s) * interval '1 second'
+      else t.run_at end,
+    queued_at = case when ${retry} then now() else t.queued_at end,
+    agent_id = case when ${retry} then null else t.agent_id end,
+    lease_expires_at = null,
+    finished_at = case when ${retry} then null else now() end,
+    updated_at = now()`;
+}

@@ -1,0 +1,104 @@
+import { eq, inArray } from "drizzle-orm";
+import type { Database, Transaction } from "@/db/client";
+import { taskDependencies, tasks } from "@/db/schema/tasks";
+import { DomainError } from "@/server/errors";
+import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import type { SubmitTaskParams } from "./inputs";
+import { assertSatisfiable } from "./requirements";
+import { isTerminal, type TaskRow, type TaskState, taskValues } from "./rows";
+
+export interface SubmitTaskResult {
+  task: TaskRow;
+  /** false when the idempotency key named an existing task: nothing was written. */
+  created: boolean;
+}
+
+/** Submits one task, blocked on `dependsOn` until they finish (ARCHITECTURE.md "Task states"). */
+export async function submitTask(
+  db: Database,
+  params: SubmitTaskParams,
+  actor: { tokenId: string | null },
+): Promise<SubmitTaskResult> {
+  return db.transaction(async (tx) => {
+    const existing = await findByIdempotencyKey(tx, params.idempotencyKey);
+    if (existing) return { task: existing, created: false };
+    await assertSatisfiable(tx, [{ label: "task", requires: params.requires }]);
+    const start = await initialState(tx, params.dependsOn, params.triggerRule);
+
+    const [task] = await tx
+      .insert(tasks)
+      .values({
+        ...taskValues(params),
+        state: start.state,
+        pendingDeps: start.pendingDeps,
+        idempotencyKey: params.idempotencyKey ?? null,
+        parentTaskId: params.parentTaskId ?? null,
+        createdBy: actor.tokenId,
+        queuedAt: start.state === "queued" ? new Date() : null,
+        cancelReason: start.state === "cancelled" ? "upstream_failed" : null,
+        finishedAt: start.state === "cancelled" ? new Date() : null,
+      })
+      .onConflictDoNothing({ target: tasks.idempotencyKey })
+      .returning();
+    if (!task) {
+      // A concurrent call with the same key won the insert; its task is the answer.
+      const winner = await findByIdempotencyKey(tx, params.idempotencyKey);
+      if (!winner) throw new Error("idempotency conflict without an existing task");
+      return { task: winner, created: false };
+    }
+    const deps = [...new Set(params.dependsOn)];
+    if (deps.length > 0) {
+      await tx
+        .insert(taskDependencies)
+        .values(deps.map((dependsOnId) => ({ taskId: task.id, dependsOnId })));
+    }
+    const events: NewEvent[] = [submittedEvent(task)];
+    await recordEvents(tx, events);
+    if (task.state === "queued") await notifyQueue(tx);
+    return { task, created: true };
+  });
+}
+
+async function findByIdempotencyKey(tx: Transaction, key: string | undefined) {
+  if (!key) return undefined;
+  const [row] = await tx.select().from(tasks).where(eq(tasks.idempotencyKey, key));
+  return row;
+}
+
+/**
+ * Counts the dependencies still to wait for. The upstream rows are locked FOR SHARE: an upstream
+ * finishing concurrently waits for this transaction, then sees the new edge and releases this
+ * task — otherwise its release could miss an edge not yet committed and leave it blocked forever.
+ */
+async function initialState(
+  tx: Transaction,
+  dependsOn: readonly string[],
+  triggerRule: "all_success" | "all_done",
+): Promise<{ state: TaskState; pendingDeps: number }> {
+  const ids = [...new Set(dependsOn)];
+  if (ids.length === 0) return { state: "queued", pendingDeps: 0 };
+  const upstream = await tx
+    .select({ id: tasks.id, state: tasks.state })
+    .from(tasks)
+    .where(inArray(tasks.id, ids))
+    .for("share");
+  if (upstream.length < ids.length) {
+    const found = new Set(upstream.map((row) => row.id));
+    const missing = ids.filter((id) => !found.has(id));
+    throw new DomainError("BAD_REQUEST", `dependsOn: unknown task ids ${missing.join(", ")}`);
+  }
+  const endedBadly = upstream.some((row) => row.state === "failed" || row.state === "cancelled");
+  if (endedBadly && triggerRule === "all_success") return { state: "cancelled", pendingDeps: 0 };
+  const pendingDeps = upstream.filter((row) => !isTerminal(row.state)).length;
+  return { state: pendingDeps > 0 ? "blocked" : "queued", pendingDeps };
+}
+
+export function submittedEvent(task: TaskRow): NewEvent {
+  return {
+    kind: "task.submitted",
+    taskId: task.id,
+    workflowId: task.workflowId,
+    toState: task.state,
+    data: { name: task.name, type: task.type, priority: task.priority },
+  };
+}

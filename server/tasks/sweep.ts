@@ -1,0 +1,84 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { notifyQueue } from "@/server/events/record";
+import type { Sweep } from "@/server/scheduler/types";
+import { type EndedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
+import { isoTime } from "./sql";
+
+/** Rows per sweep transaction: short transactions, and the loop runs again while work remains. */
+const BATCH = 500;
+
+/**
+ * Ends running attempts that are over: lease expired (no progress or heartbeat in lease_s) or
+ * past timeout_s. Each counts as a failed attempt: requeued with backoff while attempts remain.
+ * Runs concurrently with itself safely (SKIP LOCKED), so an on-demand pass may overlap the leader.
+ */
+async function endOverdueAttempts(db: Database): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ended = await db.transaction(async (tx) => {
+      const rows = await tx.execute<EndedAttempt>(sql`
+        with due as (
+          select id,
+            case when timeout_s is not null and started_at + timeout_s * interval '1 second' <= now()
+              then 'timeout' else 'lease_expired' end as reason
+          from tasks
+          where state = 'running' and (lease_expires_at <= now()
+            or (timeout_s is not null and started_at + timeout_s * interval '1 second' <= now()))
+          order by lease_expires_at
+          limit ${BATCH}
+          for update skip locked
+        )
+        update tasks t set ${retryOrFail(sql`jsonb_build_object('code', due.reason, 'message', case when due.reason = 'timeout' then 'ran longer than timeout_s' else 'lease expired: no progress or heartbeat within lease_s' end)`, sql`true`)}
+        from due where t.id = due.id
+        returning ${endedColumns(sql`'running'::task_state`)}`);
+      await settleEndedAttempts(tx, rows, () => ({ reason: "overdue" }));
+      return rows.length;
+    });
+    total += ended;
+    if (ended < BATCH) return total;
+  }
+}
+
+/**
+ * Wakes claimers when delayed tasks (run_at, retry backoff) become due: nothing else changes
+ * when time passes, so no transaction would NOTIFY for them.
+ */
+async function wakeForDueTasks(db: Database): Promise<boolean> {
+  const [due] = await db.execute<{ due: boolean }>(sql`
+    select exists (select 1 from tasks where state = 'queued' and run_at <= now()
+      and run_at > now() - interval '1 hour') as due`);
+  if (due?.due) await notifyQueue(db);
+  return due?.due ?? false;
+}
+
+/** The earliest moment something running or delayed falls due. */
+async function nextTaskDueAt(db: Database): Promise<Date | null> {
+  const [row] = await db.execute<{ next: string | null }>(sql`
+    select ${isoTime(sql`least(
+      (select min(lease_expires_at) from tasks where state = 'running'),
+      (select min(started_at + timeout_s * interval '1 second') from tasks
+        where state = 'running' and timeout_s is not null),
+      (select min(run_at) from tasks where state = 'queued' and run_at > now()))`)} as next`);
+  return row?.next ? new Date(row.next) : null;
+}
+
+/** The task sweeps run by the scheduler's leader (ARCHITECTURE.md "Timing"). */
+export const taskSweeps: Sweep[] = [
+  {
+    name: "overdue-attempts",
+    async run(db) {
+      await endOverdueAttempts(db);
+      return { nextDueAt: await nextTaskDueAt(db) };
+    },
+  },
+  {
+    name: "due-tasks",
+    async run(db) {
+      await wakeForDueTasks(db);
+      return { nextDueAt: null };
+    },
+  },
+];
+
+export { endOverdueAttempts, nextTaskDueAt, wakeForDueTasks };
