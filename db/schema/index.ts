@@ -1,6 +1,7 @@
 // Every table, by domain. drizzle-kit reads this file to generate migrations.
 
 export * from "./agents";
+export * from "./alerts";
 export * from "./auth";
 export * from "./resources";
 export * from "./tasks";

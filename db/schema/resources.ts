@@ -51,5 +51,7 @@ export const allocations = pgTable(
     index("allocations_open_agent_idx").on(t.agentId).where(sql`${t.releasedAt} is null`),
     index("allocations_task_idx").on(t.taskId),
     index("allocations_time_idx").on(t.acquiredAt),
+    // Utilisation charts: allocations held since before a range's start are found by release.
+    index("allocations_released_idx").on(t.releasedAt).where(sql`${t.releasedAt} is not null`),
   ],
 );

@@ -56,7 +56,7 @@ export const tasks = pgTable(
     backoffBaseS: doublePrecision("backoff_base_s").notNull().default(5),
     backoffMaxS: doublePrecision("backoff_max_s").notNull().default(300),
     triggerRule: triggerRuleEnum("trigger_rule").notNull().default("all_success"),
-    idempotencyKey: text("idempotency_key").unique(),
+    idempotencyKey: text("idempotency_key"),
     /**
      * Dependencies not yet finished in a way that lets this task go on. Decremented in the
      * transaction that ends each upstream task, so releasing dependents never scans.
@@ -91,7 +91,13 @@ export const tasks = pgTable(
     index("tasks_lease_idx").on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
     index("tasks_agent_idx").on(t.agentId).where(sql`${t.state} = 'running'`),
     index("tasks_state_created_idx").on(t.state, t.createdAt.desc()),
-    index("tasks_workflow_idx").on(t.workflowId),
+    // Partial: most tasks have no key, and every index entry costs each state change a write.
+    uniqueIndex("tasks_idempotency_key_idx")
+      .on(t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    // Metrics over recent outcomes (throughput, durations, failure rate) read by finish time.
+    index("tasks_finished_idx").on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
+    // Also serves lookups by workflow alone (its leading column).
     uniqueIndex("tasks_workflow_key_idx").on(t.workflowId, t.key),
   ],
 );

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handleTrpcRequest, TRPC_ENDPOINT } from "@/server/api/handler";
 import { appRouter } from "@/server/api/root";
 import { type Role, roles } from "@/server/auth/roles";
 import { createToken } from "@/server/auth/tokens";
+import { createEventHub, type EventHub } from "@/server/events/hub";
+import { createEventFeed, type EventFeed, provideEventFeed } from "@/server/events/stream";
 import { setupTestDatabase } from "@/test/db";
-import { callProcedure } from "@/test/trpc-http";
+import { callProcedure, TEST_ORIGIN } from "@/test/trpc-http";
 
 const pg = setupTestDatabase();
 
@@ -12,7 +15,8 @@ const pg = setupTestDatabase();
 const lease = { agentId: randomUUID(), taskId: randomUUID(), leaseEpoch: 1 };
 
 interface AccessCase {
-  type: "query" | "mutation";
+  /** A subscription is opened as a GET, its status read and its stream cancelled. */
+  type: "query" | "mutation" | "subscription";
   input?: unknown;
   allowed: readonly Role[];
 }
@@ -43,12 +47,24 @@ const accessTable: Record<string, AccessCase> = {
     input: { agentId: randomUUID() },
     allowed: ["operator", "admin"],
   },
+  "alerts.list": { type: "query", input: { state: "firing" }, allowed: roles },
+  "alerts.acknowledge": { type: "mutation", input: { id: 1 }, allowed: ["operator", "admin"] },
+  "alerts.resolve": { type: "mutation", input: { id: 1 }, allowed: ["operator", "admin"] },
   "resources.list": { type: "query", allowed: roles },
   "resources.upsert": {
     type: "mutation",
     input: { name: "access_test_pool", scope: "pool", capacity: 2 },
     allowed: ["operator", "admin"],
   },
+  "metrics.taskCounts": { type: "query", allowed: roles },
+  "metrics.throughput": { type: "query", input: { sinceMinutes: 30 }, allowed: roles },
+  "metrics.durations": { type: "query", input: { sinceMinutes: 30 }, allowed: roles },
+  "metrics.failureRate": { type: "query", input: { windowMinutes: 30 }, allowed: roles },
+  "metrics.utilisation": { type: "query", input: { range: "15m" }, allowed: roles },
+  "metrics.agents": { type: "query", allowed: roles },
+  "metrics.headline": { type: "query", allowed: roles },
+  "events.stream": { type: "subscription", input: { kinds: ["task."] }, allowed: roles },
+  "events.list": { type: "query", input: { kinds: ["task."], limit: 5 }, allowed: roles },
   "tasks.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "tasks.list": { type: "query", input: { state: "queued", limit: 5 }, allowed: roles },
   "tasks.events": { type: "query", input: { taskId: randomUUID() }, allowed: roles },
@@ -109,12 +125,22 @@ const accessTable: Record<string, AccessCase> = {
 };
 
 const tokenByRole = new Map<Role, string>();
+// events.stream reads through a feed; the process hub would listen on DATABASE_URL instead.
+let events: { hub: EventHub; feed: EventFeed } | undefined;
 
 beforeAll(async () => {
+  const hub = createEventHub(pg.url);
+  events = { hub, feed: createEventFeed({ db: pg.db, hub }) };
+  provideEventFeed(pg.db, events.feed);
   for (const role of roles) {
     const { secret } = await createToken(pg.db, { name: `${role} token`, role });
     tokenByRole.set(role, secret);
   }
+});
+
+afterAll(async () => {
+  events?.feed.close();
+  await events?.hub.close();
 });
 
 function tokenFor(role: Role): string {
@@ -129,7 +155,9 @@ it("lists every procedure of the router", () => {
 
 describe.each(Object.entries(accessTable))("%s", (path, access) => {
   const call = (token?: string) =>
-    callProcedure(pg.db, { path, type: access.type, input: access.input, token });
+    access.type === "subscription"
+      ? openSubscription(path, access.input, token)
+      : callProcedure(pg.db, { path, type: access.type, input: access.input, token });
 
   it("answers 401 without a token", async () => {
     expect((await call()).status).toBe(401);
@@ -151,3 +179,25 @@ describe.each(Object.entries(accessTable))("%s", (path, access) => {
     }
   });
 });
+
+/**
+ * Opens a subscription as an EventSource would (GET, `?input=`) and cancels it once the status
+ * is known. Refusals come in the body's `serialized-error` event: read up to it.
+ */
+async function openSubscription(path: string, input: unknown, token?: string) {
+  const url = new URL(`${TRPC_ENDPOINT}/${path}`, TEST_ORIGIN);
+  if (input !== undefined) url.searchParams.set("input", JSON.stringify(input));
+  const headers = new Headers({ host: url.host, accept: "text/event-stream" });
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  const response = await handleTrpcRequest(pg.db, new Request(url, { headers }));
+  let body: { error?: { message: string; data: { code: string; httpStatus: number } } } = {};
+  if (response.status !== 200) body = await refusal(response);
+  else await response.body?.cancel();
+  return { status: response.status, body };
+}
+
+async function refusal(response: Response) {
+  const text = await response.text();
+  const data = /event: serialized-error\ndata: (.*)\n/.exec(text)?.[1];
+  return data ? { error: JSON.parse(data) } : {};
+}

@@ -15,6 +15,12 @@ export function handleTrpcRequest(db: Database, req: Request): Promise<Response>
     req,
     router: appRouter,
     createContext: () => createContext(db, req),
+    // A subscription answers 200 and reports errors inside its event stream, even "who are
+    // you?". Without valid credentials it answers 401 instead, like every other call: curl and
+    // monitoring see the status, and an EventSource gives up instead of retrying forever.
+    responseMeta({ ctx, type }) {
+      return type === "subscription" && ctx && !ctx.principal ? { status: 401 } : {};
+    },
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error);
     },

@@ -1,5 +1,8 @@
 import { agentsRouter } from "./routers/agents";
+import { alertsRouter } from "./routers/alerts";
 import { authRouter } from "./routers/auth";
+import { eventsRouter } from "./routers/events";
+import { metricsRouter } from "./routers/metrics";
 import { resourcesRouter } from "./routers/resources";
 import { systemRouter } from "./routers/system";
 import { taskManagerRouter } from "./routers/task-manager";
@@ -11,7 +14,10 @@ import { createTRPCRouter } from "./trpc";
 /** Every router, by domain (ARCHITECTURE.md "API"). */
 export const appRouter = createTRPCRouter({
   agents: agentsRouter,
+  alerts: alertsRouter,
   auth: authRouter,
+  events: eventsRouter,
+  metrics: metricsRouter,
   resources: resourcesRouter,
   system: systemRouter,
   taskManager: taskManagerRouter,

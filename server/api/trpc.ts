@@ -5,6 +5,13 @@ import { DomainError } from "@/server/errors";
 import type { Context } from "./context";
 
 const t = initTRPC.context<Context>().create({
+  // Subscriptions (events.stream) are server-sent events. A `ping` event every 10 s keeps
+  // proxies from cutting an idle stream; a client that hears nothing, not even a ping, for 30 s
+  // reconnects (resuming from its last event id).
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 30_000 },
+  },
   // Zod issues travel in `data.zodError`, so a form can show each message next to its field.
   errorFormatter({ shape, error }) {
     const zodError =

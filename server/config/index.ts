@@ -11,10 +11,12 @@ export {
 } from "./load.ts";
 export type {
   AlertThresholds,
+  AlertWebhookConfig,
   Config,
   ConfigFile,
   PoolConfig,
   ResourcesConfig,
+  RetentionConfig,
   TaskManagerConfig,
 } from "./schema.ts";
 export { configSchema } from "./schema.ts";

@@ -22,6 +22,9 @@ const SEED_DEFAULTS = {
       dependencyWait: 300,
       failureRate: 0.1,
     },
+    // Not from the seed: no webhook unless configured; retention as documented in the README.
+    alertWebhook: null,
+    retention: { eventsDays: 7, samplesDays: 30 },
   },
   resources: { pools: {}, agent: ["cpu", "memory_gb", "slots"] },
 };
@@ -160,6 +163,44 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads an alert webhook, defaulting its timeout", () => {
+    const config = loadYaml(
+      "task_manager:\n  alert_webhook:\n    url: https://hooks.example.com/tm\n",
+    );
+    expect(config.taskManager.alertWebhook).toEqual({
+      url: "https://hooks.example.com/tm",
+      timeoutMs: 5000,
+    });
+  });
+
+  it("rejects a webhook that is not an http(s) URL, or has no URL", () => {
+    expect(
+      errorOf(() => loadYaml("task_manager:\n  alert_webhook:\n    url: ftp://example.com\n"))
+        .message,
+    ).toBe(
+      'task-manager.yaml: task_manager.alert_webhook.url: expected an http or https URL, received string "ftp://example.com"',
+    );
+    expect(
+      errorOf(() => loadYaml("task_manager:\n  alert_webhook:\n    timeout_ms: 100\n")).key,
+    ).toBe("task_manager.alert_webhook.url");
+    expect(
+      errorOf(() =>
+        loadYaml("task_manager:\n  alert_webhook:\n    url: http://x.test\n    retries: 3\n"),
+      ).message,
+    ).toBe("task-manager.yaml: task_manager.alert_webhook.retries: unknown key");
+  });
+
+  it("reads retention ages and rejects a non-positive one", () => {
+    expect(
+      loadYaml("task_manager:\n  retention:\n    events_days: 2\n").taskManager.retention,
+    ).toEqual({ eventsDays: 2, samplesDays: 30 });
+    expect(
+      errorOf(() => loadYaml("task_manager:\n  retention:\n    samples_days: 0\n")).message,
+    ).toBe(
+      "task-manager.yaml: task_manager.retention.samples_days: expected a positive number, received number 0",
+    );
+  });
+
   it("gives a one-line ConfigError naming the file for a YAML syntax error", () => {
     const error = errorOf(() => loadYaml("task_manager:\n  id: [unclosed\n  name: x\n"));
     expect(error.message).toMatch(/^task-manager\.yaml: invalid YAML: .+line \d+/);
@@ -224,12 +265,29 @@ describe("environment overrides", () => {
     );
   });
 
+  it("set the webhook URL and retention without a file", () => {
+    const config = loadConfig({
+      cwd: dir,
+      env: { TM_ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook", TM_RETENTION_EVENTS_DAYS: "1.5" },
+    });
+    expect(config.taskManager.alertWebhook).toEqual({
+      url: "http://127.0.0.1:9/hook",
+      timeoutMs: 5000,
+    });
+    expect(config.taskManager.retention).toEqual({ eventsDays: 1.5, samplesDays: 30 });
+    expect(
+      errorOf(() => loadConfig({ cwd: dir, env: { TM_ALERT_WEBHOOK_URL: "nope" } })).message,
+    ).toBe('TM_ALERT_WEBHOOK_URL: expected an http or https URL, received "nope"');
+  });
+
   it("each variable in the table sets a key the schema knows", () => {
+    // A string that every string-typed key accepts, URLs included.
+    const text = "http://from-env.test/";
     for (const { env, type } of ENV_OVERRIDES) {
-      const value = type === "number" ? "0.5" : "from-env";
+      const value = type === "number" ? "0.5" : text;
       const config = loadConfig({ cwd: dir, env: { [env]: value } });
       expect(config, env).not.toEqual(SEED_DEFAULTS);
-      expect(JSON.stringify(config), env).toContain(type === "number" ? ":0.5" : '"from-env"');
+      expect(JSON.stringify(config), env).toContain(type === "number" ? ":0.5" : `"${text}"`);
     }
   });
 });

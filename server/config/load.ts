@@ -42,6 +42,17 @@ export const ENV_OVERRIDES = [
     path: "task_manager.alert_thresholds.failure_rate",
     type: "number",
   },
+  { env: "TM_ALERT_WEBHOOK_URL", path: "task_manager.alert_webhook.url", type: "string" },
+  {
+    env: "TM_RETENTION_EVENTS_DAYS",
+    path: "task_manager.retention.events_days",
+    type: "number",
+  },
+  {
+    env: "TM_RETENTION_SAMPLES_DAYS",
+    path: "task_manager.retention.samples_days",
+    type: "number",
+  },
 ] as const satisfies readonly EnvOverride[];
 
 type Env = Readonly<Record<string, string | undefined>>;

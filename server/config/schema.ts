@@ -78,6 +78,36 @@ const alertThresholdsSchema = z
     failureRate: t.failure_rate,
   }));
 
+// Optional: without it alerts are only shown and streamed, never POSTed anywhere.
+const alertWebhookSchema = z
+  .strictObject(
+    {
+      url: z.url({
+        protocol: /^https?$/,
+        hostname: z.regexes.hostname,
+        error: "expected an http or https URL",
+      }),
+      // One attempt's limit; a slow receiver is retried with backoff, never waited on longer.
+      timeout_ms: positiveNumber().default(5000),
+    },
+    mapping,
+  )
+  .optional()
+  .transform((w) => (w ? { url: w.url, timeoutMs: w.timeout_ms } : null));
+
+// How long the pruning sweep keeps history. Events: task_events and resolved alerts. Samples:
+// released allocations, the rows the usage charts are drawn from.
+const retentionSchema = z
+  .strictObject(
+    {
+      events_days: positiveNumber().default(7),
+      samples_days: positiveNumber().default(30),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((r) => ({ eventsDays: r.events_days, samplesDays: r.samples_days }));
+
 // Informational only: the product keeps everything in one PostgreSQL database.
 const databasesSchema = z
   .strictObject(
@@ -101,6 +131,8 @@ const taskManagerSchema = z
       scheduling_interval: seconds(60),
       monitoring_interval: seconds(300),
       alert_thresholds: alertThresholdsSchema,
+      alert_webhook: alertWebhookSchema,
+      retention: retentionSchema,
     },
     mapping,
   )
@@ -114,6 +146,8 @@ const taskManagerSchema = z
     schedulingInterval: t.scheduling_interval,
     monitoringInterval: t.monitoring_interval,
     alertThresholds: t.alert_thresholds,
+    alertWebhook: t.alert_webhook,
+    retention: t.retention,
   }));
 
 const poolSchema = z.strictObject(
@@ -167,5 +201,7 @@ export type ConfigFile = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type TaskManagerConfig = Config["taskManager"];
 export type AlertThresholds = TaskManagerConfig["alertThresholds"];
+export type AlertWebhookConfig = NonNullable<TaskManagerConfig["alertWebhook"]>;
+export type RetentionConfig = TaskManagerConfig["retention"];
 export type ResourcesConfig = Config["resources"];
 export type PoolConfig = ResourcesConfig["pools"][string];

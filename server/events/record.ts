@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { taskEvents } from "@/db/schema/tasks";
+import type { taskEvents } from "@/db/schema/tasks";
 
 /** NOTIFY channels. Payloads are hints only; the tables hold the truth. */
 export const CHANNELS = {
@@ -25,7 +25,11 @@ export type EventKind =
   | "agent.draining"
   | "agent.resumed"
   | "agent.offline"
-  | "resource.updated";
+  | "resource.updated"
+  | "alert.opened"
+  | "alert.updated"
+  | "alert.resolved"
+  | "alert.acknowledged";
 
 export type NewEvent = Omit<typeof taskEvents.$inferInsert, "id" | "createdAt" | "kind"> & {
   kind: EventKind;
@@ -34,15 +38,24 @@ export type NewEvent = Omit<typeof taskEvents.$inferInsert, "id" | "createdAt" |
 /**
  * Appends events in the caller's transaction and NOTIFYs listeners, which PostgreSQL delivers
  * only at commit: a listener never hears of an event it cannot yet read.
+ *
+ * One statement and one JSON parameter for any number of events: transitions come in batches
+ * (claims, completeMany), and a multi-row VALUES list costs parameters and client CPU per row.
  */
 export async function recordEvents(tx: Executor, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const [last] = await tx
-    .insert(taskEvents)
-    .values(events)
-    .returning({ id: taskEvents.id })
-    .then((rows) => rows.slice(-1));
-  await tx.execute(sql`select pg_notify(${CHANNELS.events}, ${String(last?.id ?? "")})`);
+  await tx.execute(sql`
+    with inserted as (
+      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
+      select v.kind, v."taskId", v."workflowId", v."agentId", v."fromState"::task_state,
+        v."toState"::task_state, coalesce(v.data, '{}'::jsonb)
+      from rows from (jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+        as (kind text, "taskId" uuid, "workflowId" uuid, "agentId" uuid, "fromState" text,
+            "toState" text, data jsonb)) with ordinality as v
+      order by v.ordinality
+      returning id
+    )
+    select pg_notify(${CHANNELS.events}, max(id)::text) from inserted`);
 }
 
 /** Wakes long-polling claims, at commit. Duplicate notifications in one transaction collapse. */

@@ -2,6 +2,7 @@ import "server-only";
 import { getConfig } from "@/server/config";
 import { getDb } from "@/server/db";
 import { closeEventHub, getEventHub } from "@/server/events/hub";
+import { wakeSchedulerOnEvents } from "@/server/monitor/trigger";
 import { createScheduler, type Scheduler } from "./loop";
 import { onStartup } from "./startup-hooks";
 import { allSweeps } from "./sweeps";
@@ -59,6 +60,8 @@ async function start(): Promise<BackgroundServices> {
   });
   scheduler.start();
   holder.__tmScheduler = scheduler;
+  // Alert rules are re-evaluated when their inputs change, not only on the loop's timers.
+  const stopWaking = wakeSchedulerOnEvents(hub, scheduler);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -66,6 +69,7 @@ async function start(): Promise<BackgroundServices> {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
       holder.__tmScheduler = undefined;
+      stopWaking();
       await scheduler.stop();
       await closeEventHub();
       holder.__tmBackground = undefined;

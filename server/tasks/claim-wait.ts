@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import type { Principal } from "@/server/auth/roles";
 import type { EventHub } from "@/server/events/hub";
 import { type ClaimedTask, claimTasks } from "./claim";
 
@@ -13,7 +14,14 @@ export async function claimWithWait(
   db: Database,
   /** Called only when a wait is needed: a claim with waitMs 0 opens no listener. */
   hub: () => EventHub,
-  params: { agentId: string; max: number; waitMs: number; signal?: AbortSignal },
+  params: {
+    agentId: string;
+    max: number;
+    waitMs: number;
+    signal?: AbortSignal;
+    /** The caller, which must own the agent (checked inside each claim). */
+    principal?: Principal;
+  },
 ): Promise<ClaimedTask[]> {
   const deadline = Date.now() + params.waitMs;
   for (;;) {
@@ -23,7 +31,7 @@ export async function claimWithWait(
     params.signal?.addEventListener("abort", onAbort, { once: true });
     const woken = remaining > 0 ? hub().waitForQueue(remaining, armed.signal) : null;
     try {
-      const claimed = await claimTasks(db, params.agentId, params.max);
+      const claimed = await claimTasks(db, params.agentId, params.max, params.principal);
       if (claimed.length > 0 || !woken) return claimed;
       const result = await woken;
       if (result !== "notified") return [];

@@ -4,6 +4,7 @@ import { claimTasks } from "@/server/tasks/claim";
 import { completeTasks } from "@/server/tasks/finish";
 import { setupTestDatabase } from "@/test/db";
 import { backdate, defineAgentResource, definePool, makeAgent, submit } from "@/test/engine";
+import { callProcedure } from "@/test/trpc-http";
 
 // One database per describe block's needs: each test here cleans the queue first.
 const pg = setupTestDatabase();
@@ -98,5 +99,25 @@ describe("resources", () => {
     const none = await makeAgent(pg.db);
     expect(await claimTasks(pg.db, none.agentId, 10)).toEqual([]);
     expect(tasks).toHaveLength(3);
+  });
+});
+
+describe("agents.claim over HTTP", () => {
+  it("claims only for the token's own agents: another token's agent is FORBIDDEN", async () => {
+    await clearQueue();
+    const owner = await makeAgent(pg.db);
+    const other = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "mine" });
+    const claim = (token: string, agentId: string) =>
+      callProcedure<{ tasks: { id: string }[] }>(pg.db, {
+        path: "agents.claim",
+        type: "mutation",
+        input: { agentId, max: 1 },
+        token,
+      });
+    expect((await claim(other.token, owner.agentId)).status).toBe(403);
+    expect((await claim(owner.token, "00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    const mine = await claim(owner.token, owner.agentId);
+    expect(mine.data.tasks.map((t) => t.id)).toEqual([task.id]);
   });
 });

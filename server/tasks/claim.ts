@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
+import { assertAgentOwner } from "@/server/agents/ownership";
+import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
-import { type NewEvent, recordEvents } from "@/server/events/record";
+import { CHANNELS } from "@/server/events/record";
 import { isoTime, uuidArray } from "./sql";
 
 export type ClaimedTask = {
@@ -24,13 +26,6 @@ type Candidate = {
   requires: Record<string, number>;
 };
 
-type AgentRow = {
-  id: string;
-  status: string;
-  capabilities: string[];
-  capacity: Record<string, number>;
-};
-
 /**
  * Claims up to `max` queued tasks for an agent (ARCHITECTURE.md "Resources"): the agent must
  * have every capability, its free amount must cover each agent-scoped requirement and each pool
@@ -44,76 +39,108 @@ export async function claimTasks(
   db: Database,
   agentId: string,
   max: number,
+  /** The caller, when it must own the agent: checked in the same statement as the claim. */
+  principal?: Principal,
 ): Promise<ClaimedTask[]> {
   return db.transaction(async (tx) => {
-    const [agent] = await tx.execute<AgentRow>(sql`
-      update agents set last_heartbeat_at = now(),
-        status = case when status = 'offline' then 'online'::agent_status else status end
-      where id = ${agentId}
-      returning id, status, capabilities, capacity`);
-    if (!agent) throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
-    if (agent.status !== "online") return [];
-
-    const free = await freeAgentCapacity(tx, agent);
-    // The "no capabilities" / "no requirements" branches are the common case; spelled out, they
-    // also let the planner see (from column statistics) that most queued rows qualify, so it
-    // walks tasks_claim_idx in order and stops at the limit instead of sorting the whole queue.
-    const candidates = await tx.execute<Candidate>(sql`
-      select t.id, t.requires from tasks t
-      where t.state = 'queued' and t.run_at <= now()
-        and (cardinality(t.capabilities) = 0
-          or t.capabilities <@ ${`{${agent.capabilities.map(quoteArrayItem).join(",")}}`}::text[])
-        and (t.requires = '{}'::jsonb or not exists (
-          select 1 from jsonb_each_text(t.requires) r
-          left join resources p on p.name = r.key
-          where case when p.scope = 'pool' then p.in_use + r.value::float8 > p.capacity
-                     else coalesce((${JSON.stringify(free)}::jsonb ->> r.key)::float8, 0) < r.value::float8 end
-        ))
-      order by t.priority desc nulls last, t.queued_at, t.id
-      limit ${max}
-      for update of t skip locked`);
+    const rows = await pickCandidates(tx, agentId, max, principal);
+    const [first] = rows;
+    if (!first) {
+      // Say why: an unknown agent, or one this token may not act for.
+      if (principal) await assertAgentOwner(tx, principal, agentId);
+      throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
+    }
+    const candidates = rows.flatMap((row) =>
+      row.id ? [{ id: row.id, requires: row.requires ?? {} }] : [],
+    );
+    const free = { ...first.capacity };
+    for (const [resource, amount] of Object.entries(first.held)) {
+      free[resource] = (free[resource] ?? 0) - amount;
+    }
     const accepted = await takeResources(tx, candidates, free);
     if (accepted.length === 0) return [];
 
+    // One statement: the transition, its events and the NOTIFY that announces them.
     const updated = await tx.execute<ClaimedTask>(sql`
-      update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
-        attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
-        started_at = now(), progress = null, progress_step = null, progress_message = null,
-        error = null, updated_at = now()
-      where id = any(${uuidArray(accepted.map((task) => task.id))})
-      returning id, workflow_id as "workflowId", name, type, payload, lease_epoch as "leaseEpoch",
-        ${isoTime(sql`lease_expires_at`)} as "leaseExpiresAt", attempts as attempt, max_attempts as "maxAttempts",
-        timeout_s as "timeoutS", requires`);
+      with claimed as (
+        update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
+          attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
+          started_at = now(), progress = null, progress_step = null, progress_message = null,
+          error = null, updated_at = now()
+        where id = any(${uuidArray(accepted.map((task) => task.id))})
+        returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
+          max_attempts, timeout_s, requires
+      ), events as (
+        insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
+        select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
+          jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
+        from claimed
+        returning id
+      ), notified as (
+        select pg_notify(${CHANNELS.events}, max(id)::text) from events
+      )
+      select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
+        c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
+        c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
+        c.requires
+      from claimed c, notified`);
     // RETURNING follows the table's physical order; the agent should see the claim order.
     const rank = new Map(accepted.map((task, index) => [task.id, index]));
     const claimed = [...updated].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
     await recordAllocations(tx, agentId, claimed);
-    const events: NewEvent[] = claimed.map((task) => ({
-      kind: "task.started",
-      taskId: task.id,
-      workflowId: task.workflowId,
-      agentId,
-      fromState: "queued",
-      toState: "running",
-      data: { attempt: task.attempt, leaseEpoch: task.leaseEpoch },
-    }));
-    await recordEvents(tx, events);
     return claimed;
   });
 }
 
-/** The agent's capacity less what its open allocations hold, per agent-scoped resource. */
-async function freeAgentCapacity(
-  tx: Transaction,
-  agent: AgentRow,
-): Promise<Record<string, number>> {
-  const free = { ...agent.capacity };
-  if (Object.keys(free).length === 0) return free;
-  const held = await tx.execute<{ resource: string; amount: number }>(sql`
-    select resource, sum(amount)::float8 as amount from allocations
-    where agent_id = ${agent.id} and released_at is null group by resource`);
-  for (const row of held) free[row.resource] = (free[row.resource] ?? 0) - row.amount;
-  return free;
+type CandidateRow = {
+  status: string;
+  capacity: Record<string, number>;
+  held: Record<string, number>;
+  id: string | null;
+  requires: Record<string, number> | null;
+};
+
+/**
+ * In one statement: records the agent's heartbeat, reads what its open allocations hold, and
+ * picks and locks the first claimable tasks for it (none unless it is online). No row at all
+ * means no such agent, or not one the principal may act for.
+ *
+ * The `= '{}'` branches are the common case; spelled out, they also let the planner see from
+ * column statistics that most queued rows qualify, so it walks tasks_claim_idx in order and
+ * stops at the limit instead of sorting the whole queue (`desc nulls last` matches the index).
+ * The pool check here reads pools without locking them: takeResources re-checks under lock.
+ */
+function pickCandidates(tx: Transaction, agentId: string, max: number, principal?: Principal) {
+  const owned =
+    principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
+  return tx.execute<CandidateRow>(sql`
+    with agent as (
+      update agents set last_heartbeat_at = now(),
+        status = case when status = 'offline' then 'online'::agent_status else status end
+      where id = ${agentId} ${owned}
+      returning id, status, capabilities, capacity
+    ), held as (
+      select coalesce(jsonb_object_agg(resource, amount), '{}'::jsonb) as held from (
+        select resource, sum(amount)::float8 as amount from allocations
+        where agent_id = ${agentId} and released_at is null group by resource) h
+    )
+    select a.status, a.capacity, held.held, c.id, c.requires
+    from agent a cross join held
+    left join lateral (
+      select t.id, t.requires from tasks t
+      where a.status = 'online' and t.state = 'queued' and t.run_at <= now()
+        and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
+        and (t.requires = '{}'::jsonb or not exists (
+          select 1 from jsonb_each_text(t.requires) r
+          left join resources p on p.name = r.key
+          where case when p.scope = 'pool' then p.in_use + r.value::float8 > p.capacity
+            else coalesce((a.capacity ->> r.key)::float8, 0)
+              - coalesce((held.held ->> r.key)::float8, 0) < r.value::float8 end
+        ))
+      order by t.priority desc nulls last, t.queued_at, t.id
+      limit ${max}
+      for update of t skip locked
+    ) c on true`);
 }
 
 /**
@@ -184,9 +211,4 @@ async function recordAllocations(
     select v."taskId", v."leaseEpoch", ${agentId}, v.resource, v.amount, clock_timestamp()
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       as v("taskId" uuid, "leaseEpoch" int, resource text, amount float8)`);
-}
-
-/** Quotes one element of a text[] literal (capability names may hold commas or quotes). */
-function quoteArrayItem(value: string): string {
-  return `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }

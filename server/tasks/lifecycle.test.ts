@@ -2,8 +2,10 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { claimTasks } from "@/server/tasks/claim";
 import { completeTasks, failTasks } from "@/server/tasks/finish";
+import { submitTaskInput } from "@/server/tasks/inputs";
 import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
+import { submitTask } from "@/server/tasks/submit";
 import { setupTestDatabase } from "@/test/db";
 import { makeAgent, stateOf, submit } from "@/test/engine";
 
@@ -171,5 +173,20 @@ describe("illegal transitions are refused and change nothing", () => {
     await expect(cancelTask(pg.db, id, "x")).rejects.toMatchObject({ code: "NOT_FOUND" });
     const [outcome] = await completeTasks(pg.db, agent, [{ taskId: id, leaseEpoch: 1 }]);
     expect(outcome).toMatchObject({ ok: false, code: "NOT_FOUND" });
+  });
+});
+
+describe("idempotent submission", () => {
+  it("the same key, even concurrently, yields one task and writes nothing more", async () => {
+    const params = submitTaskInput.parse({ name: "once", idempotencyKey: "order-42" });
+    const results = await Promise.all(
+      [1, 2, 3].map(() => submitTask(pg.db, params, { tokenId: null })),
+    );
+    expect(new Set(results.map((result) => result.task.id)).size).toBe(1);
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    const [count] = await pg.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from tasks where idempotency_key = 'order-42'`,
+    );
+    expect(count?.n).toBe(1);
   });
 });

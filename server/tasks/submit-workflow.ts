@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
-import { taskDependencies, tasks } from "@/db/schema/tasks";
+import { tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { validateDag } from "./dag";
 import type { SubmitWorkflowParams } from "./inputs";
 import { assertSatisfiable } from "./requirements";
-import { chunks, taskValues } from "./rows";
+import { chunks, type TaskState, taskValues } from "./rows";
 import { submittedEvent } from "./submit";
 
 export interface SubmitWorkflowResult {
@@ -56,31 +56,27 @@ export async function submitWorkflow(
 
     // Ids are made here so edges can be written without reading the tasks back.
     const idByKey = new Map(params.tasks.map((task) => [task.key, randomUUID()]));
-    const now = new Date();
+    const idOf = (key: string) => idByKey.get(key) ?? "";
     const rows = params.tasks.map((task) => {
       const pendingDeps = new Set(task.dependsOn).size;
-      return {
-        ...taskValues(task),
-        id: idByKey.get(task.key),
-        workflowId: workflow.id,
-        key: task.key,
-        state: pendingDeps > 0 ? ("blocked" as const) : ("queued" as const),
-        pendingDeps,
-        queuedAt: pendingDeps > 0 ? null : now,
-        createdBy: actor.tokenId,
-      };
+      return { ...taskValues(task), id: idOf(task.key), key: task.key, pendingDeps };
     });
-    const inserted = [];
-    for (const batch of chunks(rows, 1000))
-      inserted.push(...(await tx.insert(tasks).values(batch).returning()));
-
+    const inserted: InsertedTask[] = [];
+    for (const batch of chunks(rows, 5000)) {
+      inserted.push(...(await insertTasks(tx, batch, workflow.id, actor.tokenId)));
+    }
     const edges = params.tasks.flatMap((task) =>
       [...new Set(task.dependsOn)].map((dep) => ({
-        taskId: idByKey.get(task.key) as string,
-        dependsOnId: idByKey.get(dep) as string,
+        taskId: idOf(task.key),
+        dependsOnId: idOf(dep),
       })),
     );
-    for (const batch of chunks(edges, 10_000)) await tx.insert(taskDependencies).values(batch);
+    for (const batch of chunks(edges, 20_000)) {
+      await tx.execute(sql`
+        insert into task_dependencies (task_id, depends_on_id)
+        select "taskId", "dependsOnId" from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
+          as v("taskId" uuid, "dependsOnId" uuid)`);
+    }
 
     const events: NewEvent[] = [
       {
@@ -88,13 +84,13 @@ export async function submitWorkflow(
         workflowId: workflow.id,
         data: { name: workflow.name, tasks: rows.length },
       },
-      ...inserted.map(submittedEvent),
+      ...inserted.map((task) => submittedEvent({ ...task, workflowId: workflow.id })),
     ];
-    for (const batch of chunks(events, 2000)) await recordEvents(tx, batch);
+    for (const batch of chunks(events, 5000)) await recordEvents(tx, batch);
     if (inserted.some((task) => task.state === "queued")) await notifyQueue(tx);
     return {
       workflow,
-      tasks: inserted.map((task) => ({ key: task.key ?? "", id: task.id, state: task.state })),
+      tasks: inserted.map((task) => ({ key: task.key, id: task.id, state: task.state })),
       created: true,
     };
   });
@@ -112,4 +108,44 @@ async function findExisting(
     .from(tasks)
     .where(eq(tasks.workflowId, workflow.id));
   return { workflow, tasks: rows.map((row) => ({ ...row, key: row.key ?? "" })), created: false };
+}
+
+type InsertedTask = {
+  id: string;
+  key: string;
+  name: string;
+  type: string;
+  priority: number;
+  state: TaskState;
+};
+
+/**
+ * Inserts a batch of a workflow's tasks from one JSON parameter: a multi-row VALUES list of
+ * thousands of rows costs a parameter per column per row and much client CPU to build.
+ * A task without dependencies starts queued; the others wait, blocked, on their counter.
+ */
+function insertTasks(
+  tx: Transaction,
+  rows: readonly (ReturnType<typeof taskValues> & {
+    id: string;
+    key: string;
+    pendingDeps: number;
+  })[],
+  workflowId: string,
+  createdBy: string | null,
+) {
+  return tx.execute<InsertedTask>(sql`
+    insert into tasks (id, workflow_id, key, name, type, payload, priority, capabilities, requires,
+      run_at, timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
+      pending_deps, state, queued_at, created_by)
+    select v.id, ${workflowId}, v.key, v.name, v.type, v.payload, v.priority, v.capabilities,
+      v.requires, v."runAt", v."timeoutS", v."leaseS", v."maxAttempts", v."backoffBaseS",
+      v."backoffMaxS", v."triggerRule"::trigger_rule, v."pendingDeps",
+      case when v."pendingDeps" > 0 then 'blocked'::task_state else 'queued'::task_state end,
+      case when v."pendingDeps" > 0 then null else now() end, ${createdBy}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, key text, name text,
+      type text, payload jsonb, priority int, capabilities text[], requires jsonb,
+      "runAt" timestamptz, "timeoutS" int, "leaseS" int, "maxAttempts" int,
+      "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "pendingDeps" int)
+    returning id, key, name, type, priority, state`);
 }

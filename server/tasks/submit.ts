@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { DomainError } from "@/server/errors";
@@ -38,7 +38,10 @@ export async function submitTask(
         cancelReason: start.state === "cancelled" ? "upstream_failed" : null,
         finishedAt: start.state === "cancelled" ? new Date() : null,
       })
-      .onConflictDoNothing({ target: tasks.idempotencyKey })
+      .onConflictDoNothing({
+        target: tasks.idempotencyKey,
+        where: sql`${tasks.idempotencyKey} is not null`,
+      })
       .returning();
     if (!task) {
       // A concurrent call with the same key won the insert; its task is the answer.
@@ -93,7 +96,9 @@ async function initialState(
   return { state: pendingDeps > 0 ? "blocked" : "queued", pendingDeps };
 }
 
-export function submittedEvent(task: TaskRow): NewEvent {
+export function submittedEvent(
+  task: Pick<TaskRow, "id" | "workflowId" | "state" | "name" | "type" | "priority">,
+): NewEvent {
   return {
     kind: "task.submitted",
     taskId: task.id,

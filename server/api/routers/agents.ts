@@ -55,8 +55,11 @@ export const agentsRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input, signal }) => {
-      await assertAgentOwner(ctx.db, ctx.principal, input.agentId);
-      const tasks = await claimWithWait(ctx.db, getEventHub, { ...input, signal });
+      const tasks = await claimWithWait(ctx.db, getEventHub, {
+        ...input,
+        signal,
+        principal: ctx.principal,
+      });
       return { tasks };
     }),
 });

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench [-- --quick]`: the task manager's throughput and dependency release latency
+ * over HTTP with the SDK's worker, next to graphile-worker on the same PostgreSQL server.
+ * Figures print as `name: value unit`, progress as `# …`.
+ *
+ * Options: --quick (5,000 tasks), --tasks N, --workers K, --concurrency C, --claim-batch B,
+ * --submit-chunk S, --skip-graphile, --profile (throughput only, then the statements that took
+ * the database's time and the server's CPU profile).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ensurePeerHarness, graphileThroughput } from "./graphile";
+import { runLatency } from "./latency";
+import {
+  cpuProfilerEnv,
+  logCpuProfile,
+  logTopStatements,
+  PROFILE_PG_SETTINGS,
+  resetStatements,
+  toggleCpuProfile,
+} from "./profile";
+import { repoRoot, startBenchEnvironment } from "./setup";
+import { figure, log } from "./stats";
+import { runThroughput } from "./throughput";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    tasks: { type: "string" },
+    workers: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "100" },
+    "claim-batch": { type: "string", default: "100" },
+    "submit-chunk": { type: "string", default: "5000" },
+    "skip-graphile": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+  },
+});
+
+const positive = (name: string, value: string | undefined, fallback: number) => {
+  const number = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new Error(`--${name}: expected a positive integer`);
+  return number;
+};
+
+const tasks = positive("tasks", args.tasks, args.quick ? 5_000 : 20_000);
+const workers = positive("workers", args.workers, 4);
+
+async function main() {
+  const started = performance.now();
+  if (args.profile) await profile();
+  else await benchmark();
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function throughputParams() {
+  return {
+    tasks,
+    workers,
+    concurrency: positive("concurrency", args.concurrency, 100),
+    claimBatch: positive("claim-batch", args["claim-batch"], 100),
+    submitChunk: positive("submit-chunk", args["submit-chunk"], 5_000),
+    completeBatchMs: 2,
+    timeoutMs: 240_000,
+  };
+}
+
+async function benchmark() {
+  // Installed first: a failing install should cost seconds, not a whole run.
+  if (!args["skip-graphile"]) await ensurePeerHarness();
+  const env = await startBenchEnvironment();
+  try {
+    const throughput = await runThroughput(env, throughputParams());
+    log(`throughput detail: ${JSON.stringify(throughput.detail)}`);
+    figure("submit_rate", throughput.submitRate, "tasks/s");
+    figure("throughput", throughput.throughput, "tasks/s");
+
+    const latency = await runLatency(env, {
+      chain: 200,
+      layers: 10,
+      width: 50,
+      workers,
+      timeoutMs: 120_000,
+    });
+    log(`latency detail: ${JSON.stringify(latency)}`);
+    figure("dep_release_p50", latency.chain.release.p50, "ms");
+    figure("dep_release_p99", latency.chain.release.p99, "ms");
+    figure("dep_release_layered_p50", latency.layered.release.p50, "ms");
+    figure("dep_release_layered_p99", latency.layered.release.p99, "ms");
+    figure("dep_handler_to_handler_p50", latency.chain.handlerToHandler.p50, "ms");
+
+    if (!args["skip-graphile"]) {
+      // Our server would only compete for the two cores.
+      await env.server.stop();
+      const graphile = { default: 0, tuned: 0 };
+      for (const mode of ["default", "tuned"] as const) {
+        log(`graphile-worker ${mode}: ${tasks} jobs, concurrency 10`);
+        graphile[mode] = await graphileThroughput({
+          adminUrl: env.adminUrl,
+          jobs: tasks,
+          mode,
+          concurrency: 10,
+        });
+      }
+      figure("graphile_default", graphile.default, "jobs/s");
+      figure("graphile_tuned", graphile.tuned, "jobs/s");
+      figure("ratio_vs_graphile_default", throughput.throughput / graphile.default, "x");
+      figure("ratio_vs_graphile_tuned", throughput.throughput / graphile.tuned, "x");
+    }
+  } finally {
+    await env.close();
+  }
+}
+
+/** Where the throughput run's time goes: database statements and the server's CPU. */
+async function profile() {
+  const cpuDir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-cpu-"));
+  try {
+    const env = await startBenchEnvironment({
+      pgSettings: PROFILE_PG_SETTINGS,
+      serverEnv: cpuProfilerEnv(cpuDir),
+    });
+    try {
+      const pid = env.serverPid();
+      if (pid === undefined) throw new Error("the server's pid file is missing");
+      const throughput = await runThroughput(env, throughputParams(), async (name, edge) => {
+        if (name === "drain" && edge === "start") await resetStatements(env.postgres.url);
+        toggleCpuProfile(pid);
+      });
+      log(`throughput detail: ${JSON.stringify(throughput.detail)}`);
+      figure("submit_rate", throughput.submitRate, "tasks/s");
+      figure("throughput", throughput.throughput, "tasks/s");
+      await logTopStatements(env.postgres.url);
+      await logCpuProfile(cpuDir, pid, 1, "submit");
+      await logCpuProfile(cpuDir, pid, 2, "drain");
+    } finally {
+      await env.close();
+    }
+  } finally {
+    await rm(cpuDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

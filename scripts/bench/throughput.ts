@@ -1,0 +1,117 @@
+import postgres from "postgres";
+import type { WorkflowInput } from "@/sdk";
+import { startFleet } from "./fleet";
+import type { BenchEnvironment } from "./setup";
+import { log, now, timedFetch } from "./stats";
+
+export interface ThroughputParams {
+  tasks: number;
+  workers: number;
+  concurrency: number;
+  claimBatch: number;
+  /** Tasks per workflows.submit call. */
+  submitChunk: number;
+  completeBatchMs: number;
+  timeoutMs: number;
+}
+
+export interface ThroughputResult {
+  submitRate: number;
+  throughput: number;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Like the peer harness: enqueue everything first (timed on its own), refresh planner
+ * statistics as autovacuum would, then drain with K workers; throughput = N / (first claim →
+ * last acknowledged completion).
+ */
+export async function runThroughput(
+  env: BenchEnvironment,
+  params: ThroughputParams,
+  /** Called around the two measured phases (bench --profile starts and stops profilers). */
+  phase: (name: "submit" | "drain", edge: "start" | "end") => Promise<void> = async () => {},
+): Promise<ThroughputResult> {
+  const capability = "bench-throughput";
+  log(`throughput: submitting ${params.tasks} tasks in workflows of ${params.submitChunk}`);
+  await phase("submit", "start");
+  const submitStarted = now();
+  for (let offset = 0; offset < params.tasks; offset += params.submitChunk) {
+    const size = Math.min(params.submitChunk, params.tasks - offset);
+    const tasks: WorkflowInput["tasks"] = Array.from({ length: size }, (_, index) => ({
+      key: `t${offset + index}`,
+      name: `noop ${offset + index}`,
+      type: "noop",
+      capabilities: [capability],
+      payload: { i: offset + index },
+    }));
+    await env.orchestrator.submitWorkflow({ name: `throughput ${offset}`, tasks });
+  }
+  const submitMs = now() - submitStarted;
+  await phase("submit", "end");
+  await analyze(env.postgres.url);
+
+  const timing = timedFetch();
+  let firstClaim = Number.POSITIVE_INFINITY;
+  let lastCompletion = 0;
+  let claims = 0;
+  let completeBatches = 0;
+  const fleet = await startFleet(env, {
+    name: capability,
+    size: params.workers,
+    concurrency: params.concurrency,
+    claimBatch: params.claimBatch,
+    completeBatchMs: params.completeBatchMs,
+    completeBatchSize: 1000,
+    fetch: timing.fetch,
+    handlers: { noop: async () => undefined },
+  });
+  for (const worker of fleet.workers) {
+    worker.events.on("claimed", ({ at }) => {
+      claims++;
+      firstClaim = Math.min(firstClaim, at);
+    });
+    worker.events.on("completed", ({ at }) => {
+      if (at !== lastCompletion) completeBatches++;
+      lastCompletion = Math.max(lastCompletion, at);
+    });
+  }
+  log(
+    `throughput: ${params.workers} workers × concurrency ${params.concurrency}, claim ≤ ${params.claimBatch}`,
+  );
+  await phase("drain", "start");
+  const cpuBefore = process.cpuUsage();
+  try {
+    await fleet.completions(params.tasks, params.timeoutMs);
+  } finally {
+    await fleet.stop();
+  }
+  await phase("drain", "end");
+  const drainMs = lastCompletion - firstClaim;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    submitRate: params.tasks / (submitMs / 1000),
+    throughput: params.tasks / (drainMs / 1000),
+    detail: {
+      tasks: params.tasks,
+      submitMs: Math.round(submitMs),
+      drainMs: Math.round(drainMs),
+      claims,
+      tasksPerClaim: Math.round((params.tasks / claims) * 10) / 10,
+      completeBatches,
+      // This process runs every worker: its CPU time shows whether the client is the limit.
+      workersCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      ...fleet.problems(),
+      callMs: timing.report(),
+    },
+  };
+}
+
+async function analyze(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`analyze`;
+  } finally {
+    await sql.end();
+  }
+}

@@ -1,0 +1,96 @@
+import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
+import { abortableSleep } from "./worker/backoff";
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+/** As received: plain JSON, so timestamps are ISO strings (the API has no transformer). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type WorkflowInput = RouterInputs["workflows"]["submit"];
+export type SubmittedWorkflow = RouterOutputs["workflows"]["submit"];
+export type Task = RouterOutputs["tasks"]["get"];
+export type TaskState = Task["state"];
+export type TaskManagerTrpc = TRPCClient<AppRouter>;
+
+export interface TaskManagerClientOptions {
+  /** The service's base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  token: string;
+  fetch?: typeof fetch;
+  /**
+   * Send calls made in the same tick as one HTTP request (default true). The agent worker
+   * turns it off: a batch answers only when its slowest call does, and a long-polling claim
+   * must not hold a completion back.
+   */
+  batch?: boolean;
+}
+
+export const TERMINAL_STATES: readonly TaskState[] = ["succeeded", "failed", "cancelled"];
+
+/** The tRPC endpoint under a base URL (a URL already naming it is kept). */
+export function trpcUrl(url: string): string {
+  const base = url.replace(/\/+$/, "");
+  return base.endsWith("/api/trpc") ? base : `${base}/api/trpc`;
+}
+
+/** A typed tRPC client with the token as a Bearer header. */
+export function createTrpc(options: TaskManagerClientOptions): TaskManagerTrpc {
+  const linkOptions = {
+    url: trpcUrl(options.url),
+    headers: { authorization: `Bearer ${options.token}` },
+    fetch: options.fetch,
+  };
+  return createTRPCClient<AppRouter>({
+    links: [options.batch === false ? httpLink(linkOptions) : httpBatchLink(linkOptions)],
+  });
+}
+
+export interface WaitForTaskOptions {
+  /** Give up after this long (default 60 s). */
+  timeoutMs?: number;
+  /** First pause between polls (default 100 ms); each next one is 1.5 times longer. */
+  intervalMs?: number;
+  /** Longest pause between polls (default 2 s). */
+  maxIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/** For orchestrators: the whole API as `trpc`, plus the helpers most scripts need. */
+export function createTaskManagerClient(options: TaskManagerClientOptions) {
+  const trpc = createTrpc(options);
+  return {
+    trpc,
+    /** A whole DAG in one call; tasks refer to each other by `key`. */
+    submitWorkflow: (input: WorkflowInput): Promise<SubmittedWorkflow> =>
+      trpc.workflows.submit.mutate(input),
+    /**
+     * Resolves with the task once it is succeeded, failed or cancelled. Polls `tasks.get`
+     * with growing pauses: simple, and fine for a client (the server side never polls).
+     */
+    waitForTask: (id: string, waitOptions: WaitForTaskOptions = {}) =>
+      waitForTask(trpc, id, waitOptions),
+  };
+}
+
+export type TaskManagerClient = ReturnType<typeof createTaskManagerClient>;
+
+async function waitForTask(
+  trpc: TaskManagerTrpc,
+  id: string,
+  options: WaitForTaskOptions,
+): Promise<Task> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let pause = options.intervalMs ?? 100;
+  for (;;) {
+    const task = await trpc.tasks.get.query({ id }, { signal: options.signal });
+    if (TERMINAL_STATES.includes(task.state)) return task;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new Error(`task ${id} still ${task.state} after ${options.timeoutMs ?? 60_000} ms`);
+    }
+    if (!(await abortableSleep(Math.min(pause, left), options.signal))) {
+      throw options.signal?.reason ?? new Error("aborted");
+    }
+    pause = Math.min(pause * 1.5, options.maxIntervalMs ?? 2_000);
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The TypeScript SDK of the task manager: a typed client for orchestrators and a worker loop
+ * for agents, both over the plain-JSON tRPC API.
+ */
+export {
+  createTaskManagerClient,
+  createTrpc,
+  type RouterInputs,
+  type RouterOutputs,
+  type SubmittedWorkflow,
+  type Task,
+  type TaskManagerClient,
+  type TaskManagerClientOptions,
+  type TaskManagerTrpc,
+  type TaskState,
+  TERMINAL_STATES,
+  trpcUrl,
+  type WaitForTaskOptions,
+  type WorkflowInput,
+} from "./client";
+export { isNonRetryable, isTransient, LeaseLostError, NonRetryableError } from "./errors";
+export * from "./worker";

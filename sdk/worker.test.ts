@@ -1,0 +1,245 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setupTestDatabase } from "@/test/db";
+import { startTestServer, type TestServer } from "@/test/server";
+import { createTaskManagerClient, type TaskManagerClient } from "./client";
+import { NonRetryableError } from "./errors";
+import { type AgentWorker, type AgentWorkerOptions, createAgentWorker } from "./worker";
+
+const pg = setupTestDatabase();
+let server: TestServer;
+let orchestrator: TaskManagerClient;
+let agentToken: string;
+const workers: AgentWorker[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ databaseUrl: pg.url });
+  const admin = createTaskManagerClient({ url: server.url, token: server.adminToken });
+  const [orchestratorToken, agent] = await Promise.all([
+    admin.trpc.tokens.create.mutate({ name: "orchestrator", role: "orchestrator" }),
+    admin.trpc.tokens.create.mutate({ name: "agents", role: "agent" }),
+  ]);
+  orchestrator = createTaskManagerClient({ url: server.url, token: orchestratorToken.secret });
+  agentToken = agent.secret;
+}, 600_000);
+
+afterAll(async () => {
+  await server?.stop();
+}, 120_000);
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
+});
+
+/**
+ * Each test's tasks need a capability only its own worker has: a task left requeued by one
+ * test (a retry) must never be claimed by another test's worker.
+ */
+function startWorker(
+  capability: string,
+  options: Pick<AgentWorkerOptions, "handlers"> & Partial<AgentWorkerOptions>,
+) {
+  const worker = createAgentWorker({
+    url: server.url,
+    token: agentToken,
+    name: `worker-${capability}`,
+    capabilities: [capability],
+    concurrency: 4,
+    waitMs: 5_000,
+    ...options,
+  });
+  workers.push(worker);
+  return worker;
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+const activeTimers = () =>
+  process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+
+async function events(taskId: string) {
+  return (await orchestrator.trpc.tasks.events.query({ taskId })).items;
+}
+
+describe("the agent worker over HTTP", () => {
+  it("runs a workflow a → b: both succeed with results, b starts after a completed", async () => {
+    const worker = startWorker("dag", {
+      handlers: {
+        step: async (task) => ({ ran: task.name, payload: task.payload }),
+      },
+    });
+    const completed: string[] = [];
+    worker.events.on("completed", ({ task }) => completed.push(task.name));
+    await worker.start();
+
+    const submitted = await orchestrator.submitWorkflow({
+      name: "a then b",
+      tasks: [
+        { key: "a", name: "a", type: "step", capabilities: ["dag"], payload: { n: 1 } },
+        { key: "b", name: "b", type: "step", capabilities: ["dag"], dependsOn: ["a"] },
+      ],
+    });
+    const ids = Object.fromEntries(submitted.tasks.map((task) => [task.key, task.id]));
+    const [a, b] = await Promise.all([
+      orchestrator.waitForTask(ids.a ?? "", { timeoutMs: 20_000 }),
+      orchestrator.waitForTask(ids.b ?? "", { timeoutMs: 20_000 }),
+    ]);
+
+    expect(a).toMatchObject({ state: "succeeded", result: { ran: "a", payload: { n: 1 } } });
+    expect(b).toMatchObject({ state: "succeeded", result: { ran: "b", payload: {} } });
+    expect(completed).toEqual(["a", "b"]);
+    const aSucceeded = (await events(a.id)).find((event) => event.kind === "task.succeeded");
+    const bStarted = (await events(b.id)).find((event) => event.kind === "task.started");
+    // Event ids order everything that happened (one sequence for the whole log).
+    expect(aSucceeded?.id).toBeDefined();
+    expect(bStarted?.id).toBeGreaterThan(aSucceeded?.id ?? Number.POSITIVE_INFINITY);
+    expect(bStarted?.agentId).toBe(worker.agentId);
+  });
+
+  it("fails a task for good when its handler throws NonRetryableError", async () => {
+    const worker = startWorker("fatal", {
+      handlers: {
+        broken: async () => {
+          throw new NonRetryableError("the input can never work");
+        },
+      },
+    });
+    await worker.start();
+    const failed = worker.events.waitFor("failed");
+    const {
+      task: { id },
+    } = await orchestrator.trpc.tasks.submit.mutate({
+      name: "doomed",
+      type: "broken",
+      capabilities: ["fatal"],
+      maxAttempts: 5,
+    });
+
+    expect(await failed).toMatchObject({ task: { id }, retryable: false });
+    const task = await orchestrator.trpc.tasks.get.query({ id });
+    expect(task).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      error: { name: "NonRetryableError", message: "the input can never work" },
+    });
+  });
+
+  it("fails a task of a type it has no handler for, not retryable", async () => {
+    const worker = startWorker("unknown", { handlers: {} });
+    await worker.start();
+    const failed = worker.events.waitFor("failed");
+    const {
+      task: { id },
+    } = await orchestrator.trpc.tasks.submit.mutate({
+      name: "nobody's",
+      type: "mystery",
+      capabilities: ["unknown"],
+    });
+    expect(await failed).toMatchObject({ task: { id }, retryable: false });
+    expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
+      state: "failed",
+      error: { message: 'no handler for task type "mystery"' },
+    });
+  });
+
+  it("shows ctx.progress in tasks.get while the task runs", async () => {
+    const reported = deferred();
+    const finish = deferred();
+    const worker = startWorker("progress", {
+      handlers: {
+        long: async (_task, ctx) => {
+          await ctx.progress({ fraction: 0.5, step: "halfway", message: "3 of 6 files" });
+          reported.resolve();
+          await finish.promise;
+          return "done";
+        },
+      },
+    });
+    await worker.start();
+    const {
+      task: { id },
+    } = await orchestrator.trpc.tasks.submit.mutate({
+      name: "with progress",
+      type: "long",
+      capabilities: ["progress"],
+    });
+    await reported.promise;
+
+    expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
+      state: "running",
+      progress: 0.5,
+      progressStep: "halfway",
+      progressMessage: "3 of 6 files",
+    });
+    finish.resolve();
+    expect(await orchestrator.waitForTask(id, { timeoutMs: 10_000 })).toMatchObject({
+      state: "succeeded",
+      result: "done",
+    });
+  });
+
+  it("stop() releases a task still running after the grace period, retryable", async () => {
+    const started = deferred();
+    let aborted: unknown;
+    const worker = startWorker("stop", {
+      handlers: {
+        stuck: async (_task, ctx) => {
+          started.resolve();
+          // Runs until the worker gives the task up.
+          await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+          aborted = ctx.signal.reason;
+          return "too late";
+        },
+      },
+    });
+    const timersBefore = activeTimers();
+    await worker.start();
+    const {
+      task: { id },
+    } = await orchestrator.trpc.tasks.submit.mutate({
+      name: "stuck",
+      type: "stuck",
+      capabilities: ["stop"],
+      backoff: { baseS: 3600 },
+    });
+    await started.promise;
+    const failed = worker.events.waitFor("failed");
+    await worker.stop({ graceMs: 50 });
+
+    expect(await failed).toMatchObject({ task: { id }, retryable: true });
+    expect(aborted).toMatchObject({ message: "worker shutting down" });
+    expect(worker.running).toBe(0);
+    // Heartbeat, batching and backoff timers are all gone (fetch's own idle timers may go too).
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    // Back in the queue (after its backoff) for another agent, with the attempt counted.
+    expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
+      state: "queued",
+      attempts: 1,
+      agentId: null,
+      error: { message: "worker shutting down" },
+    });
+  });
+
+  it("retries registration while the server cannot be reached, and stops cleanly", async () => {
+    const worker = createAgentWorker({
+      url: "http://127.0.0.1:9", // the discard port: nothing listens
+      token: agentToken,
+      name: "worker-nowhere",
+      handlers: {},
+    });
+    const errors: string[] = [];
+    worker.events.on("error", ({ during }) => errors.push(during));
+    const starting = worker.start();
+    await worker.events.waitFor("error");
+    await worker.events.waitFor("error");
+    await worker.stop({ graceMs: 0 });
+    await starting;
+    expect(errors.every((during) => during === "register")).toBe(true);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,354 @@
+import { createTrpc } from "./client";
+import {
+  errorCode,
+  isNonRetryable,
+  isTransient,
+  LeaseLostError,
+  NonRetryableError,
+} from "./errors";
+import { abortableSleep, backoffMs, retryTransient } from "./worker/backoff";
+import { TypedEmitter } from "./worker/events";
+import { createReports, now } from "./worker/reports";
+import type {
+  AgentWorkerEvents,
+  AgentWorkerOptions,
+  ClaimedTask,
+  TaskContext,
+  WorkerActivity,
+} from "./worker/types";
+
+export type * from "./worker/types";
+
+export interface StopOptions {
+  /** How long running handlers may take to finish (default 30 s); the rest fail retryable. */
+  graceMs?: number;
+  /** How long to keep retrying unsent reports when the server cannot be reached (default 10 s). */
+  flushTimeoutMs?: number;
+}
+
+export interface AgentWorker {
+  /** Registers, then claims and runs tasks until stop(). Resolves once registered. */
+  start(): Promise<void>;
+  /** Stops claiming, lets running tasks finish (see StopOptions), reports everything, resolves. */
+  stop(options?: StopOptions): Promise<void>;
+  /** The agent's id; known once start() has resolved. */
+  readonly agentId: string;
+  /** Handlers running now. */
+  readonly running: number;
+  readonly events: TypedEmitter<AgentWorkerEvents>;
+}
+
+interface RunningTask {
+  task: ClaimedTask;
+  controller: AbortController;
+  claimedAt: number;
+  /** The worker gave the task up (lease lost, or stop): whatever the handler returns is dropped. */
+  abandoned: boolean;
+  done: Promise<void>;
+}
+
+const SHUTTING_DOWN = "worker shutting down";
+
+/**
+ * An agent's worker loop (ARCHITECTURE.md "API"): register; long-poll `agents.claim` for as
+ * many tasks as there are free slots; run each task's handler; report results in batches;
+ * heartbeat meanwhile. Network trouble is retried with backoff and reported as `error`
+ * events; it never ends the loop.
+ */
+export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const claimBatch = Math.min(1000, Math.max(1, options.claimBatch ?? Math.min(concurrency, 100)));
+  const waitMs = options.waitMs ?? 20_000;
+  const heartbeatMs = (options.heartbeatS ?? 10) * 1000;
+  // Claiming pauses while this many reports are unacknowledged (the server is unreachable):
+  // results must not pile up without bound.
+  const maxBacklog = Math.max(1000, concurrency * 2);
+
+  const trpc = createTrpc({ ...options, batch: false });
+  const events = new TypedEmitter<AgentWorkerEvents>();
+  // Aborted by stop(): ends registration retries, the long-poll and the claim loop's sleeps.
+  const claiming = new AbortController();
+  // Aborted when stop() stops retrying reports it cannot deliver.
+  const giveUp = new AbortController();
+  const running = new Map<string, RunningTask>();
+  let agentId: string | undefined;
+  let loop: Promise<void> | undefined;
+  let claimInterrupted = false;
+  let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  let beating: Promise<void> | undefined;
+  let heartbeatsOn = false;
+  let stopping: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const reports = createReports({
+    trpc,
+    agentId: () => agentId ?? "",
+    events,
+    giveUp: giveUp.signal,
+    delayMs: options.completeBatchMs ?? 2,
+    maxBatch: Math.min(1000, options.completeBatchSize ?? 500),
+  });
+  const emitError = (error: unknown, during: WorkerActivity, taskId?: string) =>
+    events.emit("error", { error, during, taskId, at: now() });
+
+  /** Lets the claim loop re-check its slots and backlog. */
+  const wakeLoop = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  // A settled report (accepted, refused or given up) shrinks the backlog the loop may wait on.
+  events.on("completed", wakeLoop);
+  events.on("failed", wakeLoop);
+  events.on("error", wakeLoop);
+
+  async function claimLoop(id: string): Promise<void> {
+    let failures = 0;
+    while (!claiming.signal.aborted) {
+      const free = concurrency - running.size;
+      if (free <= 0 || reports.backlog >= maxBacklog) {
+        // Set up synchronously after the check: nothing can wake us in between.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      // A signal per call: fetch (undici) lets go of its abort listener only when the request
+      // is garbage-collected, so one long-lived signal would pile up a listener per claim.
+      const call = new AbortController();
+      const abortCall = () => call.abort();
+      claiming.signal.addEventListener("abort", abortCall, { once: true });
+      try {
+        const { tasks } = await trpc.agents.claim.mutate(
+          { agentId: id, max: Math.min(free, claimBatch), waitMs },
+          { signal: call.signal },
+        );
+        failures = 0;
+        if (tasks.length > 0) events.emit("claimed", { tasks, at: now() });
+        for (const task of tasks) {
+          if (claiming.signal.aborted) reports.fail(task, new Error(SHUTTING_DOWN), true);
+          else runTask(id, task);
+        }
+        // Without a long-poll an empty answer would turn this loop into a busy one.
+        if (tasks.length === 0 && waitMs === 0) await abortableSleep(500, claiming.signal);
+      } catch (error) {
+        if (claiming.signal.aborted) {
+          claimInterrupted = true;
+          break;
+        }
+        emitError(error, "claim");
+        // A refusal (revoked token, drained agent's owner gone) will not clear up soon.
+        const ceiling = isTransient(error) ? 5_000 : 30_000;
+        await abortableSleep(backoffMs(++failures, ceiling), claiming.signal);
+      } finally {
+        claiming.signal.removeEventListener("abort", abortCall);
+      }
+    }
+  }
+
+  function runTask(id: string, task: ClaimedTask): void {
+    const controller = new AbortController();
+    const entry: RunningTask = {
+      task,
+      controller,
+      claimedAt: now(),
+      abandoned: false,
+      done: Promise.resolve(),
+    };
+    running.set(task.id, entry);
+    const ctx: TaskContext = {
+      agentId: id,
+      signal: controller.signal,
+      progress: (report) => reportProgress(id, entry, report),
+    };
+    const handler = Object.hasOwn(options.handlers, task.type)
+      ? options.handlers[task.type]
+      : undefined;
+    entry.done = (async () => {
+      if (!handler) throw new NonRetryableError(`no handler for task type "${task.type}"`);
+      return handler(task, ctx);
+    })()
+      .then(
+        (result) => {
+          if (!entry.abandoned) reports.complete(task, result);
+        },
+        (error: unknown) => {
+          if (!entry.abandoned) reports.fail(task, error, !isNonRetryable(error));
+        },
+      )
+      .finally(() => {
+        // The same task may be running again under a newer lease: remove only this entry.
+        if (running.get(task.id) === entry) running.delete(task.id);
+        wakeLoop();
+      });
+  }
+
+  async function reportProgress(
+    id: string,
+    entry: RunningTask,
+    report: Parameters<TaskContext["progress"]>[0],
+  ): Promise<void> {
+    if (entry.abandoned) throw entry.controller.signal.reason;
+    const { task } = entry;
+    try {
+      await trpc.tasks.progress.mutate({
+        agentId: id,
+        taskId: task.id,
+        leaseEpoch: task.leaseEpoch,
+        ...report,
+      });
+    } catch (error) {
+      if (isTransient(error)) return emitError(error, "progress", task.id);
+      const code = errorCode(error);
+      if (code === "CONFLICT" || code === "NOT_FOUND" || code === "FORBIDDEN") {
+        const lost = new LeaseLostError(task.id, (error as Error).message);
+        abandon(entry, lost, "progress");
+        throw lost;
+      }
+      throw error;
+    }
+  }
+
+  function abandon(entry: RunningTask, reason: Error, during: WorkerActivity): void {
+    if (entry.abandoned) return;
+    entry.abandoned = true;
+    entry.controller.abort(reason);
+    emitError(reason, during, entry.task.id);
+  }
+
+  function scheduleHeartbeat(id: string): void {
+    if (!heartbeatsOn) return;
+    heartbeatTimer = setTimeout(() => {
+      beating = heartbeat(id).finally(() => {
+        beating = undefined;
+        scheduleHeartbeat(id);
+      });
+    }, heartbeatMs);
+  }
+
+  /** Keeps the agent online and its leases alive; gives up tasks the server no longer lists. */
+  async function heartbeat(id: string): Promise<void> {
+    const sentAt = now();
+    try {
+      const { leases } = await trpc.agents.heartbeat.mutate({ agentId: id });
+      const held = new Set(leases.map((lease) => `${lease.taskId}:${lease.leaseEpoch}`));
+      for (const entry of running.values()) {
+        // A task claimed after the heartbeat left may be missing from its answer.
+        if (entry.claimedAt >= sentAt || held.has(`${entry.task.id}:${entry.task.leaseEpoch}`)) {
+          continue;
+        }
+        abandon(
+          entry,
+          new LeaseLostError(entry.task.id, "not among the agent's leases"),
+          "heartbeat",
+        );
+      }
+    } catch (error) {
+      emitError(error, "heartbeat");
+    }
+  }
+
+  async function stopHeartbeats(): Promise<void> {
+    heartbeatsOn = false;
+    clearTimeout(heartbeatTimer);
+    await beating;
+  }
+
+  /**
+   * A claim interrupted by stop() may have leased tasks whose answer never arrived. Once
+   * every known task is reported, any lease the agent still holds is such an orphan: hand it
+   * back rather than leave it until its lease expires.
+   */
+  async function releaseOrphans(id: string): Promise<void> {
+    try {
+      const { leases } = await retryTransient(() => trpc.agents.heartbeat.mutate({ agentId: id }), {
+        signal: giveUp.signal,
+        onError: (error) => emitError(error, "stop"),
+      });
+      if (leases.length === 0) return;
+      await trpc.tasks.failMany.mutate({
+        agentId: id,
+        items: leases.map((lease) => ({
+          taskId: lease.taskId,
+          leaseEpoch: lease.leaseEpoch,
+          error: { name: "Error", message: SHUTTING_DOWN },
+          retryable: true,
+        })),
+      });
+    } catch (error) {
+      emitError(error, "stop");
+    }
+  }
+
+  async function shutdown(id: string | undefined, graceMs: number, flushTimeoutMs: number) {
+    claiming.abort();
+    wakeLoop();
+    await loop;
+    const inFlight = [...running.values()];
+    if (inFlight.length > 0) {
+      const allDone = new AbortController();
+      await Promise.race([
+        Promise.all(inFlight.map((entry) => entry.done)),
+        abortableSleep(graceMs, allDone.signal),
+      ]);
+      allDone.abort();
+    }
+    for (const entry of running.values()) {
+      if (entry.abandoned) continue;
+      abandon(entry, new Error(SHUTTING_DOWN), "stop");
+      reports.fail(entry.task, new Error(SHUTTING_DOWN), true);
+    }
+    const flushLimit = setTimeout(() => giveUp.abort(), flushTimeoutMs);
+    try {
+      await reports.drain();
+      if (id && claimInterrupted) await releaseOrphans(id);
+    } finally {
+      clearTimeout(flushLimit);
+      await stopHeartbeats();
+    }
+  }
+
+  return {
+    events,
+    get agentId() {
+      if (!agentId) throw new Error("the worker has not registered yet: await start()");
+      return agentId;
+    },
+    get running() {
+      return running.size;
+    },
+    async start() {
+      if (loop || stopping) throw new Error("start() may be called once, before stop()");
+      let agent: { id: string };
+      try {
+        agent = await retryTransient(
+          () =>
+            trpc.agents.register.mutate({
+              name: options.name,
+              capabilities: options.capabilities ?? [],
+              capacity: options.capacity ?? {},
+              metadata: options.metadata,
+            }),
+          { signal: claiming.signal, onError: (error) => emitError(error, "register") },
+        );
+      } catch (error) {
+        if (claiming.signal.aborted) return;
+        throw error;
+      }
+      agentId = agent.id;
+      events.emit("registered", { agentId: agent.id, at: now() });
+      if (claiming.signal.aborted) return;
+      heartbeatsOn = true;
+      scheduleHeartbeat(agent.id);
+      loop = claimLoop(agent.id);
+    },
+    stop(stopOptions = {}) {
+      stopping ??= shutdown(
+        agentId,
+        stopOptions.graceMs ?? 30_000,
+        stopOptions.flushTimeoutMs ?? 10_000,
+      );
+      return stopping;
+    },
+  };
+}

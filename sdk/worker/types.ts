@@ -1,0 +1,79 @@
+import type { RouterOutputs } from "../client";
+
+/** A task as `agents.claim` hands it out: run it, then report on (id, leaseEpoch). */
+export type ClaimedTask = RouterOutputs["agents"]["claim"]["tasks"][number];
+
+export interface ProgressReport {
+  /** 0..1 */
+  fraction?: number;
+  step?: string;
+  message?: string;
+}
+
+export interface TaskContext {
+  agentId: string;
+  /**
+   * Aborted when the worker no longer holds the task: the lease was lost (expired, task
+   * cancelled) or `stop()`'s grace ran out. Its result would be refused; stop early.
+   */
+  signal: AbortSignal;
+  /**
+   * Reports progress and extends the lease. Network trouble is reported as an `error` event
+   * and swallowed (the heartbeat extends the lease too); a lost lease rejects with
+   * LeaseLostError.
+   */
+  progress(report: ProgressReport): Promise<void>;
+}
+
+/** Resolves with the task's result (JSON); throws to fail it (see NonRetryableError). */
+export type TaskHandler = (task: ClaimedTask, ctx: TaskContext) => Promise<unknown>;
+
+export interface AgentWorkerOptions {
+  /** The service's base URL, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** An `agent` token. */
+  token: string;
+  /** With the token, identifies the agent: run one worker per (token, name). */
+  name: string;
+  capabilities?: string[];
+  /** This agent's amount of each agent-scoped resource, e.g. `{ cpu: 8 }`. */
+  capacity?: Record<string, number>;
+  metadata?: Record<string, string | number | boolean | null>;
+  /** Handlers by task type. A task of a type not listed fails, not retryable. */
+  handlers: Record<string, TaskHandler>;
+  /** Tasks run at once (default 1). */
+  concurrency?: number;
+  /** Most tasks one claim asks for (default: concurrency, at most 100). */
+  claimBatch?: number;
+  /** How long a claim long-polls for work (default 20 000 ms). */
+  waitMs?: number;
+  /** Heartbeat period, seconds (default 10). Keep it well under the tasks' lease. */
+  heartbeatS?: number;
+  /** How long a finished task's report waits for others to share its request (default 2 ms). */
+  completeBatchMs?: number;
+  /** Most reports per completeMany/failMany request (default 500; the server takes 1000). */
+  completeBatchSize?: number;
+  fetch?: typeof fetch;
+}
+
+/** `at`: epoch milliseconds, sub-millisecond precision (performance.timeOrigin + now()). */
+export interface AgentWorkerEvents extends Record<string, unknown> {
+  registered: { agentId: string; at: number };
+  /** A claim returned these tasks; their handlers start right after. */
+  claimed: { tasks: ClaimedTask[]; at: number };
+  /** The server accepted the task's result. */
+  completed: { task: ClaimedTask; result: unknown; at: number };
+  /** The server accepted the task's failure; `retryable` tells whether it may run again. */
+  failed: { task: ClaimedTask; error: unknown; retryable: boolean; at: number };
+  /** Something went wrong that the worker handled (retried, or gave up on one task). */
+  error: { error: unknown; during: WorkerActivity; taskId?: string; at: number };
+}
+
+export type WorkerActivity =
+  | "register"
+  | "claim"
+  | "complete"
+  | "fail"
+  | "progress"
+  | "heartbeat"
+  | "stop";

@@ -1,0 +1,61 @@
+import { TRPCError, tracked } from "@trpc/server";
+import { z } from "zod";
+import { eventFilterInput } from "@/server/events/filter";
+import { listEvents, listEventsInput } from "@/server/events/list";
+import { toWireEvent } from "@/server/events/read";
+import { eventFeedFor } from "@/server/events/stream";
+import { createTRPCRouter, viewerProcedure } from "../trpc";
+
+export const streamEventsInput = eventFilterInput
+  .extend({
+    /**
+     * Resume after this event id. EventSource and tRPC's httpSubscriptionLink send it on
+     * reconnect (the `Last-Event-ID` header, merged into the input by tRPC); a client may also
+     * pass it itself. Omitted or null: live from now.
+     */
+    lastEventId: z
+      .string()
+      .regex(/^\d{1,15}$/, "an event id")
+      .nullish(),
+  })
+  .prefault({});
+
+export const eventsRouter = createTRPCRouter({
+  /**
+   * Server-sent events, each `tracked` by its id: missed events first (with `lastEventId`),
+   * then live ones, in id order, none twice. Every role may watch; browsers by session cookie
+   * (EventSource sends no headers), programs by bearer token.
+   */
+  stream: viewerProcedure.input(streamEventsInput).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
+    const { lastEventId, ...filter } = input;
+    const subscription = await eventFeedFor(ctx.db).subscribe({
+      filter,
+      afterId: lastEventId == null ? null : Number(lastEventId),
+      signal,
+    });
+    try {
+      for await (const event of subscription) {
+        yield tracked(String(event.id), toWireEvent(event));
+      }
+    } finally {
+      subscription.close();
+    }
+    // Not the client leaving: the server is stopping. A retryable error, unlike a normal end,
+    // makes EventSource and httpSubscriptionLink reconnect with their last event id.
+    if (!signal?.aborted) {
+      throw new TRPCError({
+        code: "SERVICE_UNAVAILABLE",
+        message: "the event stream closed; reconnect with the last event id",
+      });
+    }
+  }),
+
+  /** The same events for clients that poll: pass `nextAfterId` back as `afterId`. */
+  list: viewerProcedure
+    .input(listEventsInput)
+    .query(({ ctx, input, signal }) => listEvents(ctx.db, input, { signal })),
+});

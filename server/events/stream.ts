@@ -1,0 +1,278 @@
+import { and, asc, gt, lte } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { taskEvents } from "@/db/schema/tasks";
+import type { EventFilter } from "./filter";
+import { type EventHub, getEventHub } from "./hub";
+import type { EventRow } from "./read";
+import { settledBound, settledHead } from "./settled";
+import { type EventSubscription, type FeedSource, Subscriber } from "./subscriber";
+
+export interface EventFeedOptions {
+  db: Database;
+  hub: EventHub;
+  /** Live queue length per subscriber before it falls back to reading the table. */
+  capacity?: number;
+  /** Rows per read, for the feed and for catch-up reads. */
+  pageSize?: number;
+  /** How long one read waits for the writers that could fill a gap (settled.ts). */
+  gapWaitMs?: number;
+  /** Pause before looking at a gap again, after `gapWaitMs` did not close it. */
+  gapRetryMs?: number;
+  /** Safety net: read even without a notification this often. */
+  pollMs?: number;
+}
+
+export interface SubscribeParams {
+  filter?: EventFilter;
+  /** Replay events after this id first; omitted or null: live from now. */
+  afterId?: number | null;
+  signal?: AbortSignal;
+}
+
+export interface EventFeedStats {
+  subscribers: number;
+  /** Every event up to this id has been offered to the subscribers. */
+  watermark: number;
+  /** Completed reads. */
+  cycles: number;
+  /** The last read stopped before a gap that an open transaction may still fill. */
+  held: boolean;
+}
+
+/**
+ * The per-process fan-out of ARCHITECTURE.md "Events and live updates": ONE reader per
+ * process follows task_events (woken by the hub's notifications, with a slow poll as a safety
+ * net) and offers each new row, in id order, to every subscriber; each filters and queues for
+ * itself (subscriber.ts). N subscribers cost one query per notification, not N.
+ */
+export interface EventFeed {
+  /** Resolves once the feed has found its starting position. */
+  ready(): Promise<void>;
+  subscribe(params?: SubscribeParams): Promise<EventSubscription>;
+  /** Every event with an id up to this one is final and has been offered to subscribers. */
+  watermark(): number;
+  stats(): EventFeedStats;
+  /** Calls `listener` after every read, with the stats then. For tests and diagnostics. */
+  onCycle(listener: (stats: EventFeedStats) => void): () => void;
+  /** Ends every subscription and stops reading. Does not close the hub or the pool. */
+  close(): void;
+}
+
+const DEFAULTS = {
+  capacity: 1000,
+  pageSize: 500,
+  gapWaitMs: 1000,
+  gapRetryMs: 100,
+  pollMs: 10_000,
+  /** First pause after a failed read; doubles up to the maximum. */
+  errorRetryMs: 500,
+  errorRetryMaxMs: 30_000,
+};
+
+export function createEventFeed(options: EventFeedOptions): EventFeed {
+  const { db, hub } = options;
+  const capacity = options.capacity ?? DEFAULTS.capacity;
+  const pageSize = options.pageSize ?? DEFAULTS.pageSize;
+  const gapWaitMs = options.gapWaitMs ?? DEFAULTS.gapWaitMs;
+  const gapRetryMs = options.gapRetryMs ?? DEFAULTS.gapRetryMs;
+  const subscribers = new Set<Subscriber>();
+  const cycleListeners = new Set<(stats: EventFeedStats) => void>();
+  const stopping = new AbortController();
+  let watermark = 0;
+  let cycles = 0;
+  let held = false;
+  let reading = false;
+  let again = false;
+  let errorPause = DEFAULTS.errorRetryMs;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const source: FeedSource = {
+    db,
+    watermark: () => watermark,
+    detach: (subscriber) => subscribers.delete(subscriber),
+  };
+
+  const stats = (): EventFeedStats => ({
+    subscribers: subscribers.size,
+    watermark,
+    cycles,
+    held,
+  });
+
+  /** Reads until caught up. One read at a time; a wake-up during a read causes one more. */
+  const wake = () => {
+    again = true;
+    if (reading || stopping.signal.aborted) return;
+    reading = true;
+    void (async () => {
+      try {
+        while (again && !stopping.signal.aborted) {
+          again = false;
+          await cycle();
+          errorPause = DEFAULTS.errorRetryMs;
+        }
+      } catch (error) {
+        if (!stopping.signal.aborted) {
+          console.error("event feed: reading task_events failed; retrying", error);
+          retryLater(errorPause);
+          errorPause = Math.min(errorPause * 2, DEFAULTS.errorRetryMaxMs);
+        }
+      } finally {
+        reading = false;
+      }
+    })();
+  };
+
+  const retryLater = (ms: number) => {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(wake, ms);
+    retryTimer.unref?.();
+  };
+
+  const cycle = async () => {
+    for (;;) {
+      const settled = await settledBound(db, watermark, {
+        scanLimit: pageSize,
+        waitMs: gapWaitMs,
+        signal: stopping.signal,
+      });
+      if (stopping.signal.aborted) return;
+      await deliverUpTo(settled.bound);
+      held = settled.held;
+      if (!settled.more) break;
+    }
+    cycles += 1;
+    // No notification comes for a rolled-back gap: look again until it is resolved.
+    if (held) retryLater(gapRetryMs);
+    const snapshot = stats();
+    for (const listener of [...cycleListeners]) listener(snapshot);
+  };
+
+  /** Offers every event in (watermark, bound] in order; the watermark then is `bound`. */
+  const deliverUpTo = async (bound: number) => {
+    while (watermark < bound) {
+      const rows = await db
+        .select()
+        .from(taskEvents)
+        .where(and(gt(taskEvents.id, watermark), lte(taskEvents.id, bound)))
+        .orderBy(asc(taskEvents.id))
+        .limit(pageSize);
+      if (stopping.signal.aborted) return;
+      // Synchronous from here to the end of the page: a subscriber that compares its position
+      // with the watermark (to turn live) sees either all of a row's effects or none.
+      for (const row of rows) offer(row);
+      if (rows.length < pageSize) watermark = bound;
+    }
+  };
+
+  const offer = (row: EventRow) => {
+    // First the watermark: a subscriber that overflows on this row re-reads up to it.
+    watermark = row.id;
+    for (const subscriber of [...subscribers]) subscriber.offer(row);
+  };
+
+  const starting = (async () => {
+    // LISTEN first, then the position: an event committed in between is read, not missed.
+    await hub.ready();
+    watermark = await settledHead(db, { scanLimit: pageSize, waitMs: gapWaitMs });
+  })();
+  starting.catch(() => {});
+
+  const offEvent = hub.onEvent(wake);
+  // A resync (notifications may have been lost while the hub reconnected) needs no more than a
+  // read: the reader's position is in the table, not in the notifications, so it finds every
+  // row it has not offered yet, and every subscriber gets them from there, live or catching up.
+  const offResync = hub.onResync(wake);
+  const poll = setInterval(wake, options.pollMs ?? DEFAULTS.pollMs);
+  poll.unref?.();
+  // Reads start once the position is known; wake-ups before that are kept in `again`.
+  void starting.then(wake, () => {});
+
+  return {
+    ready: () => starting,
+    async subscribe(params = {}) {
+      await starting;
+      const subscriber = new Subscriber(source, {
+        filter: params.filter ?? {},
+        afterId: params.afterId ?? null,
+        capacity,
+        pageSize,
+        signal: params.signal,
+      });
+      if (!stopping.signal.aborted && !params.signal?.aborted) subscribers.add(subscriber);
+      else subscriber.close();
+      return subscriber;
+    },
+    watermark: () => watermark,
+    stats,
+    onCycle(listener) {
+      const entry = (snapshot: EventFeedStats) => listener(snapshot);
+      cycleListeners.add(entry);
+      return () => cycleListeners.delete(entry);
+    },
+    close() {
+      if (stopping.signal.aborted) return;
+      stopping.abort();
+      offEvent();
+      offResync();
+      clearInterval(poll);
+      clearTimeout(retryTimer);
+      for (const subscriber of [...subscribers]) subscriber.close();
+      cycleListeners.clear();
+    },
+  };
+}
+
+// One feed per server process (per database handle). On globalThis: route handlers are bundled
+// separately from instrumentation, and `next dev` re-evaluates modules.
+const holder = globalThis as typeof globalThis & { __tmEventFeeds?: WeakMap<Database, EventFeed> };
+
+/**
+ * The feed over `db`: in the server, `getDb()` with the process's hub, created on first use.
+ * Tests that call the HTTP handler with a database of their own register a feed for it first
+ * (`provideEventFeed`), since the process hub listens on DATABASE_URL.
+ */
+export function eventFeedFor(db: Database): EventFeed {
+  holder.__tmEventFeeds ??= new WeakMap();
+  let feed = holder.__tmEventFeeds.get(db);
+  if (!feed) {
+    const created = createEventFeed({ db, hub: getEventHub() });
+    const feeds = holder.__tmEventFeeds;
+    feeds.set(db, created);
+    closeOnShutdown(created);
+    // A feed that could not start (database down) is dropped, so the next subscriber (the
+    // client reconnecting) starts a new one instead of inheriting the failure.
+    created.ready().catch((error: unknown) => {
+      console.error("event feed: start failed", error);
+      if (feeds.get(db) === created) feeds.delete(db);
+      created.close();
+    });
+    feed = created;
+  }
+  return feed;
+}
+
+/** Makes `feed` the one `eventFeedFor(db)` returns. */
+export function provideEventFeed(db: Database, feed: EventFeed): void {
+  holder.__tmEventFeeds ??= new WeakMap();
+  holder.__tmEventFeeds.set(db, feed);
+}
+
+/**
+ * Ends every stream when the server is told to stop. Next waits for open requests before it
+ * exits, and a stream never ends on its own: without this, a stop takes until the launcher's
+ * kill timeout. Clients see the stream end with a retryable error and reconnect (elsewhere)
+ * with their last event id.
+ */
+function closeOnShutdown(feed: EventFeed) {
+  const signals = ["SIGTERM", "SIGINT"] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const other of signals) process.off(other, onSignal);
+    feed.close();
+    // Nobody else handles the signal (not the server): do what it would have done.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  // Prepended, and removed before it acts: it runs first and is gone before the others run,
+  // so a handler that counts the listeners (server/scheduler/start.ts) counts as without it.
+  for (const signal of signals) process.prependListener(signal, onSignal);
+}

@@ -1,0 +1,177 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Database, Transaction } from "@/db/client";
+import { alerts } from "@/db/schema/alerts";
+import { type AlertChange, type AlertRow, recordAlertChanges } from "./changes";
+import type { Observation, RuleResult } from "./rules";
+import { CLEAR_HOLD_S } from "./settings";
+
+export interface ReconcileOptions {
+  /** A webhook is configured: opened, escalated and resolved alerts go to the outbox. */
+  webhook: boolean;
+}
+
+export interface ReconcileReport {
+  opened: number;
+  updated: number;
+  resolved: number;
+  /** When a clearing alert's hold ends and it may resolve; null if none is clearing. */
+  nextDueAt: Date | null;
+}
+
+// Literals, not parameters, so the planner can use the partial indexes.
+const isFiring = sql`${alerts.state} = 'firing'`;
+const holdsReopen = sql`${alerts.state} = 'resolved' and ${alerts.clearSince} is null`;
+const holdOver = sql`${alerts.clearSince} <= now() - make_interval(secs => ${CLEAR_HOLD_S})`;
+const INSERT_CHUNK = 1000;
+
+/**
+ * Brings one rule's alerts in line with what the rule observes now, in one transaction:
+ * opens an alert per newly breaching subject, updates firing ones whose value moved, starts
+ * the clear hold of those whose condition cleared and resolves those clear for CLEAR_HOLD_S.
+ *
+ * Safe against a concurrent evaluation (another instance, or a manual pass): firing rows are
+ * read FOR UPDATE SKIP LOCKED, so each row is changed by one evaluation only, and new alerts
+ * are inserted ON CONFLICT DO NOTHING against the partial unique index, so only one insert per
+ * (rule, subject) succeeds and only its evaluation records `alert.opened`.
+ */
+export async function reconcileRule(
+  db: Database,
+  result: RuleResult,
+  options: ReconcileOptions,
+): Promise<ReconcileReport> {
+  return db.transaction(async (tx) => {
+    const observed = new Map(result.observations.map((o) => [o.subject, o]));
+    const firing = await tx
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.rule, result.rule), isFiring))
+      .for("update", { skipLocked: true });
+
+    const changes: AlertChange[] = [];
+    const startClear: number[] = [];
+    const stopClear: number[] = [];
+    const clearing: AlertRow[] = [];
+    for (const alert of firing) {
+      const seen = observed.get(alert.subject);
+      if (!seen) {
+        if (alert.clearSince === null) startClear.push(alert.id);
+        else clearing.push(alert);
+      } else if (isSignificant(alert, seen, result)) {
+        const [updated] = await tx
+          .update(alerts)
+          .set({
+            value: seen.value,
+            severity: seen.severity,
+            message: seen.message,
+            threshold: result.threshold,
+            clearSince: null,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(alerts.id, alert.id))
+          .returning();
+        // Only an escalation is news worth a notification, and not once someone has it in hand.
+        const escalated = alert.severity === "warning" && seen.severity === "critical";
+        if (updated) {
+          changes.push({
+            kind: "alert.updated",
+            alert: updated,
+            notify: escalated && alert.acknowledgedAt === null,
+          });
+        }
+      } else if (alert.clearSince !== null) {
+        stopClear.push(alert.id);
+      }
+    }
+    await setClearSince(tx, startClear, sql`now()`);
+    await setClearSince(tx, stopClear, null);
+
+    const resolved = clearing.length
+      ? await tx
+          .update(alerts)
+          .set({ state: "resolved", resolvedAt: sql`now()`, updatedAt: sql`now()` })
+          .where(and(inArray(alerts.id, ids(clearing)), holdOver))
+          .returning()
+      : [];
+    for (const alert of resolved) changes.push({ kind: "alert.resolved", alert, notify: true });
+
+    const held = await reopenHolds(tx, result, observed);
+    const known = new Set(firing.map((alert) => alert.subject));
+    // Sorted, so two evaluations inserting the same subjects wait on each other in the same
+    // order instead of deadlocking.
+    const fresh = result.observations
+      .filter((o) => o.breaching && !known.has(o.subject) && !held.has(o.subject))
+      .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+      const opened = await tx
+        .insert(alerts)
+        .values(
+          fresh.slice(i, i + INSERT_CHUNK).map((o) => ({
+            rule: result.rule,
+            subject: o.subject,
+            severity: o.severity,
+            value: o.value,
+            threshold: result.threshold,
+            message: o.message,
+          })),
+        )
+        .onConflictDoNothing({
+          target: [alerts.rule, alerts.subject],
+          where: sql`state = 'firing'`,
+        })
+        .returning();
+      for (const alert of opened) changes.push({ kind: "alert.opened", alert, notify: true });
+    }
+
+    await recordAlertChanges(tx, changes, options);
+    const resolvedIds = new Set(ids(resolved));
+    const holdEnds = [
+      ...startClear.map(() => Date.now()),
+      ...clearing.filter((a) => !resolvedIds.has(a.id)).map((a) => a.clearSince?.getTime() ?? 0),
+    ];
+    return {
+      opened: changes.filter((c) => c.kind === "alert.opened").length,
+      updated: changes.filter((c) => c.kind === "alert.updated").length,
+      resolved: resolved.length,
+      nextDueAt: holdEnds.length ? new Date(Math.min(...holdEnds) + CLEAR_HOLD_S * 1000) : null,
+    };
+  });
+}
+
+/**
+ * A move worth an `alert.updated` event: a new severity or threshold, or, for values that do
+ * not simply follow the clock, a change of a tenth of the threshold (at least 0.01).
+ */
+function isSignificant(alert: AlertRow, seen: Observation, result: RuleResult): boolean {
+  if (seen.severity !== alert.severity || result.threshold !== alert.threshold) return true;
+  if (result.valuesFollowClock) return false;
+  return Math.abs(seen.value - alert.value) >= Math.max(0.1 * result.threshold, 0.01);
+}
+
+/**
+ * Subjects whose operator-resolved alert still holds back a new one (the condition has not
+ * cleared since). Holds whose condition has cleared are lifted on the way.
+ */
+async function reopenHolds(
+  tx: Transaction,
+  result: RuleResult,
+  observed: ReadonlyMap<string, Observation>,
+): Promise<Set<string>> {
+  const holds = await tx
+    .select({ id: alerts.id, subject: alerts.subject })
+    .from(alerts)
+    .where(and(eq(alerts.rule, result.rule), holdsReopen));
+  const lifted = holds.filter((hold) => !observed.has(hold.subject));
+  await setClearSince(tx, ids(lifted), sql`now()`);
+  return new Set(holds.filter((hold) => observed.has(hold.subject)).map((hold) => hold.subject));
+}
+
+async function setClearSince(
+  tx: Transaction,
+  alertIds: number[],
+  value: ReturnType<typeof sql> | null,
+) {
+  if (alertIds.length === 0) return;
+  await tx.update(alerts).set({ clearSince: value }).where(inArray(alerts.id, alertIds));
+}
+
+const ids = (rows: readonly { id: number }[]) => rows.map((row) => row.id);

@@ -1,0 +1,21 @@
+import type { Executor } from "@/db/client";
+import type { AlertThresholds } from "@/server/config";
+import { agentOfflineRule } from "./agent-offline";
+import { dependencyWaitRule } from "./dependency-wait";
+import { failureRateRule } from "./failure-rate";
+import { resourceUsageRule } from "./resource-usage";
+import { taskDurationRule } from "./task-duration";
+import type { RuleResult } from "./types";
+
+/** Every rule, read one after another (one connection, no burst on the pool). */
+export async function observeAll(db: Executor, thresholds: AlertThresholds): Promise<RuleResult[]> {
+  return [
+    await taskDurationRule(db, thresholds.taskDuration),
+    await resourceUsageRule(db, thresholds.resourceUsage),
+    await dependencyWaitRule(db, thresholds.dependencyWait),
+    await failureRateRule(db, thresholds.failureRate),
+    await agentOfflineRule(db),
+  ];
+}
+
+export type { Observation, RuleResult, Severity } from "./types";
