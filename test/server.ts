@@ -1,11 +1,10 @@
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { findFreePort, isProcessRunning, readPidFile } from "../db/embedded/process";
+import { startLauncher } from "../e2e/fixtures/launcher";
 import { stopLeftovers } from "../e2e/fixtures/leftovers";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -81,33 +80,17 @@ export async function startTestServer(params: StartTestServerParams): Promise<Te
 function spawnLauncher(
   params: StartTestServerParams & { adminToken: string; dataDir: string; port: number },
 ) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...params.env,
-    // vitest sets NODE_ENV=test; Next builds and serves in production mode.
-    NODE_ENV: "production",
-    DATABASE_URL: params.databaseUrl,
-    TM_DATA_DIR: params.dataDir,
-    HOST: "127.0.0.1",
-    PORT: String(params.port),
-    TM_BOOTSTRAP_ADMIN_TOKEN: params.adminToken,
-  };
-  // One process (node with the tsx loader), so SIGTERM reaches the launcher itself.
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
-    process.execPath,
-    ["--import", "tsx", "scripts/start.ts"],
-    { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-  };
-  child.stdout.on("data", collect);
-  child.stderr.on("data", collect);
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
-    child.once("exit", (code, signal) => resolve(signal ?? code ?? -1));
+  return startLauncher({
+    dataDir: params.dataDir,
+    port: params.port,
+    bootstrapAdminToken: params.adminToken,
+    env: {
+      ...params.env,
+      // vitest sets NODE_ENV=test; Next builds and serves in production mode.
+      NODE_ENV: "production",
+      DATABASE_URL: params.databaseUrl,
+    },
   });
-  return { child, exited, output: () => output };
 }
 
 type Launcher = ReturnType<typeof spawnLauncher>;
@@ -149,10 +132,9 @@ async function healthStatus(url: string): Promise<string> {
 }
 
 async function stopLauncher(launcher: Launcher, dataDir: string): Promise<void> {
-  const { child } = launcher;
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  launcher.kill("SIGTERM");
   const outcome = await Promise.race([launcher.exited, delay(STOP_TIMEOUT_MS, "timeout" as const)]);
-  if (outcome === "timeout") child.kill("SIGKILL");
+  if (outcome === "timeout") launcher.kill("SIGKILL");
   await launcher.exited;
   // A launcher that did not stop cleanly leaves its Next server (own process group) behind.
   await stopLeftovers(dataDir);

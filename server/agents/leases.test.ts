@@ -1,36 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { eq, inArray, sql } from "drizzle-orm";
-import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { agents } from "@/db/schema/agents";
 import { taskEvents, tasks } from "@/db/schema/tasks";
 import { setupTestDatabase } from "@/test/db";
+import { type AgentInsert, insertAgentRow, insertTaskRow, type TaskInsert } from "@/test/rows";
 import { heartbeat } from "./heartbeat";
 import { markSilentAgentsOffline, nextAgentSilenceAt } from "./silence";
 
 const pg = setupTestDatabase();
-
-type AgentInsert = PgInsertValue<typeof agents>;
-// PgInsertValue, not $inferInsert: it also takes SQL, e.g. a time relative to now().
-type TaskInsert = PgInsertValue<typeof tasks>;
-
-async function insertAgent(values: Partial<AgentInsert> = {}) {
-  const [agent] = await pg.db
-    .insert(agents)
-    .values({ name: `agent-${randomUUID()}`, tokenId: randomUUID(), ...values })
-    .returning();
-  if (!agent) throw new Error("no agent inserted");
-  return agent;
-}
-
-async function insertTask(values: Partial<TaskInsert> = {}) {
-  const [task] = await pg.db
-    .insert(tasks)
-    .values({ name: "task", state: "queued", ...values })
-    .returning();
-  if (!task) throw new Error("no task inserted");
-  return task;
-}
+const insertTask = (values: Partial<TaskInsert> = {}) => insertTaskRow(pg.db, values);
+const insertAgent = (values: Partial<AgentInsert> = {}) => insertAgentRow(pg.db, values);
 
 /** A task leased to `agentId` whose lease runs out `inS` seconds from now. */
 function runningOn(agentId: string, inS: number, values: Partial<TaskInsert> = {}) {

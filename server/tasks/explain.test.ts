@@ -1,36 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import type { PgInsertValue } from "drizzle-orm/pg-core";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { agents } from "@/db/schema/agents";
 import { allocations, resources } from "@/db/schema/resources";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { setupTestDatabase } from "@/test/db";
+import { type AgentInsert, insertAgentRow, insertTaskRow, type TaskInsert } from "@/test/rows";
 import { explainTask } from "./explain";
 
 const pg = setupTestDatabase();
 
-// PgInsertValue, not $inferInsert: it also takes SQL, e.g. a time relative to now().
-type TaskInsert = PgInsertValue<typeof tasks>;
-type AgentInsert = PgInsertValue<typeof agents>;
-
-async function insertTask(values: Partial<TaskInsert> = {}) {
-  const [task] = await pg.db
-    .insert(tasks)
-    .values({ name: "task", state: "queued", queuedAt: sql`now()`, ...values })
-    .returning();
-  if (!task) throw new Error("no task inserted");
-  return task;
-}
-
-async function insertAgent(values: Partial<AgentInsert> = {}) {
-  const [agent] = await pg.db
-    .insert(agents)
-    .values({ name: `agent-${randomUUID()}`, tokenId: randomUUID(), ...values })
-    .returning();
-  if (!agent) throw new Error("no agent inserted");
-  return agent;
-}
+/** Queued tasks here have a queue time, as a real submission gives them. */
+const insertTask = (values: Partial<TaskInsert> = {}) =>
+  insertTaskRow(pg.db, { queuedAt: sql`now()`, ...values });
+const insertAgent = (values: Partial<AgentInsert> = {}) => insertAgentRow(pg.db, values);
 
 /** A running task holding `amount` of `resource` on `agentId`, as a claim leaves it. */
 async function holding(name: string, resource: string, amount: number, agentId: string) {
