@@ -3,13 +3,18 @@
  * over HTTP with the SDK's worker, next to graphile-worker on the same PostgreSQL server.
  * Figures print as `name: value unit`, progress as `# …`.
  *
- * Options: --quick (5,000 tasks), --tasks N, --workers K, --concurrency C, --claim-batch B,
- * --submit-chunk S, --skip-graphile, --profile (throughput only, then the statements that took
+ * Then alert latency (condition true → `alert.opened` on events.stream) and SSE fan-out.
+ *
+ * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
+ * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
+ * --skip-graphile, --profile (throughput only, then the statements that took
  * the database's time and the server's CPU profile).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { runAlertLatency } from "./alerts";
+import { runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
 import { runLatency } from "./latency";
 import {
@@ -32,6 +37,8 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "100" },
     "claim-batch": { type: "string", default: "100" },
     "submit-chunk": { type: "string", default: "5000" },
+    "alert-rounds": { type: "string" },
+    subscribers: { type: "string" },
     "skip-graphile": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
   },
@@ -46,6 +53,8 @@ const positive = (name: string, value: string | undefined, fallback: number) => 
 
 const tasks = positive("tasks", args.tasks, args.quick ? 5_000 : 20_000);
 const workers = positive("workers", args.workers, 4);
+const alertRounds = positive("alert-rounds", args["alert-rounds"], args.quick ? 10 : 20);
+const subscribers = positive("subscribers", args.subscribers, args.quick ? 300 : 1_000);
 
 async function main() {
   const started = performance.now();
@@ -89,6 +98,30 @@ async function benchmark() {
     figure("dep_release_layered_p50", latency.layered.release.p50, "ms");
     figure("dep_release_layered_p99", latency.layered.release.p99, "ms");
     figure("dep_handler_to_handler_p50", latency.chain.handlerToHandler.p50, "ms");
+
+    const alerts = await runAlertLatency(env, { rounds: alertRounds, timeoutMs: 30_000 });
+    log(`alert detail: ${JSON.stringify(alerts)}`);
+    figure("alert_latency_p50", alerts.open.p50, "ms");
+    figure("alert_latency_p99", alerts.open.p99, "ms");
+    figure("alert_resolve_p50", alerts.resolve.p50, "ms");
+
+    const fanout = await runFanout(env, {
+      subscribers,
+      tasks: 200,
+      openConcurrency: 100,
+      steadyEvents: 20,
+      steadyIntervalMs: 200,
+      // The server spends ~0.5 ms of CPU per event per subscriber: 1,000 × 200 takes minutes.
+      timeoutMs: 60_000 + subscribers * 200 * 2,
+    });
+    log(`fanout detail: ${JSON.stringify(fanout)}`);
+    process.stdout.write(`fanout_subscribers: ${fanout.subscribers}\n`);
+    figure("fanout_delivery_p50", fanout.fromCreated.p50, "ms");
+    figure("fanout_delivery_p99", fanout.fromCreated.p99, "ms");
+    figure("fanout_steady_delivery_p50", fanout.steady.p50, "ms");
+    figure("fanout_steady_delivery_p99", fanout.steady.p99, "ms");
+    figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
+    figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
 
     if (!args["skip-graphile"]) {
       // Our server would only compete for the two cores.

@@ -31,9 +31,10 @@ type Candidate = {
  * have every capability, its free amount must cover each agent-scoped requirement and each pool
  * must cover its own — all taken atomically here, with allocation rows as the record.
  *
- * Lock order, which keeps concurrent claims and completions deadlock-free: the agent row, then
- * candidate tasks (SKIP LOCKED: claimers never wait for each other's tasks), then the pools
- * needed, sorted by name. A claim also counts as the agent's heartbeat.
+ * Lock order, which keeps concurrent claims and completions deadlock-free: candidate tasks
+ * (SKIP LOCKED: claimers never wait for each other's tasks), then the pools needed, sorted by
+ * name, then — only when agent-scoped resources are needed — the agent row. A claim also
+ * counts as the agent's heartbeat.
  */
 export async function claimTasks(
   db: Database,
@@ -53,11 +54,7 @@ export async function claimTasks(
     const candidates = rows.flatMap((row) =>
       row.id ? [{ id: row.id, requires: row.requires ?? {} }] : [],
     );
-    const free = { ...first.capacity };
-    for (const [resource, amount] of Object.entries(first.held)) {
-      free[resource] = (free[resource] ?? 0) - amount;
-    }
-    const accepted = await takeResources(tx, candidates, free);
+    const accepted = await takeResources(tx, agentId, candidates);
     if (accepted.length === 0) return [];
 
     // One statement: the transition, its events and the NOTIFY that announces them.
@@ -105,20 +102,31 @@ type CandidateRow = {
  * picks and locks the first claimable tasks for it (none unless it is online). No row at all
  * means no such agent, or not one the principal may act for.
  *
+ * The heartbeat is written at most once a second: an empty claim then writes nothing, and a
+ * read-only transaction commits without waiting for a WAL flush — long-polling agents woken
+ * together by one NOTIFY mostly lose the race, and should lose it cheaply.
+ *
  * The `= '{}'` branches are the common case; spelled out, they also let the planner see from
  * column statistics that most queued rows qualify, so it walks tasks_claim_idx in order and
  * stops at the limit instead of sorting the whole queue (`desc nulls last` matches the index).
- * The pool check here reads pools without locking them: takeResources re-checks under lock.
+ * Pools and the agent's free capacity are read here without locks, to skip tasks that cannot
+ * fit; takeResources re-checks both under lock.
  */
 function pickCandidates(tx: Transaction, agentId: string, max: number, principal?: Principal) {
   const owned =
     principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
   return tx.execute<CandidateRow>(sql`
-    with agent as (
+    with found as (
+      select id, status, capabilities, capacity from agents where id = ${agentId} ${owned}
+    ), touched as (
       update agents set last_heartbeat_at = now(),
         status = case when status = 'offline' then 'online'::agent_status else status end
-      where id = ${agentId} ${owned}
-      returning id, status, capabilities, capacity
+      where id = (select id from found)
+        and (status = 'offline' or last_heartbeat_at < now() - interval '1 second')
+      returning status
+    ), agent as (
+      select id, coalesce((select status from touched), status) as status, capabilities, capacity
+      from found
     ), held as (
       select coalesce(jsonb_object_agg(resource, amount), '{}'::jsonb) as held from (
         select resource, sum(amount)::float8 as amount from allocations
@@ -149,8 +157,8 @@ function pickCandidates(tx: Transaction, agentId: string, max: number, principal
  */
 async function takeResources(
   tx: Transaction,
+  agentId: string,
   candidates: readonly Candidate[],
-  free: Record<string, number>,
 ): Promise<Candidate[]> {
   const needed = [...new Set(candidates.flatMap((task) => Object.keys(task.requires)))].sort();
   if (needed.length === 0) return [...candidates];
@@ -160,6 +168,7 @@ async function takeResources(
     where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
     order by name for update`);
   for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
+  const free = needed.some((name) => !pools.has(name)) ? await lockFreeCapacity(tx, agentId) : {};
 
   const accepted: Candidate[] = [];
   const taken = new Map<string, number>();
@@ -186,6 +195,28 @@ async function takeResources(
     );
   }
   return accepted;
+}
+
+/**
+ * The agent's capacity less what its open allocations hold, under a lock on the agent row:
+ * concurrent claims for one agent take its capacity one after the other. Only claims that
+ * need agent-scoped resources pay for the lock (pools first, then the agent: one order).
+ */
+async function lockFreeCapacity(tx: Transaction, agentId: string): Promise<Record<string, number>> {
+  const [row] = await tx.execute<{
+    capacity: Record<string, number>;
+    held: Record<string, number>;
+  }>(sql`
+    select capacity, (
+      select coalesce(jsonb_object_agg(resource, amount), '{}'::jsonb) from (
+        select resource, sum(amount)::float8 as amount from allocations
+        where agent_id = ${agentId} and released_at is null group by resource) h
+    ) as held
+    from agents where id = ${agentId} for update`);
+  const free = { ...row?.capacity };
+  for (const [name, amount] of Object.entries(row?.held ?? {}))
+    free[name] = (free[name] ?? 0) - amount;
+  return free;
 }
 
 /**
