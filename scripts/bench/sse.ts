@@ -98,7 +98,8 @@ export function openEventStream(params: OpenStreamParams): SseStream {
                 end = buffer.indexOf("\n\n", start);
                 if (!message) continue;
                 if (message.event === "message") {
-                  params.onEvent(JSON.parse(message.data) as WireEvent, receivedAt);
+                  const { events } = JSON.parse(message.data) as { events: WireEvent[] };
+                  for (const event of events) params.onEvent(event, receivedAt);
                 } else if (message.event === "connected") params.onConnected?.();
                 else if (message.event === "serialized-error") {
                   throw new Error(`events.stream error: ${message.data}`);

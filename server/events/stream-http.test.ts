@@ -83,18 +83,24 @@ async function openStream(base: string, params: StreamParams) {
     }
   };
 
+  const surplus: { id: string | undefined; event: WireEvent }[] = [];
   return {
     response,
     nextMessage: () => guard(nextMessage(), "the next SSE message"),
     /** The next `count` data events, skipping tRPC's own messages; fails on an error event. */
     async take(count: number): Promise<{ id: string | undefined; event: WireEvent }[]> {
-      const events = [];
+      const events = surplus.splice(0);
       while (events.length < count) {
         const message = await guard(nextMessage(), `${count} events`);
         if (message.event === "serialized-error") throw new Error(`stream error: ${message.data}`);
         if (message.event !== "message") continue;
-        events.push({ id: message.id, event: JSON.parse(message.data) as WireEvent });
+        // A message carries a batch, tracked by its last event's id.
+        const batch = (JSON.parse(message.data) as { events: WireEvent[] }).events;
+        expect(message.id).toBe(String(batch.at(-1)?.id));
+        for (const event of batch) events.push({ id: String(event.id), event });
       }
+      // A batch may bring more than asked for: keep the rest for the next take().
+      surplus.push(...events.splice(count));
       return events;
     },
     close: () => controller.abort(),

@@ -18,6 +18,11 @@ export interface SubscriberStats {
 export interface EventSubscription extends AsyncIterable<EventRow> {
   /** The next event, waiting for one; null once closed (by close() or the abort signal). */
   next(): Promise<EventRow | null>;
+  /**
+   * Up to `max` events that are ready now, without waiting: a consumer that just received one
+   * takes the rest of a burst along with it, so the burst travels as one message.
+   */
+  takeReady(max: number): EventRow[];
   stats(): SubscriberStats;
   /** Stops delivery at once; a pending next() resolves null. Idempotent. */
   close(): void;
@@ -111,6 +116,17 @@ export class Subscriber implements EventSubscription {
       if (this.mode === "live") await this.waitForOffer();
       else await this.catchUp();
     }
+  }
+
+  takeReady(max: number): EventRow[] {
+    const ready: EventRow[] = [];
+    while (ready.length < max && !this.closed) {
+      const event = this.page.shift() ?? (this.mode === "live" ? this.queue.shift() : undefined);
+      if (!event) break;
+      this.delivered = event.id;
+      ready.push(event);
+    }
+    return ready;
   }
 
   /** Reads the next page from the table, or turns live once the watermark is reached. */

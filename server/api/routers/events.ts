@@ -6,6 +6,9 @@ import { toWireEvent } from "@/server/events/read";
 import { eventFeedFor } from "@/server/events/stream";
 import { createTRPCRouter, viewerProcedure } from "../trpc";
 
+/** Bounds a message's size while a subscriber catches up on a long backlog. */
+const MAX_EVENTS_PER_MESSAGE = 500;
+
 export const streamEventsInput = eventFilterInput
   .extend({
     /**
@@ -22,8 +25,10 @@ export const streamEventsInput = eventFilterInput
 
 export const eventsRouter = createTRPCRouter({
   /**
-   * Server-sent events, each `tracked` by its id: missed events first (with `lastEventId`),
-   * then live ones, in id order, none twice. Every role may watch; browsers by session cookie
+   * Server-sent events: each message is `{ events: [...] }`, `tracked` by the id of its last
+   * event — missed events first (with `lastEventId`), then live ones, in id order, none twice.
+   * A burst travels as one message per subscriber rather than one per event: the per-message
+   * cost of the SSE pipeline, times every subscriber, is what limits fan-out. Every role may watch; browsers by session cookie
    * (EventSource sends no headers), programs by bearer token.
    */
   stream: viewerProcedure.input(streamEventsInput).subscription(async function* ({
@@ -38,8 +43,10 @@ export const eventsRouter = createTRPCRouter({
       signal,
     });
     try {
-      for await (const event of subscription) {
-        yield tracked(String(event.id), toWireEvent(event));
+      for (let first = await subscription.next(); first; first = await subscription.next()) {
+        const batch = [first, ...subscription.takeReady(MAX_EVENTS_PER_MESSAGE - 1)];
+        const last = batch.at(-1) ?? first;
+        yield tracked(String(last.id), { events: batch.map(toWireEvent) });
       }
     } finally {
       subscription.close();
