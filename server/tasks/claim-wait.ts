@@ -9,6 +9,10 @@ import { type ClaimedTask, claimTasks } from "./claim";
  *
  * The wait is armed before each attempt: a task queued between an empty claim and the start of
  * the wait still wakes it. Wake-ups are hints, so the loop claims again until the deadline.
+ *
+ * One NOTIFY wakes every waiting claim of the process; they retry one at a time, in the order
+ * they started waiting. Run at once, they would all compete for two cores while only one can
+ * win a single released task, and the winner's claim would wait behind the losers'.
  */
 export async function claimWithWait(
   db: Database,
@@ -24,20 +28,31 @@ export async function claimWithWait(
   },
 ): Promise<ClaimedTask[]> {
   const deadline = Date.now() + params.waitMs;
+  let woken = false;
   for (;;) {
     const remaining = deadline - Date.now();
     const armed = new AbortController();
     const onAbort = () => armed.abort();
     params.signal?.addEventListener("abort", onAbort, { once: true });
-    const woken = remaining > 0 ? hub().waitForQueue(remaining, armed.signal) : null;
+    const wait = remaining > 0 ? hub().waitForQueue(remaining, armed.signal) : null;
     try {
-      const claimed = await claimTasks(db, params.agentId, params.max, params.principal);
-      if (claimed.length > 0 || !woken) return claimed;
-      const result = await woken;
-      if (result !== "notified") return [];
+      const claim = () => claimTasks(db, params.agentId, params.max, params.principal);
+      const claimed = await (woken ? oneAtATime(claim) : claim());
+      if (claimed.length > 0 || !wait) return claimed;
+      woken = (await wait) === "notified";
+      if (!woken) return [];
     } finally {
       armed.abort();
       params.signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+let retries: Promise<unknown> = Promise.resolve();
+
+/** Runs `attempt` after every attempt queued before it, in this process. */
+function oneAtATime<T>(attempt: () => Promise<T>): Promise<T> {
+  const run = retries.then(attempt, attempt);
+  retries = run.catch(() => undefined);
+  return run;
 }
