@@ -53,7 +53,7 @@ test("after kill -9 of the launcher, a new start takes over with the same data",
   test.setTimeout(600_000);
 
   const first = launch(RESTART_ADMIN_TOKEN);
-  await waitForHealthy(request, first, baseURL);
+  await waitForHealthy(first, baseURL);
   expect((await me(request, RESTART_ADMIN_TOKEN)).status()).toBe(200);
   const orphans = pids();
 
@@ -68,9 +68,11 @@ test("after kill -9 of the launcher, a new start takes over with the same data",
   const second = launch();
   // Until the new launcher has replaced it, the orphaned server still answers on the port:
   // only a health answer after the pid file names a new server counts.
-  await waitForHealthy(request, second, baseURL, () => {
-    const server = pids().server;
-    return server !== undefined && server !== orphans.server;
+  await waitForHealthy(second, baseURL, {
+    also: () => {
+      const server = pids().server;
+      return server !== undefined && server !== orphans.server;
+    },
   });
 
   const health = await request.get(`${baseURL}/api/health`);

@@ -3,6 +3,7 @@ import type { Database } from "@/db/client";
 import { agents } from "@/db/schema/agents";
 import { resources } from "@/db/schema/resources";
 import { createToken } from "@/server/auth/tokens";
+import { claimTasks } from "@/server/tasks/claim";
 import type { LeaseCaller } from "@/server/tasks/fencing";
 import { type SubmitTaskParams, submitTaskInput } from "@/server/tasks/inputs";
 import { submitTask } from "@/server/tasks/submit";
@@ -63,4 +64,17 @@ export async function backdate(
   await db.execute(
     sql`update tasks set ${sql.identifier(column)} = now() - make_interval(secs => ${seconds}) where id = ${taskId}`,
   );
+}
+
+/**
+ * Claims exactly `taskId` for the agent: other queued tasks left by earlier tests in the file
+ * are cancelled first, so claim order cannot pick one of them.
+ */
+export async function claimOnly(db: Database, agentId: string, taskId: string) {
+  await db.execute(
+    sql`update tasks set state = 'cancelled' where state = 'queued' and id <> ${taskId}`,
+  );
+  const [claimed] = await claimTasks(db, agentId, 1);
+  if (claimed?.id !== taskId) throw new Error(`expected to claim ${taskId}, got ${claimed?.id}`);
+  return claimed;
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { findFreePort, isProcessRunning, readPidFile } from "../db/embedded/process";
-import { startLauncher } from "../e2e/fixtures/launcher";
+import { startLauncher, waitForHealthy } from "../e2e/fixtures/launcher";
 import { stopLeftovers } from "../e2e/fixtures/leftovers";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,7 +56,7 @@ export async function startTestServer(params: StartTestServerParams): Promise<Te
       const launcher = spawnLauncher({ ...params, adminToken, dataDir, port });
       const url = `http://127.0.0.1:${port}`;
       try {
-        await waitForHealthy(url, launcher, deadline - Date.now());
+        await waitForHealthy(launcher, url, { timeoutMs: deadline - Date.now() });
         return {
           url,
           adminToken,
@@ -94,42 +94,6 @@ function spawnLauncher(
 }
 
 type Launcher = ReturnType<typeof spawnLauncher>;
-
-/** Polls the readiness URL (another process offers nothing to await); fails fast on exit. */
-async function waitForHealthy(url: string, launcher: Launcher, timeoutMs: number) {
-  let exitCode: number | NodeJS.Signals | undefined;
-  void launcher.exited.then((code) => {
-    exitCode = code;
-  });
-  const deadline = Date.now() + timeoutMs;
-  let last = "not polled yet";
-  for (;;) {
-    last = await healthStatus(url);
-    if (last === "ok") return;
-    if (exitCode !== undefined) {
-      throw new Error(
-        `the launcher exited (${exitCode}) before it was healthy:\n${launcher.output()}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `not healthy after ${timeoutMs / 1000} s (last: ${last}):\n${launcher.output()}`,
-      );
-    }
-    await Promise.race([launcher.exited, delay(POLL_INTERVAL_MS)]);
-  }
-}
-
-async function healthStatus(url: string): Promise<string> {
-  try {
-    const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) });
-    if (!response.ok) return `HTTP ${response.status}`;
-    return String(((await response.json()) as { status?: unknown }).status);
-  } catch (error) {
-    // Connection refused while the server is still starting: a state, not a failure.
-    return `unreachable (${error instanceof Error ? error.message : String(error)})`;
-  }
-}
 
 async function stopLauncher(launcher: Launcher, dataDir: string): Promise<void> {
   launcher.kill("SIGTERM");

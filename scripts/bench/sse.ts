@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import type { WireEvent } from "@/server/events/read";
+import { parseSseMessage } from "@/test/sse-message";
 import { now } from "./stats";
 
 /** Its own connections, without limit: one per open stream. */
@@ -93,7 +94,7 @@ export function openEventStream(params: OpenStreamParams): SseStream {
             let start = 0;
             try {
               while (end !== -1) {
-                const message = parseMessage(buffer.slice(start, end));
+                const message = parseSseMessage(buffer.slice(start, end));
                 start = end + 2;
                 end = buffer.indexOf("\n\n", start);
                 if (!message) continue;
@@ -135,20 +136,6 @@ export function openEventStream(params: OpenStreamParams): SseStream {
       await ended;
     },
   };
-}
-
-function parseMessage(block: string): { event: string; data: string } | null {
-  let event = "message";
-  const data: string[] = [];
-  for (const line of block.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon === 0 || line === "") continue;
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  }
-  return data.length === 0 ? null : { event, data: data.join("\n") };
 }
 
 /** Resolves when `condition()` holds (checked every `intervalMs`), rejects after `timeoutMs`. */

@@ -4,6 +4,7 @@ import { createToken } from "@/server/auth/tokens";
 import { setupTestDatabase } from "@/test/db";
 import { makeAgent } from "@/test/engine";
 import { startTestServer, type TestServer } from "@/test/server";
+import { parseSseMessage, type SseMessage } from "@/test/sse-message";
 import type { WireEvent } from "./read";
 
 /*
@@ -38,13 +39,6 @@ function server(which: "A" | "B"): TestServer {
   return found;
 }
 
-interface SseMessage {
-  /** "message" for data; tRPC's own: connected, ping, serialized-error, return. */
-  event: string;
-  id: string | undefined;
-  data: string;
-}
-
 interface StreamParams {
   input?: Record<string, unknown>;
   token?: string;
@@ -77,7 +71,7 @@ async function openStream(base: string, params: StreamParams) {
       const blocks = buffer.split("\n\n");
       buffer = blocks.pop() ?? "";
       for (const block of blocks) {
-        const parsed = parseMessage(block);
+        const parsed = parseSseMessage(block);
         if (parsed) ready.push(parsed);
       }
     }
@@ -105,22 +99,6 @@ async function openStream(base: string, params: StreamParams) {
     },
     close: () => controller.abort(),
   };
-}
-
-function parseMessage(block: string): SseMessage | null {
-  let event = "message";
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon === 0 || line === "") continue;
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-    else if (field === "id") id = value;
-  }
-  return data.length === 0 && id === undefined ? null : { event, id, data: data.join("\n") };
 }
 
 function guard<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -7,7 +7,7 @@ import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
 import { submitTask } from "@/server/tasks/submit";
 import { setupTestDatabase } from "@/test/db";
-import { makeAgent, stateOf, submit } from "@/test/engine";
+import { claimOnly, makeAgent, stateOf, submit } from "@/test/engine";
 
 const pg = setupTestDatabase();
 
@@ -18,20 +18,12 @@ async function eventKinds(taskId: string) {
   return rows.map((row) => row.kind);
 }
 
-/** Claims exactly the given task: other queued tasks of earlier tests are out of the way. */
-async function claimOnly(agentId: string, taskId: string) {
-  await pg.db.execute(sql`update tasks set priority = 1000000 where id = ${taskId}`);
-  const [claimed] = await claimTasks(pg.db, agentId, 1);
-  expect(claimed?.id).toBe(taskId);
-  return claimed as NonNullable<typeof claimed>;
-}
-
 describe("legal transitions", () => {
   it("queued → running → succeeded, with progress on the way, each one an event", async () => {
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "happy" });
     expect(task.state).toBe("queued");
-    const claimed = await claimOnly(agent.agentId, task.id);
+    const claimed = await claimOnly(pg.db, agent.agentId, task.id);
     expect(claimed.leaseEpoch).toBe(1);
     await reportProgress(pg.db, agent, {
       taskId: task.id,
@@ -62,12 +54,12 @@ describe("legal transitions", () => {
       maxAttempts: 2,
       backoff: { baseS: 0, maxS: 0 },
     });
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await failTasks(pg.db, agent, [
       { taskId: task.id, leaseEpoch: 1, error: "boom", retryable: true },
     ]);
     expect(await stateOf(pg.db, task.id)).toBe("queued");
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await failTasks(pg.db, agent, [
       { taskId: task.id, leaseEpoch: 2, error: "boom again", retryable: true },
     ]);
@@ -84,7 +76,7 @@ describe("legal transitions", () => {
   it("a non-retryable failure ends the task at once", async () => {
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "fatal", maxAttempts: 5 });
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await failTasks(pg.db, agent, [
       { taskId: task.id, leaseEpoch: 1, error: "bad input", retryable: false },
     ]);
@@ -103,7 +95,7 @@ describe("legal transitions", () => {
     await cancelTask(pg.db, blocked.id, "not needed");
     expect(await stateOf(pg.db, blocked.id)).toBe("cancelled");
 
-    await claimOnly(agent.agentId, upstream.id);
+    await claimOnly(pg.db, agent.agentId, upstream.id);
     await cancelTask(pg.db, upstream.id, "stop");
     expect(await stateOf(pg.db, upstream.id)).toBe("cancelled");
     // The agent's lease is void: completing now changes nothing.
@@ -137,7 +129,7 @@ describe("illegal transitions are refused and change nothing", () => {
   it("cancel an ended task, retry a live one, reprioritise a running one → CONFLICT", async () => {
     const agent = await makeAgent(pg.db);
     const done = await submit(pg.db, { name: "done" });
-    await claimOnly(agent.agentId, done.id);
+    await claimOnly(pg.db, agent.agentId, done.id);
     await completeTasks(pg.db, agent, [{ taskId: done.id, leaseEpoch: 1 }]);
     await expect(cancelTask(pg.db, done.id, "too late")).rejects.toMatchObject({
       code: "CONFLICT",
@@ -145,7 +137,7 @@ describe("illegal transitions are refused and change nothing", () => {
     await expect(retryTask(pg.db, done.id)).rejects.toMatchObject({ code: "CONFLICT" });
 
     const running = await submit(pg.db, { name: "running" });
-    await claimOnly(agent.agentId, running.id);
+    await claimOnly(pg.db, agent.agentId, running.id);
     await expect(retryTask(pg.db, running.id)).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(setTaskPriority(pg.db, running.id, 3)).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await stateOf(pg.db, running.id)).toBe("running");
@@ -155,7 +147,7 @@ describe("illegal transitions are refused and change nothing", () => {
   it("completing twice: the second call is refused", async () => {
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "twice" });
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await completeTasks(pg.db, agent, [{ taskId: task.id, leaseEpoch: 1, result: 1 }]);
     const [again] = await completeTasks(pg.db, agent, [
       { taskId: task.id, leaseEpoch: 1, result: 2 },
@@ -165,6 +157,27 @@ describe("illegal transitions are refused and change nothing", () => {
       sql`select result from tasks where id = ${task.id}`,
     );
     expect(row?.result).toBe(1);
+  });
+
+  it("a task cancelled by its upstream's failure is retried through that upstream", async () => {
+    const agent = await makeAgent(pg.db);
+    const upstream = await submit(pg.db, { name: "up", maxAttempts: 1 });
+    const dependent = await submit(pg.db, { name: "down", dependsOn: [upstream.id] });
+    await claimOnly(pg.db, agent.agentId, upstream.id);
+    await failTasks(pg.db, agent, [
+      { taskId: upstream.id, leaseEpoch: 1, error: "x", retryable: false },
+    ]);
+    expect(await stateOf(pg.db, dependent.id)).toBe("cancelled");
+    await expect(retryTask(pg.db, dependent.id)).rejects.toThrow(/upstream task failed/);
+    expect(await stateOf(pg.db, dependent.id)).toBe("cancelled");
+  });
+
+  it("a queued task can be cancelled, and is then never claimed", async () => {
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "never" });
+    await cancelTask(pg.db, task.id, "changed my mind");
+    expect(await stateOf(pg.db, task.id)).toBe("cancelled");
+    expect(await claimTasks(pg.db, agent.agentId, 10)).toEqual([]);
   });
 
   it("unknown tasks are NOT_FOUND", async () => {

@@ -1,22 +1,12 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { claimTasks } from "@/server/tasks/claim";
 import { completeTasks, failTasks } from "@/server/tasks/finish";
 import { reportProgress } from "@/server/tasks/progress";
 import { endOverdueAttempts, nextTaskDueAt } from "@/server/tasks/sweep";
 import { setupTestDatabase } from "@/test/db";
-import { backdate, definePool, makeAgent, stateOf, submit } from "@/test/engine";
+import { backdate, claimOnly, definePool, makeAgent, stateOf, submit } from "@/test/engine";
 
 const pg = setupTestDatabase();
-
-async function claimOnly(agentId: string, taskId: string) {
-  await pg.db.execute(
-    sql`update tasks set state = 'cancelled' where state = 'queued' and id <> ${taskId}`,
-  );
-  const [claimed] = await claimTasks(pg.db, agentId, 1);
-  expect(claimed?.id).toBe(taskId);
-  return claimed as NonNullable<typeof claimed>;
-}
 
 async function row(taskId: string) {
   const [found] = await pg.db.execute<{
@@ -38,7 +28,7 @@ describe("the overdue sweep", () => {
       maxAttempts: 3,
       backoff: { baseS: 30, maxS: 60 },
     });
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await backdate(pg.db, task.id, "lease_expires_at", 1);
     expect(await endOverdueAttempts(pg.db)).toBe(1);
     const after = await row(task.id);
@@ -50,7 +40,7 @@ describe("the overdue sweep", () => {
     await definePool(pg.db, "quota", 1);
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "last try", maxAttempts: 1, requires: { quota: 1 } });
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await backdate(pg.db, task.id, "lease_expires_at", 1);
     await endOverdueAttempts(pg.db);
     expect(await stateOf(pg.db, task.id)).toBe("failed");
@@ -63,7 +53,7 @@ describe("the overdue sweep", () => {
   it("times out a task running longer than timeoutS even while its lease is fresh", async () => {
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "slow", timeoutS: 10, maxAttempts: 1 });
-    await claimOnly(agent.agentId, task.id);
+    await claimOnly(pg.db, agent.agentId, task.id);
     await reportProgress(pg.db, agent, { taskId: task.id, leaseEpoch: 1, fraction: 0.1 });
     expect(await endOverdueAttempts(pg.db)).toBe(0);
     await backdate(pg.db, task.id, "started_at", 11);
@@ -74,7 +64,7 @@ describe("the overdue sweep", () => {
   it("reports the next due time: the earliest lease expiry or run_at", async () => {
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "due", leaseS: 5 });
-    const claimed = await claimOnly(agent.agentId, task.id);
+    const claimed = await claimOnly(pg.db, agent.agentId, task.id);
     const next = await nextTaskDueAt(pg.db);
     expect(next?.getTime()).toBe(new Date(claimed.leaseExpiresAt).getTime());
   });
@@ -89,10 +79,10 @@ describe("fencing", () => {
       maxAttempts: 3,
       backoff: { baseS: 0, maxS: 0 },
     });
-    const old = await claimOnly(first.agentId, task.id);
+    const old = await claimOnly(pg.db, first.agentId, task.id);
     await backdate(pg.db, task.id, "lease_expires_at", 1);
     await endOverdueAttempts(pg.db);
-    const fresh = await claimOnly(second.agentId, task.id);
+    const fresh = await claimOnly(pg.db, second.agentId, task.id);
     expect(fresh.leaseEpoch).toBe(old.leaseEpoch + 1);
 
     await expect(
