@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { E2E_ADMIN_TOKEN } from "./e2e/fixtures/admin-token";
 
-const PORT = 3100;
+// E2E_PORT lets two checkouts run their suites side by side (each with its own .test-data).
+const PORT = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${PORT}`;
 const DATA_DIR = ".test-data/e2e";
 

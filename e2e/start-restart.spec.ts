@@ -8,7 +8,7 @@ import { stopLeftovers } from "./fixtures/leftovers";
 
 // A second launcher beside the web server's, with its own port and data directory, so that
 // killing it cannot disturb the other specs.
-const PORT = 3101;
+const PORT = Number(process.env.E2E_PORT ?? 3100) + 1;
 const baseURL = `http://127.0.0.1:${PORT}`;
 const dataDir = path.resolve(import.meta.dirname, "..", ".test-data", "e2e-restart");
 

@@ -1,16 +1,25 @@
 import type { ReactNode } from "react";
 import { AppHeader } from "@/components/shell/app-header";
+import { RoleProvider } from "@/lib/auth/role";
+import { LiveEventsProvider } from "@/lib/live/live-events";
 import { TrpcProviders } from "@/lib/trpc/client";
 import { requirePagePrincipal } from "@/server/auth/page";
 import { getConfig } from "@/server/config";
 
-/** Every signed-in page: verifies the session against the database before rendering. */
+/**
+ * Every signed-in page: verifies the session against the database before rendering, then
+ * opens the one live event stream all its components share.
+ */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const principal = await requirePagePrincipal();
   return (
     <TrpcProviders>
-      <AppHeader instanceName={getConfig().taskManager.name} role={principal.role} />
-      <main className="mx-auto max-w-7xl p-6">{children}</main>
+      <RoleProvider role={principal.role}>
+        <LiveEventsProvider>
+          <AppHeader instanceName={getConfig().taskManager.name} role={principal.role} />
+          <main className="mx-auto max-w-7xl p-6">{children}</main>
+        </LiveEventsProvider>
+      </RoleProvider>
     </TrpcProviders>
   );
 }

@@ -1,0 +1,44 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+/** The signed-in pages, in the order the header lists them. */
+export const NAV_ITEMS = [
+  { href: "/", label: "Board" },
+  { href: "/graph", label: "Graph" },
+  { href: "/resources", label: "Resources" },
+  { href: "/alerts", label: "Alerts" },
+  { href: "/agents", label: "Agents" },
+] as const;
+
+function isCurrent(pathname: string, href: string): boolean {
+  if (href === "/") return pathname === "/" || pathname.startsWith("/tasks/");
+  return pathname === href || pathname.startsWith(`${href}/`);
+}
+
+export function NavLinks() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main">
+      <ul className="flex flex-wrap items-center gap-1 text-sm">
+        {NAV_ITEMS.map(({ href, label }) => {
+          const current = isCurrent(pathname, href);
+          return (
+            <li key={href}>
+              <Link
+                href={href}
+                aria-current={current ? "page" : undefined}
+                className={`rounded px-2 py-1 hover:bg-ink/5 ${
+                  current ? "bg-accent/10 font-semibold text-accent" : "text-ink"
+                }`}
+              >
+                {label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
