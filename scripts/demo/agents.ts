@@ -1,7 +1,8 @@
 /**
  * The demo's agents: who can do what, with how much. Agent-scoped amounts are sized so that
  * a busy agent stays under the 80 % usage alert (the task requirements in workflows.ts use at
- * most 75 % of them); only the `gpu` pool is meant to run full.
+ * most 75 % of them); only the `gpu` pool is meant to run full. The concurrencies bound the
+ * `llm_api` pool too: 6 research and 6 coding tasks at 1 each, 2 reviews: 14 of its 20.
  */
 
 /** One agent token per team, as separate deployments would have. */
@@ -28,8 +29,8 @@ export const DEMO_AGENTS: readonly DemoAgentSpec[] = [
     name: `demo-researcher-${n}`,
     team: "research" as const,
     capabilities: ["research"],
-    capacity: { cpu: 4, memory_gb: 8, slots: 4 },
-    concurrency: 4,
+    capacity: { cpu: 4, memory_gb: 8, slots: 3 },
+    concurrency: 3,
     types: research,
   })),
   {

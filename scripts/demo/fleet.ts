@@ -87,9 +87,10 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
 
   const lastLogged = new Map<string, number>();
   const reportError = (source: string, error: unknown) => {
+    // Stopping abandons running tasks on purpose: those reports are no problem.
+    if (halt.signal.aborted) return;
     counts.errors++;
     changed();
-    if (halt.signal.aborted) return;
     const text = `${source}: ${error instanceof Error ? error.message : String(error)}`;
     const last = lastLogged.get(text);
     if (last !== undefined && Date.now() - last < LOG_REPEAT_MS) return;
@@ -159,9 +160,7 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
   const watchingPools = (async () => {
     while (!halt.signal.aborted) {
       try {
-        for (const resource of await orchestratorClient.trpc.resources.list.query(undefined, {
-          signal: halt.signal,
-        })) {
+        for (const resource of await orchestratorClient.trpc.resources.list.query()) {
           if (resource.scope === "pool" && resource.capacity !== null) {
             pools[resource.name] = { inUse: resource.inUse, capacity: resource.capacity };
           }

@@ -3,6 +3,10 @@
  * orchestrator working against a running server, so every page of the dashboard comes alive.
  * Ctrl-C stops it cleanly: workers stop and hand back the tasks they were running.
  *
+ * Run as `node --import tsx`, not through the `tsx` command: that one relays signals to a child
+ * process and kills it when it does not acknowledge within 30 ms, which a busy machine misses,
+ * leaving the leases of a killed fleet to expire instead of being handed back.
+ *
  * Options: --url (or TM_URL; default http://127.0.0.1:3000), --token (or TM_TOKEN; an admin
  * token, required), --seed N (repeatable runs), --time-scale X (durations × X),
  * --summary-every S (seconds between summary lines, default 5).
@@ -35,6 +39,9 @@ function fail(message: string): never {
   process.stderr.write(`demo: ${message}\n`);
   process.exit(2);
 }
+
+/** Signals closer together than this count as one. */
+const DOUBLE_SIGNAL_MS = 1_000;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -71,12 +78,16 @@ async function main() {
   );
   const ticker = setInterval(() => say(summaryLine(fleet.stats())), summaryMs);
 
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = () => {
-    if (++signals > 1) {
+    // A terminal's Ctrl-C may reach this process twice (directly, and forwarded by npm): only
+    // a second press, later, means "quit now".
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < DOUBLE_SIGNAL_MS) return;
       say("demo: stopping at once (tasks still held are requeued when their leases expire)");
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     say("demo: stopping: handing back running tasks… (Ctrl-C again to quit at once)");
     stopping.abort();
   };

@@ -23,6 +23,13 @@ export interface DemoOrchestratorParams {
 
 const UNFINISHED = ["blocked", "queued", "running"] as const;
 
+/** The kind of a workflow the demo submitted (its metadata says so), else undefined. */
+function demoKind(metadata: unknown): WorkflowKind | undefined {
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const { demo, kind } = metadata as { demo?: unknown; kind?: unknown };
+  return demo === true ? WORKFLOW_KINDS.find((k) => k === kind) : undefined;
+}
+
 /**
  * The demo's orchestrator: keeps `inFlight` workflows of each kind going, submitting a new
  * one when one ends. Bounded like this, the demo can run for hours without the queue growing,
@@ -34,10 +41,13 @@ export function startDemoOrchestrator(params: DemoOrchestratorParams) {
   const submitted: PerKind = { research: 0, training: 0, code: 0 };
 
   async function stillRunning(workflowId: string): Promise<boolean> {
-    const { items } = await params.client.trpc.tasks.list.query(
-      { workflowId, state: [...UNFINISHED], limit: 1 },
-      { signal: params.signal },
-    );
+    // No abort signal: these calls are short, and one listener per call on the shared signal
+    // would pile up (a stop waits for this round instead).
+    const { items } = await params.client.trpc.tasks.list.query({
+      workflowId,
+      state: [...UNFINISHED],
+      limit: 1,
+    });
     return items.length > 0;
   }
 
@@ -72,7 +82,29 @@ export function startDemoOrchestrator(params: DemoOrchestratorParams) {
     }
   }
 
+  /**
+   * A previous run's unfinished workflows count towards this run's targets: repeated runs then
+   * carry on with them instead of piling new ones on top. Recognised by their metadata.
+   */
+  async function adoptUnfinished(): Promise<void> {
+    const { items } = await params.client.trpc.tasks.list.query({
+      state: [...UNFINISHED],
+      limit: 500,
+    });
+    const ids = new Set(items.flatMap((task) => (task.workflowId ? [task.workflowId] : [])));
+    for (const id of ids) {
+      const workflow = await params.client.trpc.workflows.get.query({ id });
+      const kind = demoKind(workflow.metadata);
+      if (kind) active.set(id, kind);
+    }
+  }
+
   const done = (async () => {
+    try {
+      await adoptUnfinished();
+    } catch (error) {
+      params.onError(error);
+    }
     while (!params.signal.aborted) {
       await forgetFinished();
       await topUp();

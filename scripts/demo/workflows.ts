@@ -103,7 +103,7 @@ function researchReport(settings: WorkflowSettings): WorkflowInput {
         name: `Summarise ${source}`,
         type: "summarise",
         capabilities: ["research"],
-        requires: { memory_gb: 1, llm_api: 2 },
+        requires: { memory_gb: 1, llm_api: 1 },
         dependsOn: ["fetch"],
         steps: [
           ["chunk documents", 1, 2],
