@@ -57,6 +57,7 @@ async function main() {
   const outDir = path.resolve(args.out);
   await mkdir(outDir, { recursive: true });
 
+  const failed: string[] = [];
   const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
@@ -67,17 +68,20 @@ async function main() {
     if (new URL(page.url()).pathname === "/sign-in") throw new Error("the token was refused");
     for (const shot of shots.filter((s) => !only || only.includes(s.name))) {
       const file = path.join(outDir, `${shot.name}.png`);
-      await page.goto(`${url}${shot.path}`);
-      const waited = await waitUntilReady(page, shot);
+      const response = await page.goto(`${url}${shot.path}`);
+      const status = response?.status() ?? 0;
+      // An error page has nothing to wait for; it is shot anyway, and the run fails at the end.
+      if (status >= 400) failed.push(shot.name);
+      const missing = status >= 400 ? `HTTP ${status}` : await waitUntilReady(page, shot);
       await page.waitForTimeout(settleMs); // let charts finish their entry animation
       await page.screenshot({ path: file });
-      say(
-        `${path.relative(process.cwd(), file)}  ${shot.path}${waited ? `  (missing: ${waited})` : ""}`,
-      );
+      say(`${path.relative(process.cwd(), file)}  ${shot.path}${missing ? `  (${missing})` : ""}`);
     }
   } finally {
     await browser.close();
   }
+  if (failed.length > 0)
+    throw new Error(`these pages answered with an error: ${failed.join(", ")}`);
 }
 
 /** Chromium as the e2e suite launches it (playwright.config.ts): Debian's where present. */
@@ -120,7 +124,7 @@ async function waitUntilReady(page: Page, shot: Shot): Promise<string> {
       page.locator(shot.ready).first().waitFor({ timeout: READY_TIMEOUT_MS }),
     );
   }
-  return missing.join(", ");
+  return missing.length > 0 ? `missing: ${missing.join(", ")}` : "";
 }
 
 /**
