@@ -92,9 +92,12 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     counts.errors++;
     changed();
     const text = `${source}: ${error instanceof Error ? error.message : String(error)}`;
+    const now = Date.now();
     const last = lastLogged.get(text);
-    if (last !== undefined && Date.now() - last < LOG_REPEAT_MS) return;
-    lastLogged.set(text, Date.now());
+    if (last !== undefined && now - last < LOG_REPEAT_MS) return;
+    // Texts name tasks, so they keep changing: forget the old ones over an hours-long run.
+    for (const [seen, at] of lastLogged) if (now - at >= LOG_REPEAT_MS) lastLogged.delete(seen);
+    lastLogged.set(text, now);
     log(text);
   };
 
