@@ -44,7 +44,10 @@ export interface DemoFleetStats {
 }
 
 export interface DemoFleet {
-  /** Stops submitting, stops every worker (tasks still running are handed back), resolves. */
+  /**
+   * Stops submitting, drains the agents, stops every worker (tasks still running are handed
+   * back), resolves.
+   */
   stop(): Promise<void>;
   stats(): DemoFleetStats;
   /** Resolves with the stats once `predicate` holds; checked after every change. */
@@ -140,6 +143,10 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     await Promise.all(workers.map(({ worker }) => worker.stop({ graceMs: 0 })));
     throw error;
   }
+  // The last run drained them on its way out (see stop), and a drain outlives a registration.
+  await Promise.all(
+    workers.map(({ worker }) => admin.trpc.agents.resume.mutate({ agentId: worker.agentId })),
+  );
   log(`${workers.length} agents registered: ${workers.map(({ spec }) => spec.name).join(", ")}`);
 
   const orchestrator = startDemoOrchestrator({
@@ -206,6 +213,16 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     stopping ??= (async () => {
       halt.abort();
       await Promise.all([orchestrator.done, watchingPools]);
+      // Drained before the workers stop: a claim the server is still serving when its worker
+      // gives up on it (a woken long-poll) then leases nothing, where it could otherwise lease
+      // a task after the worker's last look at its leases and leave it to a stopped agent.
+      await Promise.all(
+        workers.map(({ spec, worker }) =>
+          admin.trpc.agents.drain
+            .mutate({ agentId: worker.agentId })
+            .catch((error: unknown) => log(`${spec.name}: drain: ${String(error)}`)),
+        ),
+      );
       await Promise.all(
         workers.map(({ worker }) => worker.stop({ graceMs: options.graceMs ?? 2_000 })),
       );
