@@ -30,13 +30,17 @@ export async function claimWithWait(
   const deadline = Date.now() + params.waitMs;
   let woken = false;
   for (;;) {
+    // A caller that has gone (a stopping worker aborts its long-poll) must not be leased a
+    // task it will never run: the task would sit until its lease expired.
+    if (params.signal?.aborted) return [];
     const remaining = deadline - Date.now();
     const armed = new AbortController();
     const onAbort = () => armed.abort();
     params.signal?.addEventListener("abort", onAbort, { once: true });
     const wait = remaining > 0 ? hub().waitForQueue(remaining, armed.signal) : null;
     try {
-      const claim = () => claimTasks(db, params.agentId, params.max, params.principal);
+      const claim = async () =>
+        params.signal?.aborted ? [] : claimTasks(db, params.agentId, params.max, params.principal);
       const claimed = await (woken ? oneAtATime(claim) : claim());
       if (claimed.length > 0 || !wait) return claimed;
       woken = (await wait) === "notified";
