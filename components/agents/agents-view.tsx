@@ -1,0 +1,106 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo } from "react";
+import {
+  ATTEMPT_ENDED,
+  applyAgentStatuses,
+  removeEndedTasks,
+  type TaskList,
+} from "@/lib/agents/agent-cache";
+import { usePermissions } from "@/lib/auth/role";
+import { useNow } from "@/lib/hooks/use-now";
+import { useThrottledCallback } from "@/lib/hooks/use-throttled-callback";
+import { useLiveEvents } from "@/lib/live/live-events";
+import { useTRPC } from "@/lib/trpc/client";
+import { AgentCard } from "./agent-card";
+
+/** Running tasks fetched for the page; more than this many are summarised by a count. */
+const RUNNING_LIMIT = 500;
+/** Heartbeats write no events, so the list is refetched this often to keep their ages true. */
+const HEARTBEAT_REFRESH_MS = 10_000;
+
+/**
+ * Every agent with its status, capabilities, usage, heartbeat age and running tasks. Status
+ * changes and ended tasks come from events and are applied in place; usage and newly started
+ * tasks (whose events carry no name or amounts) are refetched, at most once a second.
+ */
+export function AgentsView() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { operate } = usePermissions();
+  const now = useNow();
+  const runningInput = { state: "running" as const, limit: RUNNING_LIMIT };
+  const agents = useQuery({
+    ...trpc.agents.list.queryOptions(),
+    refetchInterval: HEARTBEAT_REFRESH_MS,
+  });
+  const running = useQuery(trpc.tasks.list.queryOptions(runningInput));
+
+  const refetch = useThrottledCallback(() => {
+    void queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.tasks.list.queryKey(runningInput) });
+  }, 1_000);
+
+  useLiveEvents((events) => {
+    queryClient.setQueryData(trpc.agents.list.queryKey(), (list) =>
+      applyAgentStatuses(list, events),
+    );
+    queryClient.setQueryData(trpc.tasks.list.queryKey(runningInput), (list) =>
+      removeEndedTasks(list, events),
+    );
+    const needsRefetch = events.some(
+      (e) =>
+        e.kind === "agent.registered" ||
+        e.kind === "task.started" ||
+        (ATTEMPT_ENDED.has(e.kind) && e.agentId !== null),
+    );
+    if (needsRefetch) refetch();
+  });
+
+  const runningByAgent = useMemo(() => groupByAgent(running.data), [running.data]);
+
+  if (agents.isPending) return <p className="text-ink-muted">Loading agents…</p>;
+  if (agents.isError) {
+    return (
+      <p role="alert" className="text-danger">
+        Could not load agents: {agents.error.message}
+      </p>
+    );
+  }
+  if (agents.data.length === 0) {
+    return <p className="text-ink-muted">No agent has registered yet.</p>;
+  }
+  // heartbeatAgeS was measured by the database when the list was fetched; it ages since.
+  const sinceFetch = Math.max(0, now - agents.dataUpdatedAt);
+  return (
+    <div className="flex flex-col gap-3">
+      {running.data?.nextCursor && (
+        <p className="text-sm text-ink-muted">
+          Showing the newest {RUNNING_LIMIT} running tasks only.
+        </p>
+      )}
+      <ul className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+        {agents.data.map((agent) => (
+          <li key={agent.id}>
+            <AgentCard
+              agent={agent}
+              heartbeatAgeMs={agent.heartbeatAgeS * 1000 + sinceFetch}
+              running={runningByAgent.get(agent.id) ?? []}
+              operate={operate}
+            />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function groupByAgent(list: TaskList | undefined): Map<string, TaskList["items"]> {
+  const byAgent = new Map<string, TaskList["items"]>();
+  for (const task of list?.items ?? []) {
+    if (!task.agentId) continue;
+    byAgent.set(task.agentId, [...(byAgent.get(task.agentId) ?? []), task]);
+  }
+  return byAgent;
+}
