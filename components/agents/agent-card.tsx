@@ -1,6 +1,6 @@
 import Link from "next/link";
+import { AgeSince } from "@/components/time/age-since";
 import type { AgentItem, TaskList } from "@/lib/agents/agent-cache";
-import { formatAge } from "@/lib/format/age";
 import { AgentActions } from "./agent-actions";
 import { AgentStatusBadge } from "./agent-status-badge";
 
@@ -9,12 +9,13 @@ type RunningTask = TaskList["items"][number];
 /** One agent: who it is, what it may run, how full it is, whether it is alive, what it runs. */
 export function AgentCard({
   agent,
-  heartbeatAgeMs,
+  lastHeartbeatAt,
   running,
   operate,
 }: {
   agent: AgentItem;
-  heartbeatAgeMs: number;
+  /** Epoch ms, in this browser's clock. */
+  lastHeartbeatAt: number;
   running: RunningTask[];
   operate: boolean;
 }) {
@@ -38,7 +39,9 @@ export function AgentCard({
       </header>
       <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
         <dt className="text-ink-muted">Heartbeat</dt>
-        <dd data-testid="agent-heartbeat">{formatAge(heartbeatAgeMs)} ago</dd>
+        <dd data-testid="agent-heartbeat">
+          <AgeSince at={lastHeartbeatAt} /> ago
+        </dd>
         <dt className="text-ink-muted">Capabilities</dt>
         <dd>
           {agent.capabilities.length === 0 ? (

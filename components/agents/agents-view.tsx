@@ -9,7 +9,6 @@ import {
   type TaskList,
 } from "@/lib/agents/agent-cache";
 import { usePermissions } from "@/lib/auth/role";
-import { useNow } from "@/lib/hooks/use-now";
 import { useThrottledCallback } from "@/lib/hooks/use-throttled-callback";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
@@ -29,7 +28,6 @@ export function AgentsView() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { operate } = usePermissions();
-  const now = useNow();
   const runningInput = { state: "running" as const, limit: RUNNING_LIMIT };
   const agents = useQuery({
     ...trpc.agents.list.queryOptions(),
@@ -71,8 +69,6 @@ export function AgentsView() {
   if (agents.data.length === 0) {
     return <p className="text-ink-muted">No agent has registered yet.</p>;
   }
-  // heartbeatAgeS was measured by the database when the list was fetched; it ages since.
-  const sinceFetch = Math.max(0, now - agents.dataUpdatedAt);
   return (
     <div className="flex flex-col gap-3">
       {running.data?.nextCursor && (
@@ -85,7 +81,8 @@ export function AgentsView() {
           <li key={agent.id}>
             <AgentCard
               agent={agent}
-              heartbeatAgeMs={agent.heartbeatAgeS * 1000 + sinceFetch}
+              // Measured by the database when the list was fetched; it ages from there.
+              lastHeartbeatAt={agents.dataUpdatedAt - agent.heartbeatAgeS * 1000}
               running={runningByAgent.get(agent.id) ?? []}
               operate={operate}
             />

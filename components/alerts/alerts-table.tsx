@@ -1,5 +1,5 @@
+import { AgeSince } from "@/components/time/age-since";
 import type { AlertItem } from "@/lib/alerts/alert-cache";
-import { ageOf, formatAge } from "@/lib/format/age";
 import { AlertActions } from "./alert-actions";
 import { AlertStateBadge, SeverityBadge } from "./alert-badges";
 import { AlertSubject } from "./alert-subject";
@@ -18,12 +18,10 @@ const RULE_LABELS: Record<AlertItem["rule"], string> = {
  */
 export function AlertsTable({
   alerts,
-  now,
   caption,
   onChanged,
 }: {
   alerts: AlertItem[];
-  now: number;
   caption: string;
   onChanged: ((alert: AlertItem) => void) | null;
 }) {
@@ -70,7 +68,7 @@ export function AlertsTable({
               <AlertStateBadge alert={alert} />
               {alert.acknowledgedAt && alert.state === "firing" && (
                 <div className="text-xs text-ink-muted">
-                  {formatAge(ageOf(alert.acknowledgedAt, now))} ago
+                  <AgeSince at={alert.acknowledgedAt} /> ago
                 </div>
               )}
             </td>
@@ -83,9 +81,7 @@ export function AlertsTable({
             </td>
             <td className="py-2 pr-3">{alert.message}</td>
             <td className="py-2 pr-3 whitespace-nowrap">
-              <time dateTime={alert.openedAt} title={`opened ${alert.openedAt}`}>
-                {formatAge(ageOf(alert.openedAt, now))}
-              </time>
+              <AgeSince at={alert.openedAt} title={`opened ${alert.openedAt}`} />
             </td>
             {onChanged && (
               <td className="py-2">

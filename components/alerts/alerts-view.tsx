@@ -4,7 +4,6 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import type { AlertListFilter } from "@/lib/alerts/alert-cache";
 import { usePermissions } from "@/lib/auth/role";
-import { useNow } from "@/lib/hooks/use-now";
 import { useTRPC } from "@/lib/trpc/client";
 import { AlertsTable } from "./alerts-table";
 import { ALERT_PAGE_SIZE, alertListInput, useApplyAlerts } from "./use-alert-lists";
@@ -17,7 +16,6 @@ export function AlertsView() {
   const [filter, setFilter] = useState<AlertListFilter>("firing");
   const apply = useApplyAlerts();
   const { operate } = usePermissions();
-  const now = useNow();
   const alerts = useQuery(trpc.alerts.list.queryOptions(alertListInput(filter)));
 
   return (
@@ -59,7 +57,6 @@ export function AlertsView() {
         <>
           <AlertsTable
             alerts={alerts.data.items}
-            now={now}
             caption={filter === "firing" ? "Open alerts" : "All alerts"}
             onChanged={operate ? (alert) => apply([alert]) : null}
           />

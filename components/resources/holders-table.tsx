@@ -1,12 +1,12 @@
 import Link from "next/link";
-import { ageOf, formatAge } from "@/lib/format/age";
+import { AgeSince } from "@/components/time/age-since";
 import type { RouterOutputs } from "@/sdk/client";
 import { formatAmount } from "./usage-gauge";
 
 type Holder = RouterOutputs["resources"]["list"][number]["holders"][number];
 
 /** Who holds what right now: the open allocations, oldest first within each resource. */
-export function HoldersTable({ holders, now }: { holders: Holder[]; now: number }) {
+export function HoldersTable({ holders }: { holders: Holder[] }) {
   if (holders.length === 0) {
     return <p className="text-ink-muted">Nothing is held right now.</p>;
   }
@@ -50,9 +50,7 @@ export function HoldersTable({ holders, now }: { holders: Holder[]; now: number 
             </td>
             <td className="py-2 pr-3 text-right tabular-nums">{formatAmount(holder.amount)}</td>
             <td className="py-2 whitespace-nowrap">
-              <time dateTime={holder.since} title={`since ${holder.since}`}>
-                {formatAge(ageOf(holder.since, now))}
-              </time>
+              <AgeSince at={holder.since} title={`since ${holder.since}`} />
             </td>
           </tr>
         ))}

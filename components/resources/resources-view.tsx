@@ -2,7 +2,6 @@
 
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useNow } from "@/lib/hooks/use-now";
 import { useThrottledCallback } from "@/lib/hooks/use-throttled-callback";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
@@ -33,7 +32,6 @@ const CLOCK_REFRESH_MS = 15_000;
 export function ResourcesView({ threshold }: { threshold: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const now = useNow();
   const [range, setRange] = useState<UtilisationResult["range"]>("1h");
   const utilisation = useQuery({
     ...trpc.metrics.utilisation.queryOptions({ range }),
@@ -89,7 +87,7 @@ export function ResourcesView({ threshold }: { threshold: number }) {
         ) : resources.isPending ? (
           <p className="text-ink-muted">Loading…</p>
         ) : (
-          <HoldersTable holders={holders} now={now} />
+          <HoldersTable holders={holders} />
         )}
       </section>
     </div>

@@ -1,5 +1,6 @@
 "use client";
 
+import { memo, useMemo } from "react";
 import { UtilisationChart } from "@/components/charts/utilisation-chart";
 import { formatPercent } from "@/lib/format/percent";
 import type { RouterOutputs } from "@/sdk/client";
@@ -25,7 +26,8 @@ const RANGE_WORDS: Record<UtilisationResult["range"], string> = {
  * One series: its name, the gauge now, the chart over the range. The chart's latest point is
  * also in `data-latest-*` and in the text, so tests and screen readers read the same figure.
  */
-export function SeriesCard({
+/** Memoised: charts are the page's costly part, redrawn only when their data changes. */
+export const SeriesCard = memo(function SeriesCard({
   series,
   title,
   result,
@@ -37,6 +39,10 @@ export function SeriesCard({
   threshold: number;
 }) {
   const latest = series.points.at(-1);
+  const points = useMemo(
+    () => series.points.map((p) => ({ at: Date.parse(p.at), ratio: p.ratio })),
+    [series.points],
+  );
   const key = seriesKey(series);
   const headingId = `series-${key.replaceAll(":", "-")}`;
   const chartLabel = `${title}: utilisation over the last ${RANGE_WORDS[result.range]}, ${formatPercent(
@@ -61,7 +67,7 @@ export function SeriesCard({
         label={`${title} in use now`}
       />
       <UtilisationChart
-        points={series.points.map((p) => ({ at: Date.parse(p.at), ratio: p.ratio }))}
+        points={points}
         from={Date.parse(result.from)}
         to={Date.parse(result.to)}
         threshold={threshold}
@@ -69,4 +75,4 @@ export function SeriesCard({
       />
     </article>
   );
-}
+});
