@@ -3,9 +3,10 @@ import { adminClient, createToken, signIn } from "./fixtures/api";
 import { type Holding, holdResources } from "./fixtures/holding";
 import { seriousViolations } from "./fixtures/serious-violations";
 
-// Live updates pass through the database, the event stream and a refetch: on a busy machine
-// (2 cores shared with a build) that can take longer than the default 5 s.
+// Live updates pass through the database, the event stream and a refetch, and axe walks the
+// whole page: on a busy machine (2 cores shared with builds) both take far longer than usual.
 const expect = baseExpect.configure({ timeout: 15_000 });
+test.describe.configure({ timeout: 120_000 });
 
 // A fresh agent declaring one slot, running a task that takes it: 100 % of an agent-scoped
 // resource trips resource_usage (threshold 0.8) at once, on a subject no other spec shares.
