@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import {
+  type AgentItem,
   ATTEMPT_ENDED,
   applyAgentStatuses,
   removeEndedTasks,
@@ -57,6 +58,7 @@ export function AgentsView() {
   });
 
   const runningByAgent = useMemo(() => groupByAgent(running.data), [running.data]);
+  const ordered = useMemo(() => byStatus(agents.data ?? []), [agents.data]);
 
   if (agents.isPending) return <p className="text-ink-muted">Loading agents…</p>;
   if (agents.isError) {
@@ -77,7 +79,7 @@ export function AgentsView() {
         </p>
       )}
       <ul className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
-        {agents.data.map((agent) => (
+        {ordered.map((agent) => (
           <li key={agent.id}>
             <AgentCard
               agent={agent}
@@ -91,6 +93,13 @@ export function AgentsView() {
       </ul>
     </div>
   );
+}
+
+const STATUS_ORDER: Record<AgentItem["status"], number> = { online: 0, draining: 1, offline: 2 };
+
+/** Working agents first: offline ones pile up over time and matter least. Stable by name. */
+function byStatus(agents: AgentItem[]): AgentItem[] {
+  return [...agents].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
 }
 
 function groupByAgent(list: TaskList | undefined): Map<string, TaskList["items"]> {

@@ -60,7 +60,7 @@ export function UtilisationChart({
           domain={[0, top]}
           tickFormatter={(ratio: number) => formatPercent(ratio)}
           tick={AXIS_TICK}
-          width={44}
+          width={52}
         />
         <Tooltip
           labelFormatter={(ms) => timeOfDay(Number(ms))}
