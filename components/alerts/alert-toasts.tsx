@@ -9,7 +9,11 @@ import { useLiveAlertLists } from "./use-alert-lists";
 
 /** At most this many toasts at once: a storm of alerts must not cover the page. */
 export const MAX_TOASTS = 3;
-/** A toast hides itself after this long, unless the pointer or focus is on the toasts. */
+/**
+ * A toast hides itself after this long, unless keyboard focus is in the toasts. The pointer
+ * does not hold them: a toast that appears over something being clicked would then never go.
+ * Every alert stays on /alerts, so nothing is lost when a toast goes.
+ */
 export const TOAST_MS = 10_000;
 
 /**
@@ -41,11 +45,9 @@ export function AlertToasts() {
 
   if (toasts.length === 0) return null;
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: pausing on hover/focus is a courtesy; the toasts' own controls are buttons and links
+    // biome-ignore lint/a11y/noStaticElementInteractions: pausing while focused is a courtesy; the toasts' own controls are buttons and links
     <div
       className="fixed right-4 bottom-4 z-50 flex w-80 max-w-[calc(100vw-2rem)] flex-col gap-2"
-      onMouseEnter={() => setPaused(true)}
-      onMouseLeave={() => setPaused(false)}
       onFocus={() => setPaused(true)}
       onBlur={() => setPaused(false)}
     >
@@ -65,7 +67,7 @@ function AlertToast({
   paused: boolean;
   onDismiss: (id: number) => void;
 }) {
-  // Time left survives pauses: hovering restarts nothing, it only stops the clock.
+  // Time left survives pauses: focusing restarts nothing, it only stops the clock.
   const left = useRef(TOAST_MS);
   useEffect(() => {
     if (paused) return;
