@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { AlertToasts } from "@/components/alerts/alert-toasts";
 import { AppHeader } from "@/components/shell/app-header";
 import { RoleProvider } from "@/lib/auth/role";
 import { LiveEventsProvider } from "@/lib/live/live-events";
@@ -18,6 +19,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         <LiveEventsProvider>
           <AppHeader instanceName={getConfig().taskManager.name} role={principal.role} />
           <main className="mx-auto max-w-7xl p-6">{children}</main>
+          <AlertToasts />
         </LiveEventsProvider>
       </RoleProvider>
     </TrpcProviders>

@@ -1,0 +1,15 @@
+import type { Metadata } from "next";
+import { AlertsView } from "@/components/alerts/alerts-view";
+
+export const metadata: Metadata = { title: "Alerts · Task Manager" };
+
+export default function AlertsPage() {
+  return (
+    <section className="flex flex-col gap-4" aria-labelledby="alerts-heading">
+      <h1 id="alerts-heading" className="text-2xl font-semibold">
+        Alerts
+      </h1>
+      <AlertsView />
+    </section>
+  );
+}

@@ -1,0 +1,136 @@
+"use client";
+
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useThrottledCallback } from "@/lib/hooks/use-throttled-callback";
+import { useLiveEvents } from "@/lib/live/live-events";
+import { useTRPC } from "@/lib/trpc/client";
+import { HoldersTable } from "./holders-table";
+import { RangePicker } from "./range-picker";
+import { SeriesCard, type UtilisationResult } from "./series-card";
+
+/** Events after which what is held may have changed. */
+const USAGE_EVENTS = new Set([
+  "task.started",
+  "task.succeeded",
+  "task.failed",
+  "task.cancelled",
+  "task.retrying",
+  "resource.updated",
+  "agent.registered",
+  "agent.offline",
+]);
+/** The charts move on with the clock even when nothing happens. */
+const CLOCK_REFRESH_MS = 15_000;
+
+/**
+ * Utilisation per pool and per agent resource: gauges now, charts over the chosen range, and
+ * who holds what. Usage is an aggregate that events do not carry, so the charts and the holders
+ * are refetched together (at most once a second) when an event says usage may have changed;
+ * refetching them together keeps the chart's latest point equal to resources.list.
+ */
+export function ResourcesView({ threshold }: { threshold: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [range, setRange] = useState<UtilisationResult["range"]>("1h");
+  const utilisation = useQuery({
+    ...trpc.metrics.utilisation.queryOptions({ range }),
+    placeholderData: keepPreviousData,
+    refetchInterval: CLOCK_REFRESH_MS,
+  });
+  const resources = useQuery(trpc.resources.list.queryOptions());
+
+  const refetch = useThrottledCallback(() => {
+    void queryClient.invalidateQueries(trpc.metrics.utilisation.pathFilter());
+    void queryClient.invalidateQueries(trpc.resources.list.pathFilter());
+  }, 1_000);
+  useLiveEvents((events) => {
+    if (events.some((event) => USAGE_EVENTS.has(event.kind))) refetch();
+  });
+
+  const holders = (resources.data ?? []).flatMap((resource) => resource.holders);
+  return (
+    <div className="flex flex-col gap-6">
+      <RangePicker value={range} onChange={setRange} />
+      {utilisation.isPending ? (
+        <p className="text-ink-muted">Loading utilisation…</p>
+      ) : utilisation.isError ? (
+        <p role="alert" className="text-danger">
+          Could not load utilisation: {utilisation.error.message}
+        </p>
+      ) : (
+        <>
+          <SeriesSection
+            title="Pools"
+            empty="No pools are configured."
+            result={utilisation.data}
+            series={utilisation.data.pools}
+            threshold={threshold}
+          />
+          <SeriesSection
+            title="Agent resources"
+            empty="No agent declares a resource of its own."
+            result={utilisation.data}
+            series={utilisation.data.agents}
+            threshold={threshold}
+          />
+        </>
+      )}
+      <section aria-labelledby="holders-heading" className="flex flex-col gap-2">
+        <h2 id="holders-heading" className="text-xl font-semibold">
+          Who holds what now
+        </h2>
+        {resources.isError ? (
+          <p role="alert" className="text-danger">
+            Could not load resources: {resources.error.message}
+          </p>
+        ) : resources.isPending ? (
+          <p className="text-ink-muted">Loading…</p>
+        ) : (
+          <HoldersTable holders={holders} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function SeriesSection({
+  title,
+  empty,
+  result,
+  series,
+  threshold,
+}: {
+  title: string;
+  empty: string;
+  result: UtilisationResult;
+  series: UtilisationResult["pools"];
+  threshold: number;
+}) {
+  const id = `${title.toLowerCase().replaceAll(" ", "-")}-heading`;
+  return (
+    <section aria-labelledby={id} className="flex flex-col gap-2">
+      <h2 id={id} className="text-xl font-semibold">
+        {title}
+      </h2>
+      {series.length === 0 ? (
+        <p className="text-ink-muted">{empty}</p>
+      ) : (
+        <ul className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+          {series.map((s) => (
+            <li key={`${s.agentId ?? "pool"}:${s.resource}`}>
+              <SeriesCard
+                series={s}
+                title={
+                  s.agentId === null ? s.resource : `${s.agentName ?? s.agentId} · ${s.resource}`
+                }
+                result={result}
+                threshold={threshold}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,139 @@
+import { expect as baseExpect, type Page, test } from "@playwright/test";
+import { adminClient, createToken, signIn } from "./fixtures/api";
+import { type Holding, holdResources } from "./fixtures/holding";
+import { seriousViolations } from "./fixtures/serious-violations";
+
+// Live updates pass through the database, the event stream and a refetch, and axe walks the
+// whole page: on a busy machine (2 cores shared with builds) both take far longer than usual.
+const expect = baseExpect.configure({ timeout: 15_000 });
+test.describe.configure({ timeout: 120_000 });
+
+// A fresh agent declaring one slot, running a task that takes it: 100 % of an agent-scoped
+// resource trips resource_usage (threshold 0.8) at once, on a subject no other spec shares.
+const FULL_SLOT = { capacity: { slots: 1 }, requires: { slots: 1 } };
+
+let holding: Holding | undefined;
+
+test.afterEach(async () => {
+  const held = holding;
+  holding = undefined;
+  if (!held) return;
+  await held.release();
+  // Leave no firing alert behind for other specs' pages.
+  const alert = await findAlert(`agent:${held.agentId}:slots`);
+  if (alert?.state === "firing") await adminClient().trpc.alerts.resolve.mutate({ id: alert.id });
+});
+
+async function findAlert(subject: string) {
+  const { items } = await adminClient().trpc.alerts.list.query({
+    rule: "resource_usage",
+    limit: 200,
+  });
+  return items.find((alert) => alert.subject === subject);
+}
+
+async function openAlert(subject: string) {
+  await expect.poll(async () => (await findAlert(subject))?.state).toBe("firing");
+  const alert = await findAlert(subject);
+  if (!alert) throw new Error(`no alert on ${subject}`);
+  return alert;
+}
+
+async function waitUntilLive(page: Page) {
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "live");
+}
+
+const rowOf = (page: Page, subject: string) =>
+  page.locator(`[data-testid="alert-row"][data-subject="${subject}"]`);
+
+test("an alert opened by a threshold toasts on any page, is listed, and is acknowledged", async ({
+  page,
+}) => {
+  await signIn(page, await createToken("operator"), "/agents");
+  await waitUntilLive(page);
+
+  holding = await holdResources(FULL_SLOT);
+  const subject = `agent:${holding.agentId}:slots`;
+
+  // The toast comes on the agents page: it is mounted in the layout, not the alerts page.
+  const toast = page.getByTestId("alert-toast").filter({ hasText: holding.agentName });
+  await expect(toast).toBeVisible();
+  await expect(toast).toHaveAttribute("role", "status");
+  await expect(toast).toContainText("100 %");
+  const alert = await openAlert(subject);
+  await expect(toast).toHaveAttribute("data-alert-id", String(alert.id));
+
+  await toast.getByRole("link", { name: "View alerts" }).click();
+  await expect(page).toHaveURL(/\/alerts$/);
+  const row = rowOf(page, subject);
+  await expect(row).toContainText("Firing");
+  await expect(row).toContainText("Critical");
+  await expect(row).toContainText("Resource usage");
+  await expect(row).toContainText(holding.agentName);
+
+  await row.getByRole("button", { name: `Acknowledge alert ${alert.id}` }).click();
+  await expect(row).toContainText("Acknowledged");
+  await expect(row.getByRole("button", { name: /^Acknowledge/ })).toHaveCount(0);
+  const acknowledged = await findAlert(subject);
+  expect(acknowledged?.state).toBe("firing");
+  expect(acknowledged?.acknowledgedAt).not.toBeNull();
+  expect(acknowledged?.acknowledgedBy).toMatch(/^[0-9a-f-]{36}$/);
+
+  // Resolving drops it from the open list; "All" still shows it, resolved.
+  await row.getByRole("button", { name: `Resolve alert ${alert.id}` }).click();
+  await expect(row).toHaveCount(0);
+  expect((await findAlert(subject))?.resolvedBy).toBe(acknowledged?.acknowledgedBy);
+  await page.getByText("All", { exact: true }).click();
+  await expect(row).toContainText("Resolved");
+});
+
+test("a toast is accessible on any page and can be dismissed", async ({ page }) => {
+  await signIn(page, await createToken("viewer"), "/resources");
+  await waitUntilLive(page);
+  holding = await holdResources(FULL_SLOT);
+  const toast = page.getByTestId("alert-toast").filter({ hasText: holding.agentName });
+  await expect(toast).toBeVisible();
+  // Focus in the toasts stops them hiding themselves, however long the check below takes.
+  // Toasts land on every page, so they must not bring violations of their own to any of them.
+  await toast.getByRole("link", { name: "View alerts" }).focus();
+  expect(await seriousViolations(page)).toEqual([]);
+  await expect(toast).toBeVisible();
+  await toast.getByRole("button", { name: /^Dismiss alert/ }).click();
+  await expect(toast).toHaveCount(0);
+});
+
+test("a viewer sees alerts but no controls, and a forged acknowledge is refused", async ({
+  page,
+}) => {
+  holding = await holdResources(FULL_SLOT);
+  const subject = `agent:${holding.agentId}:slots`;
+  const alert = await openAlert(subject);
+
+  await signIn(page, await createToken("viewer"), "/alerts");
+  await expect(rowOf(page, subject)).toContainText("Firing");
+  await expect(page.getByRole("button", { name: /^(Acknowledge|Resolve)/ })).toHaveCount(0);
+  await expect(page.getByRole("columnheader", { name: "Actions" })).toHaveCount(0);
+
+  const origin = new URL(page.url()).origin;
+  for (const procedure of ["alerts.acknowledge", "alerts.resolve"]) {
+    const forged = await page.request.post(`/api/trpc/${procedure}`, {
+      data: { id: alert.id },
+      headers: { origin },
+    });
+    expect(forged.status(), procedure).toBe(403);
+  }
+  const after = await findAlert(subject);
+  expect(after?.acknowledgedAt).toBeNull();
+  expect(after?.state).toBe("firing");
+});
+
+test("the alerts page has no serious accessibility violations", async ({ page }) => {
+  holding = await holdResources(FULL_SLOT);
+  await openAlert(`agent:${holding.agentId}:slots`);
+  await signIn(page, await createToken("operator"), "/alerts");
+  await expect(page.getByTestId("alert-row").first()).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByText("All", { exact: true }).click();
+  await expect(page.getByTestId("alert-row").first()).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});
