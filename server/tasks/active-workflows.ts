@@ -17,13 +17,14 @@ export const activeWorkflowsInput = z
 
 export type ActiveWorkflowsParams = z.input<typeof activeWorkflowsInput>;
 
-export interface ActiveWorkflowTask {
+// A type, not an interface: raw `execute` rows must be index-signature compatible.
+export type ActiveWorkflowTask = {
   id: string;
   key: string | null;
   name: string;
   state: TaskState;
   progress: number | null;
-}
+};
 
 export interface ActiveWorkflow {
   id: string;
