@@ -96,7 +96,7 @@ export function AlertTicker() {
               <span className={`shrink-0 font-semibold ${severity.tone}`}>
                 <span aria-hidden="true">{severity.icon}</span> {severity.label}
               </span>
-              <span className="min-w-0 flex-1 truncate">{alert.message}</span>
+              <span className="line-clamp-2 min-w-0 flex-1 break-words">{alert.message}</span>
               <span className="shrink-0 text-[0.8em] text-ink-muted">
                 {alert.acknowledgedAt ? "ack · " : ""}
                 {formatAge(Math.max(0, now - Date.parse(alert.openedAt)))}

@@ -50,7 +50,7 @@ export function HeadlinePanel() {
     {
       key: "blocked",
       label: "Blocked",
-      icon: "⏸",
+      icon: "‖",
       value: count(data?.blocked),
       tone: "text-slate-300",
     },

@@ -32,7 +32,10 @@ export function MiniDag({ workflow }: { workflow: Pick<ActiveWorkflow, "tasks" |
       aria-hidden="true"
       viewBox={`0 0 ${width} ${height}`}
       preserveAspectRatio="xMidYMid meet"
-      className="block h-full w-full"
+      className="mx-auto block h-full w-full"
+      // Never drawn larger than ~0.7 em per node radius: a two-task graph stays as small as its
+      // neighbours' nodes rather than filling its card.
+      style={{ maxWidth: `${width / 14}em`, maxHeight: `${height / 14}em` }}
     >
       {workflow.edges.map((edge) => {
         const from = at(edge.from);

@@ -38,10 +38,22 @@ export function PoolGauges({ threshold }: { threshold: number }) {
     if (events.some((event) => USAGE_EVENTS.has(event.kind))) refresh();
   });
 
-  const pools = (resources.data ?? []).filter(
-    (resource) => resource.scope === "pool" && resource.capacity !== null && resource.capacity > 0,
-  );
+  const pools = (resources.data ?? [])
+    .filter(
+      (resource) =>
+        resource.scope === "pool" && resource.capacity !== null && resource.capacity > 0,
+    )
+    .map((pool) => {
+      const capacity = pool.capacity ?? 1;
+      const ratio = pool.inUse / capacity;
+      const level: Level = ratio >= 1 ? "full" : ratio >= threshold ? "high" : "ok";
+      return { name: pool.name, inUse: pool.inUse, capacity, ratio, level };
+    })
+    // The fullest first: when the panel cannot show every pool, the ones left out are calm.
+    .sort((a, b) => b.ratio - a.ratio || a.name.localeCompare(b.name));
   const shown = pools.slice(0, MAX_GAUGES);
+  const full = pools.filter((pool) => pool.level === "full").length;
+  const high = pools.filter((pool) => pool.level === "high").length;
   return (
     <section
       aria-labelledby="wall-pools-title"
@@ -49,31 +61,37 @@ export function PoolGauges({ threshold }: { threshold: number }) {
       className="flex min-h-0 flex-col gap-[0.5em] overflow-hidden rounded-[0.6em] bg-surface-raised p-[0.8em]"
     >
       <h2 id="wall-pools-title" className="text-[1.1em] font-semibold">
-        Resource pools{" "}
-        <span className="font-normal text-ink-muted">alert at {Math.round(threshold * 100)} %</span>
+        Pools{" "}
+        <span className="text-[0.85em] font-normal text-ink-muted">
+          {resources.data ? `${full} full · ${high} high of ${pools.length} · ` : ""}
+          alert at {Math.round(threshold * 100)} %
+        </span>
       </h2>
       {resources.data && pools.length === 0 ? (
         <p className="text-ink-muted">No pools configured</p>
       ) : null}
-      <ul className="flex min-h-0 flex-col gap-[0.6em] overflow-hidden">
+      <ul className="flex min-h-0 flex-col gap-[0.4em] overflow-hidden">
         {shown.map((pool) => {
-          const capacity = pool.capacity ?? 1;
-          const ratio = pool.inUse / capacity;
-          const level: Level = ratio >= 1 ? "full" : ratio >= threshold ? "high" : "ok";
-          const look = LEVEL[level];
+          const look = LEVEL[pool.level];
           return (
-            <li key={pool.name} data-testid="wall-pool" data-pool={pool.name} data-level={level}>
-              <div className="flex items-baseline gap-[0.5em]">
-                <span className="min-w-0 flex-1 truncate font-medium">{pool.name}</span>
-                <span className={`shrink-0 font-semibold ${look.tone}`}>
+            <li
+              key={pool.name}
+              data-testid="wall-pool"
+              data-pool={pool.name}
+              data-level={pool.level}
+              className="grid shrink-0 grid-cols-[minmax(0,3fr)_minmax(0,4fr)_11em] items-center gap-[0.6em]"
+            >
+              <span className="truncate font-medium">{pool.name}</span>
+              <Gauge ratio={pool.ratio} threshold={threshold} colour={look.bar} />
+              <span className="truncate text-right tabular-nums">
+                <span className={`font-semibold ${look.tone}`}>
                   <span aria-hidden="true">{look.icon}</span> {look.label}
+                </span>{" "}
+                <span className="text-ink-muted">
+                  {formatAmount(pool.inUse)} / {formatAmount(pool.capacity)} (
+                  {Math.round(pool.ratio * 100)} %)
                 </span>
-                <span className="shrink-0 tabular-nums text-ink-muted">
-                  {formatAmount(pool.inUse)} / {formatAmount(capacity)} ({Math.round(ratio * 100)}{" "}
-                  %)
-                </span>
-              </div>
-              <Gauge ratio={ratio} threshold={threshold} colour={look.bar} />
+              </span>
             </li>
           );
         })}
@@ -93,7 +111,7 @@ function Gauge({ ratio, threshold, colour }: { ratio: number; threshold: number;
       aria-hidden="true"
       viewBox="0 0 100 6"
       preserveAspectRatio="none"
-      className="mt-[0.2em] block h-[0.7em] w-full"
+      className="block h-[0.8em] w-full"
     >
       <rect x="0" y="0" width="100" height="6" rx="1" fill="#334155" />
       <rect x="0" y="0" width={fill} height="6" rx="1" fill={colour} />

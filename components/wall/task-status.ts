@@ -33,7 +33,7 @@ export const TASK_STATUS: Record<TaskState, StatusLook> = {
     stroke: "#c4b5fd",
   },
   blocked: {
-    icon: "⏸",
+    icon: "‖",
     label: "blocked",
     text: "text-slate-300",
     fill: "#1e293b",

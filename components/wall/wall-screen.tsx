@@ -70,7 +70,7 @@ export function WallScreen({ instanceName, layout, rotateMs, usageThreshold }: W
             )}
           </p>
         </header>
-        <div className="h-[22%] shrink-0">
+        <div className="shrink-0">
           <HeadlinePanel />
         </div>
         {layout === "grid" ? (
@@ -80,7 +80,8 @@ export function WallScreen({ instanceName, layout, rotateMs, usageThreshold }: W
             <div className="grid min-h-0">{panels[1]?.node}</div>
           </main>
         ) : (
-          <main className="grid min-h-0 flex-1">
+          // One panel at a time has the room for larger type.
+          <main className="grid min-h-0 flex-1 text-[1.25em]">
             {panels.map((panel, index) => (
               // Every panel stays mounted, so its data keeps up while it is not on screen.
               <div
