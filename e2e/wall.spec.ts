@@ -37,6 +37,16 @@ test("signed out, the wall sends the browser to sign-in and back to the wall", a
   await expect(page).toHaveURL(/\/wall\?layout=grid$/);
 });
 
+test("with a dead session cookie, the wall sends the browser to sign-in with next=/wall", async ({
+  page,
+  context,
+}) => {
+  // The proxy sees a cookie and lets it through; the layout's check against the database fails.
+  await context.addCookies([{ name: "tm_session", value: "tms_revoked", url: E2E_BASE_URL }]);
+  await page.goto("/wall");
+  await expect(page).toHaveURL(/\/sign-in\?next=%2Fwall$/);
+});
+
 for (const size of [
   { width: 1920, height: 1080 },
   { width: 3840, height: 2160 },
@@ -44,6 +54,8 @@ for (const size of [
   test(`at ${size.width}×${size.height} every panel is visible and nothing scrolls`, async ({
     page,
   }) => {
+    // axe takes its time on a busy two-core machine.
+    test.setTimeout(120_000);
     await page.setViewportSize(size);
     const workflow = await submitSmallWorkflow(E2E_BASE_URL, E2E_ADMIN_TOKEN);
     try {
