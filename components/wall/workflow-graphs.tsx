@@ -5,8 +5,9 @@ import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
 import type { ActiveWorkflow } from "@/server/tasks/active-workflows";
 import { MAX_NODES, MiniDag } from "./mini-dag";
-import { TASK_STATES, TASK_STATUS, type TaskState } from "./task-status";
+import { TASK_STATES, TASK_STATUS } from "./task-status";
 import { useThrottledInvalidate } from "./use-throttled-invalidate";
+import { applyTaskEvents } from "./workflow-events";
 
 /** Graphs on the wall at once. */
 export const MAX_WORKFLOWS = 6;
@@ -122,43 +123,6 @@ function WorkflowCard({ workflow }: { workflow: ActiveWorkflow }) {
       </p>
     </li>
   );
-}
-
-/** The workflow after these task events: node states, progress, and counts by state. */
-export function applyTaskEvents(
-  workflow: ActiveWorkflow,
-  events: readonly {
-    kind: string;
-    taskId: string | null;
-    fromState: string | null;
-    toState: string | null;
-    data?: unknown;
-  }[],
-): ActiveWorkflow {
-  const counts = { ...workflow.counts };
-  const tasks = new Map(workflow.tasks.map((task) => [task.id, task]));
-  let taskCount = workflow.taskCount;
-  for (const event of events) {
-    const to = event.toState as TaskState | null;
-    const from = event.fromState as TaskState | null;
-    if (event.kind === "task.submitted" && to) {
-      counts[to] = (counts[to] ?? 0) + 1;
-      taskCount += 1;
-      continue;
-    }
-    if (event.kind === "task.progress" && event.taskId) {
-      const task = tasks.get(event.taskId);
-      const fraction = (event.data as { fraction?: unknown } | undefined)?.fraction;
-      if (task && typeof fraction === "number") tasks.set(task.id, { ...task, progress: fraction });
-      continue;
-    }
-    if (!to || !from || to === from) continue;
-    counts[from] = Math.max(0, (counts[from] ?? 0) - 1);
-    counts[to] = (counts[to] ?? 0) + 1;
-    const task = event.taskId ? tasks.get(event.taskId) : undefined;
-    if (task) tasks.set(task.id, { ...task, state: to });
-  }
-  return { ...workflow, counts, taskCount, tasks: [...tasks.values()] };
 }
 
 function liveCount(workflow: ActiveWorkflow): number {
