@@ -8,7 +8,8 @@
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --profile (throughput only, then the statements that took
- * the database's time and the server's CPU profile).
+ * the database's time and the server's CPU profile), --soak-minutes N (only the wall soak:
+ * the wall's JS heap in Chromium at the start and end of N minutes under load).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -26,8 +27,10 @@ import {
   toggleCpuProfile,
 } from "./profile";
 import { repoRoot, startBenchEnvironment } from "./setup";
+import { startSoakLoad } from "./soak-load";
 import { figure, log } from "./stats";
 import { runThroughput } from "./throughput";
+import { runWallSoak } from "./wall-soak";
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
     subscribers: { type: "string" },
     "skip-graphile": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "soak-minutes": { type: "string" },
   },
 });
 
@@ -58,7 +62,8 @@ const subscribers = positive("subscribers", args.subscribers, args.quick ? 300 :
 
 async function main() {
   const started = performance.now();
-  if (args.profile) await profile();
+  if (args["soak-minutes"] !== undefined) await soak();
+  else if (args.profile) await profile();
   else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -141,6 +146,24 @@ async function benchmark() {
       figure("ratio_vs_graphile_default", throughput.throughput / graphile.default, "x");
       figure("ratio_vs_graphile_tuned", throughput.throughput / graphile.tuned, "x");
     }
+  } finally {
+    await env.close();
+  }
+}
+
+/** The wall screen under load for --soak-minutes: its JS heap at the start and the end. */
+async function soak() {
+  const minutes = positive("soak-minutes", args["soak-minutes"], 60);
+  const env = await startBenchEnvironment();
+  try {
+    log(`wall soak: ${minutes} min of /wall?layout=grid under load`);
+    const { samples, reloads } = await runWallSoak(env, {
+      minutes,
+      startLoad: () => startSoakLoad(env),
+    });
+    log(`wall soak: ${reloads} reloads, statuses ${[...new Set(samples.map((s) => s.status))]}`);
+    figure("wall_heap_start", samples[0]?.usedMb ?? Number.NaN, "MB");
+    figure("wall_heap_end", samples.at(-1)?.usedMb ?? Number.NaN, "MB");
   } finally {
     await env.close();
   }

@@ -70,6 +70,7 @@ const accessTable: Record<string, AccessCase> = {
   "tasks.events": { type: "query", input: { taskId: randomUUID() }, allowed: roles },
   "tasks.explain": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "workflows.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "workflows.active": { type: "query", input: { limit: 2 }, allowed: roles },
   "agents.claim": {
     type: "mutation",
     input: { agentId: randomUUID() },

@@ -1,0 +1,89 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { createTrpc } from "@/sdk";
+import { type Launcher, startLauncher, waitForHealthy } from "./fixtures/launcher";
+import { stopLeftovers } from "./fixtures/leftovers";
+import { openPoolAlert, submitSmallWorkflow, waitForLiveWall } from "./fixtures/wall";
+
+// A launcher of its own (the shared web server cannot be restarted), on its own port and data.
+const PORT = Number(process.env.E2E_PORT ?? 3100) + 2;
+const baseURL = `http://127.0.0.1:${PORT}`;
+const dataDir = path.resolve(import.meta.dirname, "..", ".test-data", "e2e-wall-restart");
+/** Test-only secret for this launcher's first start (127.0.0.1, data wiped every run). */
+const ADMIN_TOKEN = "tm_admin_e2e_wall_restart_abcdefghijklmnopqrstu";
+
+const launchers: Launcher[] = [];
+
+async function launch(): Promise<Launcher> {
+  const launcher = startLauncher({ dataDir, port: PORT, bootstrapAdminToken: ADMIN_TOKEN });
+  launchers.push(launcher);
+  await waitForHealthy(launcher, baseURL);
+  return launcher;
+}
+
+test.beforeAll(async () => {
+  await stopLeftovers(dataDir);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test.afterAll(async () => {
+  for (const launcher of launchers) launcher.kill("SIGTERM");
+  await Promise.all(launchers.map((launcher) => launcher.exited));
+  await stopLeftovers(dataDir);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test("the wall rides out a server restart: stale banner, then the missed events, no reload", async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  const first = await launch();
+  const admin = createTrpc({ url: baseURL, token: ADMIN_TOKEN });
+  const viewer = await admin.tokens.create.mutate({ name: "wall restart", role: "viewer" });
+
+  await page.goto(`${baseURL}/wall?layout=grid&token=${encodeURIComponent(viewer.secret)}`);
+  await waitForLiveWall(page);
+  // A mark a reload would wipe.
+  await page.evaluate(() => {
+    (window as unknown as { wallMark: string }).wallMark = "same page";
+  });
+  // One event through the stream first, so the wall has a position to resume from.
+  const before = await submitSmallWorkflow(baseURL, ADMIN_TOKEN);
+  await expect(page.locator(`[data-workflow-id="${before.id}"]`)).toBeVisible();
+
+  first.kill("SIGTERM");
+  expect(await first.exited).toBe(0);
+  const banner = page.getByTestId("wall-stale-banner");
+  await expect(banner).toContainText(/data is \d+ s old/, { timeout: 30_000 });
+  await expect(page.getByTestId("wall")).toHaveAttribute("data-status", "reconnecting");
+
+  // Cut the browser off from the stream until the events it must catch up on exist.
+  const streamUrl = `${baseURL}/api/trpc/events.stream**`;
+  await page.route(streamUrl, (route) => route.abort("connectionrefused"));
+  await launch();
+  const after = await submitSmallWorkflow(baseURL, ADMIN_TOKEN);
+  const pool = await openPoolAlert(baseURL, ADMIN_TOKEN);
+  // The banner keeps counting while the stream is still cut off.
+  await expect(banner).toBeVisible();
+
+  const resumed = page.waitForRequest(
+    (request) =>
+      request.url().startsWith(`${baseURL}/api/trpc/events.stream`) &&
+      (request.headers()["last-event-id"] !== undefined ||
+        decodeURIComponent(request.url()).includes('"lastEventId"')),
+    { timeout: 60_000 },
+  );
+  await page.unroute(streamUrl);
+  await resumed;
+
+  await expect(page.getByTestId("wall")).toHaveAttribute("data-status", "live", {
+    timeout: 60_000,
+  });
+  await expect(banner).toHaveCount(0);
+  await expect(page.locator(`[data-workflow-id="${after.id}"]`)).toBeVisible();
+  await expect(page.getByTestId("wall-alert").filter({ hasText: `pool ${pool} ` })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { wallMark?: string }).wallMark)).toBe(
+    "same page",
+  );
+});
