@@ -6,6 +6,7 @@ import { LiveEventsProvider } from "@/lib/live/live-events";
 import { TrpcProviders } from "@/lib/trpc/client";
 import { requirePagePrincipal } from "@/server/auth/page";
 import { getConfig } from "@/server/config";
+import { liveStreamStartId } from "@/server/events/page-start";
 
 /**
  * Every signed-in page: verifies the session against the database before rendering, then
@@ -16,7 +17,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   return (
     <TrpcProviders>
       <RoleProvider role={principal.role}>
-        <LiveEventsProvider>
+        <LiveEventsProvider startAfterId={await liveStreamStartId()}>
           <AppHeader instanceName={getConfig().taskManager.name} role={principal.role} />
           <main className="mx-auto max-w-7xl p-6">{children}</main>
           <AlertToasts />

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { LiveEventsProvider } from "@/lib/live/live-events";
 import { TrpcProviders } from "@/lib/trpc/client";
 import { requirePagePrincipal } from "@/server/auth/page";
+import { liveStreamStartId } from "@/server/events/page-start";
 
 export const metadata: Metadata = { title: "Wall · Task Manager" };
 
@@ -15,7 +16,7 @@ export default async function WallLayout({ children }: { children: ReactNode }) 
   await requirePagePrincipal({ next: "/wall" });
   return (
     <TrpcProviders>
-      <LiveEventsProvider>{children}</LiveEventsProvider>
+      <LiveEventsProvider startAfterId={await liveStreamStartId()}>{children}</LiveEventsProvider>
     </TrpcProviders>
   );
 }

@@ -29,12 +29,15 @@ export interface ConnectionStore {
   advanced(lastEventId: string): void;
 }
 
-export function createConnectionStore(now: () => number = Date.now): ConnectionStore {
+export function createConnectionStore(
+  now: () => number = Date.now,
+  lastEventId: string | null = null,
+): ConnectionStore {
   let snapshot: ConnectionSnapshot = {
     status: "connecting",
     since: now(),
     staleSince: null,
-    lastEventId: null,
+    lastEventId,
   };
   const listeners = new Set<() => void>();
   const set = (next: ConnectionSnapshot) => {

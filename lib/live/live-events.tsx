@@ -41,13 +41,24 @@ const RESTART_MAX_MS = 15_000;
  * (a fatal error), this restarts it from the last event id, with backoff, forever: a wall
  * screen has nobody to press reload.
  */
-export function LiveEventsProvider({ children }: { children: ReactNode }) {
+export function LiveEventsProvider({
+  children,
+  startAfterId = null,
+}: {
+  children: ReactNode;
+  /**
+   * Resume after this event id (the server's head when it rendered the page: see
+   * server/events/page-start.ts), so nothing between the page's first fetches and the stream
+   * opening is lost. Null: live from when the stream opens.
+   */
+  startAfterId?: string | null;
+}) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [live] = useState(() => {
     const listeners = new Set<Listener>();
     return {
-      connection: createConnectionStore(),
+      connection: createConnectionStore(Date.now, startAfterId),
       listeners,
       listen(listener: Listener) {
         listeners.add(listener);
