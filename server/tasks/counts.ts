@@ -1,5 +1,5 @@
 import { and, count } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import type { Executor } from "@/db/client";
 import { taskStateEnum, tasks } from "@/db/schema/tasks";
 import { type TaskCounts, taskCountsByState } from "@/server/metrics/task-counts";

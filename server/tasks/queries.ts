@@ -1,4 +1,15 @@
-import { and, asc, desc, eq, getTableColumns, gt, ilike, inArray, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  ilike,
+  inArray,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { agents } from "@/db/schema/agents";
