@@ -1,15 +1,14 @@
-import { getConfig } from "@/server/config";
+import type { Metadata } from "next";
+import { Suspense } from "react";
+import { Board } from "@/components/board/board";
 
-/** The task board lives here once the engine exists; for now, the instance at a glance. */
-export default function HomePage() {
-  const config = getConfig();
+export const metadata: Metadata = { title: "Task board · Task Manager" };
+
+/** The task board. Client-rendered: its filters are the URL's search params. */
+export default function BoardPage() {
   return (
-    <section className="flex flex-col gap-2">
-      <h1 className="text-2xl font-semibold">Task board</h1>
-      <p className="text-ink-muted">
-        Instance <code>{config.taskManager.id}</code>. No tasks yet: the engine arrives with the
-        next release.
-      </p>
-    </section>
+    <Suspense fallback={<h1 className="text-2xl font-semibold">Task board</h1>}>
+      <Board />
+    </Suspense>
   );
 }

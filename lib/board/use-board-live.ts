@@ -31,7 +31,12 @@ export function useBoardLive(): void {
       void queryClient.invalidateQueries(trpc.tasks.list.pathFilter());
     }, 1_000),
   }));
-  useEffect(() => () => Object.values(throttles).forEach((t) => t.cancel()), [throttles]);
+  useEffect(
+    () => () => {
+      for (const throttle of Object.values(throttles)) throttle.cancel();
+    },
+    [throttles],
+  );
 
   useLiveEvents((events) => {
     if (events.some((e) => e.kind === "agent.registered"))
