@@ -44,7 +44,7 @@ export function taskFromSubmitted(event: LiveEvent): BoardTask | undefined {
 }
 
 /** The task after the event, as far as a card shows it. */
-export function applyTaskEvent(task: BoardTask, event: LiveEvent): BoardTask {
+export function applyTaskEvent<T extends BoardTask>(task: T, event: LiveEvent): T {
   const state = isState(event.toState) ? event.toState : task.state;
   switch (event.kind) {
     case "task.progress":
