@@ -9,6 +9,9 @@
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --profile (throughput only, then the statements that took
  * the database's time and the server's CPU profile).
+ *
+ * Then the board's first render with 10,000 more tasks in Chromium (--skip-ui leaves it out;
+ * --only ui measures just that, on a database holding only those 10,000).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -28,6 +31,7 @@ import {
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { figure, log } from "./stats";
 import { runThroughput } from "./throughput";
+import { runBoardRender } from "./ui-board";
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +45,8 @@ const { values: args } = parseArgs({
     subscribers: { type: "string" },
     "skip-graphile": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "skip-ui": { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 
@@ -59,6 +65,8 @@ const subscribers = positive("subscribers", args.subscribers, args.quick ? 300 :
 async function main() {
   const started = performance.now();
   if (args.profile) await profile();
+  else if (args.only === "ui") await uiOnly();
+  else if (args.only !== undefined) throw new Error(`--only: expected "ui"`);
   else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -123,6 +131,8 @@ async function benchmark() {
     figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
     figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
 
+    if (!args["skip-ui"]) await boardFigure(env);
+
     if (!args["skip-graphile"]) {
       // Our server would only compete for the two cores.
       await env.server.stop();
@@ -141,6 +151,20 @@ async function benchmark() {
       figure("ratio_vs_graphile_default", throughput.throughput / graphile.default, "x");
       figure("ratio_vs_graphile_tuned", throughput.throughput / graphile.tuned, "x");
     }
+  } finally {
+    await env.close();
+  }
+}
+
+async function boardFigure(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const board = await runBoardRender(env);
+  figure("board_first_render_10k", board.ms, "ms");
+}
+
+async function uiOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    await boardFigure(env);
   } finally {
     await env.close();
   }
