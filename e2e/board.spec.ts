@@ -185,13 +185,13 @@ test("an operator cancels, retries and reprioritises from the cards", async ({ p
   await expect(card(page, "queued", toRetry.name)).toBeVisible({ timeout: 2_000 });
 
   const prioritise = card(page, "queued", toPrioritise.name);
-  await prioritise.getByLabel(`Priority of ${toPrioritise.name}`).fill("42");
+  await prioritise.getByLabel(`Priority of ${toPrioritise.name}`, { exact: true }).fill("42");
   await prioritise.getByRole("button", { name: /^Set priority/ }).click();
   await expect(prioritise.getByTestId("card-priority")).toHaveText("42", { timeout: 2_000 });
   expect((await admin.trpc.tasks.get.query({ id: toPrioritise.id })).priority).toBe(42);
 
   // A refusal is shown as the server words it.
-  await prioritise.getByLabel(`Priority of ${toPrioritise.name}`).fill("5000000");
+  await prioritise.getByLabel(`Priority of ${toPrioritise.name}`, { exact: true }).fill("5000000");
   await prioritise.getByRole("button", { name: /^Set priority/ }).click();
   await expect(prioritise.getByRole("alert")).toContainText("priority");
 });

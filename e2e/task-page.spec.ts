@@ -62,7 +62,7 @@ test("an operator cancels, retries and reprioritises from the task page", async 
   await signIn(page, await createToken("operator"), `/tasks/${up.id}`);
   await expect(page.getByTestId("task-state")).toHaveText(/Queued/);
 
-  await page.getByLabel(`Priority of ${up.name}`).fill("7");
+  await page.getByLabel(`Priority of ${up.name}`, { exact: true }).fill("7");
   await page.getByRole("button", { name: /^Set priority/ }).click();
   await expect(page.getByTestId("task-priority")).toHaveText("7", { timeout: 2_000 });
 
