@@ -11,7 +11,7 @@ import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { TaskCard } from "./task-card";
 
-const PAGE_SIZE = 50;
+export const BOARD_PAGE_SIZE = 50;
 /** Start loading the next page this many cards before the end. */
 const PREFETCH_CARDS = 15;
 
@@ -35,7 +35,7 @@ export function BoardColumn({
   const now = useNow(5_000);
   const query = useInfiniteQuery(
     trpc.tasks.list.infiniteQueryOptions(
-      { state, ...filters, limit: PAGE_SIZE },
+      { state, ...filters, limit: BOARD_PAGE_SIZE },
       { getNextPageParam: (page) => page.nextCursor ?? undefined },
     ),
   );

@@ -1,8 +1,8 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { useAgentNames } from "@/lib/agents/use-agent-names";
 import { usePermissions } from "@/lib/auth/role";
 import { parseBoardFilters } from "@/lib/board/filters";
@@ -25,6 +25,13 @@ export function Board() {
   const agentNames = useAgentNames();
   const { submit } = usePermissions();
   useBoardLive();
+  // The board patches its lists only while it is shown: what was cached (by the server's
+  // render, or an earlier visit) is refreshed once now that the live stream is listening.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    void queryClient.invalidateQueries(trpc.tasks.pathFilter());
+    void queryClient.invalidateQueries(trpc.agents.list.pathFilter());
+  }, [queryClient, trpc]);
 
   return (
     <div className="flex flex-col gap-4">

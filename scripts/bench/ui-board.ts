@@ -52,10 +52,13 @@ export async function runBoardRender(
     await page.goto(`${env.server.url}/api/auth/sign-in?token=${token}`);
     await waitForBoard(page);
     const times: number[] = [];
+    const phases: unknown[] = [];
     for (let run = 0; run < params.runs; run++) {
       await page.goto(`${env.server.url}/`, { waitUntil: "commit" });
       times.push(await waitForBoard(page));
+      phases.push(await page.evaluate(TIMINGS));
     }
+    log(`board phases (ms since navigation start): ${JSON.stringify(phases)}`);
     const counts = await page.$$eval("[data-testid=column-count]", (els) =>
       els.map((el) => el.textContent),
     );
@@ -67,6 +70,21 @@ export async function runBoardRender(
     await browser.close();
   }
 }
+
+/**
+ * Where a load's time went: the document, then each API request (start → end). A string:
+ * tsx would wrap a function's inner helpers in `__name`, which the page does not have.
+ */
+const TIMINGS = `(() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  return {
+    html: nav ? Math.round(nav.responseEnd) : null,
+    dcl: nav ? Math.round(nav.domContentLoadedEventEnd) : null,
+    api: performance.getEntriesByType("resource")
+      .filter((e) => e.name.includes("/api/trpc") && !e.name.includes("events.stream"))
+      .map((e) => Math.round(e.startTime) + "→" + Math.round(e.responseEnd)),
+  };
+})()`;
 
 /**
  * Waits until every column is ready (count known, first page loaded) and each column with
