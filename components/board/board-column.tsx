@@ -5,13 +5,12 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef } from "react";
 import { STATE_LOOK, StateBadge } from "@/components/task/state-badge";
 import type { BoardFilters } from "@/lib/board/filters";
-import type { BoardTask, TaskState } from "@/lib/board/types";
+import { BOARD_PAGE_SIZE, type BoardTask, type TaskState } from "@/lib/board/types";
 import { useNow } from "@/lib/hooks/use-now";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { TaskCard } from "./task-card";
 
-export const BOARD_PAGE_SIZE = 50;
 /** Start loading the next page this many cards before the end. */
 const PREFETCH_CARDS = 15;
 

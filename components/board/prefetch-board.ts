@@ -2,13 +2,15 @@ import "server-only";
 import { type DehydratedState, dehydrate, QueryClient } from "@tanstack/react-query";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import type { BoardFilters } from "@/lib/board/filters";
-import { TASK_STATES } from "@/lib/board/types";
+import { BOARD_PAGE_SIZE, TASK_STATES } from "@/lib/board/types";
 import { createCaller } from "@/server/api/caller";
 import type { Context } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
 import type { Principal } from "@/server/auth/roles";
 import { getDb } from "@/server/db";
-import { BOARD_PAGE_SIZE } from "./board-column";
+
+// BOARD_PAGE_SIZE lives in lib/board: a constant imported from a "use client" module would
+// arrive here as a client reference, not a number.
 
 /** As the browser would receive it over HTTP: plain JSON, timestamps as ISO strings. */
 function wire<T>(value: T) {

@@ -44,3 +44,6 @@ export const TASK_STATES = [
   "failed",
   "cancelled",
 ] as const satisfies readonly TaskState[];
+
+/** Tasks per page of a column: a screenful and then some. */
+export const BOARD_PAGE_SIZE = 50;
