@@ -48,7 +48,7 @@ export function WorkflowSubmitForm() {
       <FormField
         id="workflow-document"
         label="Workflow (JSON or YAML)"
-        hint={`A name and tasks; tasks name their dependencies by key. For example:\n${EXAMPLE}`}
+        hint="A name and tasks; tasks name their dependencies by key (see the example below)."
         errors={errors}
       >
         {(props) => (
@@ -61,6 +61,10 @@ export function WorkflowSubmitForm() {
           />
         )}
       </FormField>
+      <details className="text-sm">
+        <summary className="cursor-pointer">Example</summary>
+        <pre className="mt-1 rounded bg-surface p-2 font-mono text-xs">{EXAMPLE}</pre>
+      </details>
       {submit.isSuccess && errors.length === 0 && (
         <p role="status" className="text-sm">
           Submitted workflow {submit.data.workflow.name}: {submit.data.tasks.length} tasks.
