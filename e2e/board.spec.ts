@@ -198,6 +198,8 @@ test("an operator cancels, retries and reprioritises from the cards", async ({ p
 
 for (const theme of ["light", "dark"] as const) {
   test(`the board has no serious accessibility violations (${theme})`, async ({ page }) => {
+    // axe walks the whole page: seconds on a busy two-core machine.
+    test.slow();
     const type = unique("e2e-axe");
     await submitStuck(type, [unique("accessible")]);
     await useTheme(page, theme);

@@ -83,6 +83,8 @@ test("an unknown task id is a proper not-found page", async ({ page }) => {
 
 for (const theme of ["light", "dark"] as const) {
   test(`the task page has no serious accessibility violations (${theme})`, async ({ page }) => {
+    // axe walks the whole page: seconds on a busy two-core machine.
+    test.slow();
     const { down } = await submitPair();
     await useTheme(page, theme);
     await signIn(page, await createToken("admin"), `/tasks/${down.id}`);
