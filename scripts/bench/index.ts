@@ -10,6 +10,9 @@
  * --skip-graphile, --profile (throughput only, then the statements that took
  * the database's time and the server's CPU profile), --soak-minutes N (only the wall soak:
  * the wall's JS heap in Chromium at the start and end of N minutes under load).
+ *
+ * Then the board's first render with 10,000 more tasks in Chromium (--skip-ui leaves it out;
+ * --only ui measures just that, on a database holding only those 10,000).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -30,6 +33,7 @@ import { repoRoot, startBenchEnvironment } from "./setup";
 import { startSoakLoad } from "./soak-load";
 import { figure, log } from "./stats";
 import { runThroughput } from "./throughput";
+import { runBoardRender } from "./ui-board";
 import { runWallSoak } from "./wall-soak";
 
 const { values: args } = parseArgs({
@@ -45,6 +49,8 @@ const { values: args } = parseArgs({
     "skip-graphile": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     "soak-minutes": { type: "string" },
+    "skip-ui": { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 
@@ -64,6 +70,8 @@ async function main() {
   const started = performance.now();
   if (args["soak-minutes"] !== undefined) await soak();
   else if (args.profile) await profile();
+  else if (args.only === "ui") await uiOnly();
+  else if (args.only !== undefined) throw new Error(`--only: expected "ui"`);
   else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -128,6 +136,8 @@ async function benchmark() {
     figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
     figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
 
+    if (!args["skip-ui"]) await boardFigure(env);
+
     if (!args["skip-graphile"]) {
       // Our server would only compete for the two cores.
       await env.server.stop();
@@ -164,6 +174,20 @@ async function soak() {
     log(`wall soak: ${reloads} reloads, statuses ${[...new Set(samples.map((s) => s.status))]}`);
     figure("wall_heap_start", samples[0]?.usedMb ?? Number.NaN, "MB");
     figure("wall_heap_end", samples.at(-1)?.usedMb ?? Number.NaN, "MB");
+  } finally {
+    await env.close();
+  }
+}
+
+async function boardFigure(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const board = await runBoardRender(env);
+  figure("board_first_render_10k", board.ms, "ms");
+}
+
+async function uiOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    await boardFigure(env);
   } finally {
     await env.close();
   }

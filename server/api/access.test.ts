@@ -67,6 +67,7 @@ const accessTable: Record<string, AccessCase> = {
   "events.list": { type: "query", input: { kinds: ["task."], limit: 5 }, allowed: roles },
   "tasks.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "tasks.list": { type: "query", input: { state: "queued", limit: 5 }, allowed: roles },
+  "tasks.counts": { type: "query", input: { text: "x" }, allowed: roles },
   "tasks.events": { type: "query", input: { taskId: randomUUID() }, allowed: roles },
   "tasks.explain": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "workflows.get": { type: "query", input: { id: randomUUID() }, allowed: roles },

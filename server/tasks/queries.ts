@@ -1,4 +1,15 @@
-import { and, asc, desc, eq, getTableColumns, gt, ilike, inArray, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  ilike,
+  inArray,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { agents } from "@/db/schema/agents";
@@ -72,10 +83,7 @@ export async function listTasks(db: Executor, input: ListTasksParams) {
     .where(
       and(
         states.length > 0 ? inArray(tasks.state, states) : undefined,
-        params.type === undefined ? undefined : eq(tasks.type, params.type),
-        params.agentId === undefined ? undefined : eq(tasks.agentId, params.agentId),
-        params.workflowId === undefined ? undefined : eq(tasks.workflowId, params.workflowId),
-        params.text === undefined ? undefined : ilike(tasks.name, `%${escapeLike(params.text)}%`),
+        ...taskFilterConditions(params),
         after === undefined
           ? undefined
           : sql`(${tasks.createdAt}, ${tasks.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`,
@@ -88,6 +96,21 @@ export async function listTasks(db: Executor, input: ListTasksParams) {
   const nextCursor =
     rows.length > params.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null;
   return { items: page, nextCursor };
+}
+
+/** The filters `tasks.list` and `tasks.counts` share (all but state), as WHERE conditions. */
+export function taskFilterConditions(params: {
+  type?: string;
+  agentId?: string;
+  workflowId?: string;
+  text?: string;
+}): (SQL | undefined)[] {
+  return [
+    params.type === undefined ? undefined : eq(tasks.type, params.type),
+    params.agentId === undefined ? undefined : eq(tasks.agentId, params.agentId),
+    params.workflowId === undefined ? undefined : eq(tasks.workflowId, params.workflowId),
+    params.text === undefined ? undefined : ilike(tasks.name, `%${escapeLike(params.text)}%`),
+  ];
 }
 
 /** The task's events in the order they happened, a page at a time. */

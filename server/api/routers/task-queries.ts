@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { countTasks, countTasksInput } from "@/server/tasks/counts";
 import { explainTask } from "@/server/tasks/explain";
 import {
   getTask,
@@ -22,6 +23,11 @@ export const taskQueryProcedures = {
 
   /** Filtered, newest first, keyset-paginated by `cursor`. */
   list: viewerProcedure.input(listTasksInput).query(({ ctx, input }) => listTasks(ctx.db, input)),
+
+  /** Tasks per state among those matching the filters of `list` (the board's columns). */
+  counts: viewerProcedure
+    .input(countTasksInput)
+    .query(({ ctx, input }) => countTasks(ctx.db, input)),
 
   /** The task's events in order, after `afterId`. */
   events: viewerProcedure

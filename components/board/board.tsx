@@ -1,0 +1,64 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
+import { useEffect, useMemo } from "react";
+import { useAgentNames } from "@/lib/agents/use-agent-names";
+import { usePermissions } from "@/lib/auth/role";
+import { parseBoardFilters } from "@/lib/board/filters";
+import { TASK_STATES } from "@/lib/board/types";
+import { useBoardLive } from "@/lib/board/use-board-live";
+import { useTRPC } from "@/lib/trpc/client";
+import { errorMessage } from "@/lib/trpc/errors";
+import { BoardColumn } from "./board-column";
+import { BoardFiltersForm } from "./board-filters";
+import { SubmitPanel } from "./submit-panel";
+
+/** The task board: filters from the URL, one live, virtualised column per state. */
+export function Board() {
+  const searchParams = useSearchParams();
+  const rawSearch = searchParams.toString();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the string is the params' identity
+  const filters = useMemo(() => parseBoardFilters(searchParams), [rawSearch]);
+  const trpc = useTRPC();
+  const counts = useQuery(trpc.tasks.counts.queryOptions(filters));
+  const agentNames = useAgentNames();
+  const { submit } = usePermissions();
+  useBoardLive();
+  // The board patches its lists only while it is shown: what was cached (by the server's
+  // render, or an earlier visit) is refreshed once now that the live stream is listening.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    void queryClient.invalidateQueries(trpc.tasks.pathFilter());
+    void queryClient.invalidateQueries(trpc.agents.list.pathFilter());
+  }, [queryClient, trpc]);
+
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-semibold">Task board</h1>
+      </div>
+      {submit && <SubmitPanel />}
+      <BoardFiltersForm filters={filters} rawSearch={rawSearch} agentNames={agentNames} />
+      {counts.isError && (
+        <p role="alert" className="text-sm text-danger">
+          Could not count tasks: {errorMessage(counts.error)}
+        </p>
+      )}
+      <div
+        data-testid="board"
+        className="grid grid-cols-[repeat(6,minmax(12rem,1fr))] gap-2 overflow-x-auto pb-2"
+      >
+        {TASK_STATES.map((state) => (
+          <BoardColumn
+            key={state}
+            state={state}
+            filters={filters}
+            count={counts.data?.[state]}
+            agentNames={agentNames}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}
