@@ -70,6 +70,7 @@ const accessTable: Record<string, AccessCase> = {
   "tasks.events": { type: "query", input: { taskId: randomUUID() }, allowed: roles },
   "tasks.explain": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "workflows.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "workflows.list": { type: "query", input: { limit: 5 }, allowed: roles },
   "agents.claim": {
     type: "mutation",
     input: { agentId: randomUUID() },
