@@ -16,8 +16,7 @@ export interface CollapsedView {
 /** A group needs at least this many tasks: collapsing one task into one box gains nothing. */
 const MIN_GROUP = 2;
 
-export const groupId = (taskIds: readonly string[]) =>
-  `group:${taskIds.reduce((min, id) => (id < min ? id : min))}`;
+export const groupId = (taskIds: readonly string[]) => `group:${[...taskIds].sort()[0] ?? ""}`;
 
 /**
  * Collapses finished branches: each connected set of succeeded tasks (following edges either
@@ -83,7 +82,10 @@ export function collapseFinished(
 }
 
 /** Every task as its own node: the view with nothing collapsed. */
-export function uncollapsed(tasks: readonly GraphTask[], edges: readonly GraphEdge[]): CollapsedView {
+export function uncollapsed(
+  tasks: readonly GraphTask[],
+  edges: readonly GraphEdge[],
+): CollapsedView {
   return {
     nodes: tasks.map((task) => ({ kind: "task", id: task.id, task })),
     edges: [...edges],

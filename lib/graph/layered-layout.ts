@@ -30,7 +30,9 @@ export function layeredLayout(input: LayoutInput): LayoutResult {
   const layers: number[][] = [];
   for (let v = 0; v < ids.length; v++) {
     const r = rank[v] ?? 0;
-    (layers[r] ??= []).push(v);
+    const layer = layers[r] ?? [];
+    layers[r] = layer;
+    layer.push(v);
   }
   const order = new Float64Array(ids.length);
   const renumber = (layer: number[]) => {

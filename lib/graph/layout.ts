@@ -44,7 +44,8 @@ function dagreLayout(input: LayoutInput): LayoutResult {
     marginy: 16,
   });
   graph.setDefaultEdgeLabel(() => ({}));
-  for (const node of input.nodes) graph.setNode(node.id, { width: node.width, height: node.height });
+  for (const node of input.nodes)
+    graph.setNode(node.id, { width: node.width, height: node.height });
   for (const edge of input.edges) {
     if (edge.from !== edge.to && graph.hasNode(edge.from) && graph.hasNode(edge.to)) {
       graph.setEdge(edge.from, edge.to);
