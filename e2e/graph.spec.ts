@@ -24,7 +24,14 @@ async function submitDiamond() {
     if (!id) throw new Error(`no task ${key}`);
     return id;
   };
-  return { workflowId: submitted.workflow.id, capability, idOf, edges: 4, tasks: tasks.length };
+  return {
+    workflowId: submitted.workflow.id,
+    name: submitted.workflow.name,
+    capability,
+    idOf,
+    edges: 4,
+    tasks: tasks.length,
+  };
 }
 
 /** An agent of our own, over HTTP with an agent token, as a real one would work. */
@@ -37,6 +44,15 @@ async function registerAgent(capability: string) {
   return { agent, agentId: registered.id };
 }
 
+/**
+ * Opens the workflow's graph and waits for all its nodes. The first paint of a page can take
+ * several seconds on a loaded CI machine (hydration, then the query), hence the longer wait.
+ */
+async function openGraph(page: Page, dag: { workflowId: string; tasks: number }) {
+  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
+  await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks, { timeout: 20_000 });
+}
+
 const node = (page: Page, taskId: string) =>
   page.locator(`[data-testid="graph-node"][data-task-id="${taskId}"]`);
 
@@ -46,11 +62,12 @@ test("the graph draws every task and edge, and states change live as an agent wo
   const dag = await submitDiamond();
   await signIn(page, E2E_ADMIN_TOKEN, "/graph");
   await expect(page.getByRole("heading", { name: "Dependency graph", level: 1 })).toBeVisible();
+  await expect(page.getByRole("option", { name: new RegExp(dag.name) })).toBeAttached();
 
   // The picker puts the choice in the URL.
   await page.getByLabel("Workflow").selectOption(dag.workflowId);
   await expect(page).toHaveURL(`/graph?workflow=${dag.workflowId}`);
-  await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks);
+  await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks, { timeout: 20_000 });
   await expect(page.locator(".react-flow__edge")).toHaveCount(dag.edges);
   await expect(node(page, dag.idOf("extract"))).toHaveAttribute("data-state", "queued");
   await expect(node(page, dag.idOf("load"))).toContainText("Blocked");
@@ -82,7 +99,7 @@ test("a task name with markup renders as text", async ({ page }) => {
     dialogs.push(dialog.message());
     await dialog.dismiss();
   });
-  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
+  await openGraph(page, dag);
   const hostile = node(page, dag.idOf("xss"));
   await expect(hostile.getByTestId("graph-node-name")).toHaveText(XSS_NAME);
   await expect(page.getByTestId("workflow-graph").locator("img")).toHaveCount(0);
@@ -91,14 +108,14 @@ test("a task name with markup renders as text", async ({ page }) => {
 
 test("clicking a node opens its task page", async ({ page }) => {
   const dag = await submitDiamond();
-  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
+  await openGraph(page, dag);
   await node(page, dag.idOf("load")).click();
   await expect(page).toHaveURL(`/tasks/${dag.idOf("load")}`);
 });
 
 test("the critical path is marked and the finished branch collapses", async ({ page }) => {
   const dag = await submitDiamond();
-  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
+  await openGraph(page, dag);
   // Nothing has run: every task weighs the same, so one of the two longest chains is marked.
   await expect(node(page, dag.idOf("extract"))).toHaveAttribute("data-critical", "true");
   await expect(node(page, dag.idOf("load"))).toHaveAttribute("data-critical", "true");
@@ -124,9 +141,10 @@ test("the critical path is marked and the finished branch collapses", async ({ p
 });
 
 test("the graph page has no serious or critical accessibility violations", async ({ page }) => {
+  // Two full axe runs (light and dark) on a shared, loaded machine.
+  test.setTimeout(90_000);
   const dag = await submitDiamond();
-  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
-  await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks);
+  await openGraph(page, dag);
   for (const theme of ["light", "dark"]) {
     await page.evaluate(
       (dark) => document.documentElement.classList.toggle("dark", dark),

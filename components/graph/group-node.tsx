@@ -34,7 +34,8 @@ export const GroupNode = memo(function GroupNode({
       {expandGroup ? (
         <button
           type="button"
-          className={`${className} focus-visible:ring-4 focus-visible:ring-accent`}
+          // xyflow turns pointer events off on nodes it need not select or drag.
+          className={`${className} pointer-events-auto focus-visible:ring-4 focus-visible:ring-accent`}
           onClick={() => expandGroup(data.groupId)}
           data-testid="graph-group"
           data-count={data.count}

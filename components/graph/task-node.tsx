@@ -51,7 +51,8 @@ export const TaskNode = memo(function TaskNode({ data, targetPosition }: NodePro
           href={`/tasks/${task.id}`}
           // Thousands of nodes: prefetching each task page would flood the server.
           prefetch={false}
-          className={`${className} focus-visible:ring-4 focus-visible:ring-accent`}
+          // xyflow turns pointer events off on nodes it need not select or drag.
+          className={`${className} pointer-events-auto focus-visible:ring-4 focus-visible:ring-accent`}
           data-testid="graph-node"
           data-task-id={task.id}
           data-state={task.state}

@@ -4,6 +4,12 @@ import type { LayoutRequest, LayoutResponse } from "./layout.worker";
 /** performance.measure name of each worker round trip: the benchmark reads it back. */
 export const LAYOUT_MEASURE = "graph-layout";
 
+/**
+ * Graphs this small are laid out inline: dagre takes a few milliseconds for them, less than
+ * starting the worker (a wall screen of small graphs never needs one).
+ */
+const INLINE_MAX_NODES = 100;
+
 /** Layouts kept per page, by workflow and structure. A few, so switching back is instant. */
 const CACHE_SIZE = 12;
 const cache = new Map<string, LayoutResult>();
@@ -37,8 +43,8 @@ export function cachedLayout(key: string): LayoutResult | undefined {
 
 /**
  * Lays the graph out in a Web Worker, so thousands of nodes never freeze the page, and
- * caches the result under `key` (workflow id + layoutKey). Without Worker support (tests,
- * old browsers) it runs inline.
+ * caches the result under `key` (workflow id + layoutKey). Small graphs, and any graph
+ * without Worker support, are laid out inline.
  */
 export async function layoutOffThread(key: string, input: LayoutInput): Promise<LayoutResult> {
   const hit = cache.get(key);
@@ -46,7 +52,7 @@ export async function layoutOffThread(key: string, input: LayoutInput): Promise<
   const start = `${LAYOUT_MEASURE}:${key}`;
   performance.mark(start);
   const result =
-    typeof Worker === "undefined"
+    typeof Worker === "undefined" || input.nodes.length <= INLINE_MAX_NODES
       ? layoutGraph(input)
       : await new Promise<LayoutResult>((resolve, reject) => {
           const id = nextId++;
