@@ -20,6 +20,7 @@ import {
   layoutInputOf,
 } from "@/lib/graph/elements";
 import type { LayoutDirection } from "@/lib/graph/layout";
+import { RENDERED_MARK } from "@/lib/graph/marks";
 import type { GraphEdge, GraphTask } from "@/lib/graph/types";
 import { useGraphLayout } from "@/lib/graph/use-graph-layout";
 import { useNow } from "@/lib/hooks/use-now";
@@ -28,9 +29,6 @@ import { GroupNode } from "./group-node";
 import { TaskNode } from "./task-node";
 
 const nodeTypes: NodeTypes = { task: TaskNode, group: GroupNode };
-
-/** performance.mark set once the first full graph is on screen: the benchmark reads it. */
-export const RENDERED_MARK = "graph-rendered";
 
 export interface WorkflowGraphProps {
   workflow: { id: string; tasks: readonly GraphTask[]; edges: readonly GraphEdge[] };

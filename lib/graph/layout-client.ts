@@ -1,8 +1,6 @@
 import { type LayoutInput, type LayoutResult, layoutGraph } from "./layout";
 import type { LayoutRequest, LayoutResponse } from "./layout.worker";
-
-/** performance.measure name of each worker round trip: the benchmark reads it back. */
-export const LAYOUT_MEASURE = "graph-layout";
+import { LAYOUT_MEASURE } from "./marks";
 
 /**
  * Graphs this small are laid out inline: dagre takes a few milliseconds for them, less than

@@ -3,7 +3,8 @@
  * over HTTP with the SDK's worker, next to graphile-worker on the same PostgreSQL server.
  * Figures print as `name: value unit`, progress as `# …`.
  *
- * Then alert latency (condition true → `alert.opened` on events.stream) and SSE fan-out.
+ * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
+ * graph page with a 2,000-task workflow in Chromium (layout and first full render).
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
@@ -28,6 +29,7 @@ import {
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { figure, log } from "./stats";
 import { runThroughput } from "./throughput";
+import { runGraphLayout } from "./ui-graph";
 
 const { values: args } = parseArgs({
   options: {
@@ -122,6 +124,11 @@ async function benchmark() {
     figure("fanout_steady_delivery_p99", fanout.steady.p99, "ms");
     figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
     figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
+
+    const graph = await runGraphLayout(env);
+    log(`graph detail: ${JSON.stringify(graph)}`);
+    figure("graph_layout_2000", graph.layoutMs, "ms");
+    figure("graph_render_2000", graph.renderMs, "ms");
 
     if (!args["skip-graphile"]) {
       // Our server would only compete for the two cores.
