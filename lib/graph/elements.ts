@@ -1,4 +1,4 @@
-import { type Edge, type Node, Position } from "@xyflow/react";
+import { type Edge, type Node, type NodeHandle, Position } from "@xyflow/react";
 import type { CollapsedView } from "./collapse";
 import type { CriticalPath } from "./critical-path";
 import type { LayoutInput, LayoutResult } from "./layout";
@@ -6,6 +6,16 @@ import type { GraphTask } from "./types";
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 64;
+
+// Handle boxes of 1×1 px centred on the edge of the box: edges meet the middle of a side.
+const HANDLES_TB: NodeHandle[] = [
+  { type: "target", position: Position.Top, x: NODE_WIDTH / 2 - 0.5, y: 0 },
+  { type: "source", position: Position.Bottom, x: NODE_WIDTH / 2 - 0.5, y: NODE_HEIGHT - 1 },
+];
+const HANDLES_LR: NodeHandle[] = [
+  { type: "target", position: Position.Left, x: 0, y: NODE_HEIGHT / 2 - 0.5 },
+  { type: "source", position: Position.Right, x: NODE_WIDTH - 1, y: NODE_HEIGHT / 2 - 0.5 },
+];
 
 export type TaskNodeData = { task: GraphTask; critical: boolean };
 export type GroupNodeData = { groupId: string; count: number; critical: boolean };
@@ -80,6 +90,11 @@ export function buildElements(
       connectable: false,
       sourcePosition: horizontal ? Position.Right : Position.Bottom,
       targetPosition: horizontal ? Position.Left : Position.Top,
+      // Every box has the same size and handles, so xyflow is told them instead of measuring:
+      // with onlyRenderVisibleElements it never draws (so never measures) the nodes off
+      // screen, and would wait for them before fitting the view or drawing their edges.
+      measured: { width: NODE_WIDTH, height: NODE_HEIGHT },
+      handles: horizontal ? HANDLES_LR : HANDLES_TB,
     };
     nodes.push(
       node.kind === "task"
