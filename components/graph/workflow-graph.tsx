@@ -30,8 +30,8 @@ import { TaskNode } from "./task-node";
 
 /** Up to this many nodes the graph opens fitted whole into view. */
 const FIT_ALL_MAX_NODES = 200;
-/** A bigger graph opens on this many of its first nodes. */
-const FIRST_VIEW_NODES = 6;
+/** A bigger graph opens on the nodes in this box at its start (graph units, from its corner). */
+const FIRST_VIEW = { across: 1_300, along: 400 };
 
 const nodeTypes: NodeTypes = { task: TaskNode, group: GroupNode };
 
@@ -100,11 +100,17 @@ export function WorkflowGraph({
   // the minimap gives the overview and the controls' "fit view" the whole graph on demand.
   const fitViewOptions = useMemo(() => {
     if (!layout || view.nodes.length <= FIT_ALL_MAX_NODES) return { padding: 0.1 };
-    const start = Object.entries(layout.positions)
-      .sort(([, a], [, b]) =>
-        direction === "TB" ? a.y - b.y || a.x - b.x : a.x - b.x || a.y - b.y,
+    const placed = Object.entries(layout.positions);
+    const minX = Math.min(...placed.map(([, p]) => p.x));
+    const minY = Math.min(...placed.map(([, p]) => p.y));
+    const [across, along] = direction === "TB" ? (["x", "y"] as const) : (["y", "x"] as const);
+    const origin = { x: minX, y: minY };
+    const start = placed
+      .filter(
+        ([, p]) =>
+          p[across] - origin[across] < FIRST_VIEW.across &&
+          p[along] - origin[along] < FIRST_VIEW.along,
       )
-      .slice(0, FIRST_VIEW_NODES)
       .map(([id]) => ({ id }));
     return { nodes: start, minZoom: 0.5, maxZoom: 1, padding: 0.05 };
   }, [layout, view.nodes.length, direction]);

@@ -12,7 +12,7 @@ export interface StatusStyle {
 export const STATUS_STYLES: Record<TaskState, StatusStyle> = {
   blocked: {
     label: "Blocked",
-    icon: "⏸",
+    icon: "‖",
     className:
       "border-slate-400 bg-slate-100 text-slate-800 dark:border-slate-500 dark:bg-slate-800 dark:text-slate-100",
   },
