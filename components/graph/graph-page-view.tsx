@@ -1,8 +1,9 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { applyWorkflowEvents } from "@/lib/graph/apply-events";
+import { prepareLayoutWorker } from "@/lib/graph/layout-client";
 import { STATUS_STYLES, TASK_STATES } from "@/lib/graph/status";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
@@ -32,6 +33,7 @@ function LiveWorkflowGraph({ workflowId }: { workflowId: string }) {
   const workflow = useQuery(trpc.workflows.get.queryOptions({ id: workflowId }));
   const [collapse, setCollapse] = useState(false);
   const collapseId = useId();
+  useEffect(prepareLayoutWorker, []);
 
   // Events patch the cached workflow in place: a node changes state without a refetch, and
   // the layout (keyed by structure) stays as it is.

@@ -35,6 +35,14 @@ function layoutWorker(): Worker {
   return created;
 }
 
+/**
+ * Starts the worker ahead of need (its script loads while the workflow is still being
+ * fetched), so the first big layout pays only for the layout.
+ */
+export function prepareLayoutWorker(): void {
+  if (typeof Worker !== "undefined") layoutWorker();
+}
+
 export function cachedLayout(key: string): LayoutResult | undefined {
   return cache.get(key);
 }
