@@ -5,10 +5,12 @@ import "./workflow-graph.css";
 import {
   Background,
   Controls,
+  type FitViewOptions,
   MiniMap,
   type NodeTypes,
   ReactFlow,
   useNodesInitialized,
+  useReactFlow,
 } from "@xyflow/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { collapseFinished, uncollapsed } from "@/lib/graph/collapse";
@@ -18,6 +20,8 @@ import {
   criticalInView,
   type GraphFlowNode,
   layoutInputOf,
+  NODE_HEIGHT,
+  NODE_WIDTH,
 } from "@/lib/graph/elements";
 import type { LayoutDirection } from "@/lib/graph/layout";
 import { RENDERED_MARK } from "@/lib/graph/marks";
@@ -30,7 +34,7 @@ import { TaskNode } from "./task-node";
 
 /** Up to this many nodes the graph opens fitted whole into view. */
 const FIT_ALL_MAX_NODES = 200;
-/** A bigger graph opens on the nodes in this box at its start (graph units, from its corner). */
+/** A bigger graph opens on the nodes in this box at its start (graph units, centred across). */
 const FIRST_VIEW = { across: 1_300, along: 400 };
 
 const nodeTypes: NodeTypes = { task: TaskNode, group: GroupNode };
@@ -74,7 +78,7 @@ export function WorkflowGraph({
     [collapse, tasks, edges, expanded],
   );
   const layoutInput = useMemo(() => layoutInputOf(view, direction), [view, direction]);
-  const { layout, error } = useGraphLayout(workflow.id, layoutInput);
+  const { layout, current: layoutCurrent, error } = useGraphLayout(workflow.id, layoutInput);
 
   // Running tasks' weight grows with time: recompute the path now and then, not per second.
   const now = useNow(15_000);
@@ -101,17 +105,21 @@ export function WorkflowGraph({
   const fitViewOptions = useMemo(() => {
     if (!layout || view.nodes.length <= FIT_ALL_MAX_NODES) return { padding: 0.1 };
     const placed = Object.entries(layout.positions);
-    const minX = Math.min(...placed.map(([, p]) => p.x));
-    const minY = Math.min(...placed.map(([, p]) => p.y));
     const [across, along] = direction === "TB" ? (["x", "y"] as const) : (["y", "x"] as const);
-    const origin = { x: minX, y: minY };
+    // Ranks are centred across, so the start of the graph is its first ranks' middle.
+    const first = Math.min(...placed.map(([, p]) => p[along]));
+    const middle = (direction === "TB" ? layout.width : layout.height) / 2;
     const start = placed
       .filter(
         ([, p]) =>
-          p[across] - origin[across] < FIRST_VIEW.across &&
-          p[along] - origin[along] < FIRST_VIEW.along,
+          p[along] - first < FIRST_VIEW.along &&
+          Math.abs(p[across] + (across === "x" ? NODE_WIDTH : NODE_HEIGHT) / 2 - middle) <
+            FIRST_VIEW.across / 2,
       )
       .map(([id]) => ({ id }));
+    // Never empty: an empty list would fit (and so draw) the whole graph.
+    const firstNode = placed.find(([, p]) => p[along] === first)?.[0];
+    if (start.length === 0 && firstNode !== undefined) start.push({ id: firstNode });
     return { nodes: start, minZoom: 0.5, maxZoom: 1, padding: 0.05 };
   }, [layout, view.nodes.length, direction]);
 
@@ -174,11 +182,36 @@ export function WorkflowGraph({
               <MiniMap pannable zoomable ariaLabel="Overview of the whole graph" />
             )}
             <RenderedMark />
+            <FitWhenChanged trigger={collapse} ready={layoutCurrent} options={fitViewOptions} />
           </ReactFlow>
         </GraphActionsContext.Provider>
       )}
     </section>
   );
+}
+
+/**
+ * Fits the view again when `trigger` changes (collapsing or expanding everything moves every
+ * box), once the layout for the new structure has arrived.
+ */
+function FitWhenChanged({
+  trigger,
+  ready,
+  options,
+}: {
+  trigger: unknown;
+  ready: boolean;
+  options: FitViewOptions;
+}) {
+  const { fitView } = useReactFlow();
+  const fitted = useRef(trigger);
+  useEffect(() => {
+    if (!ready || fitted.current === trigger) return;
+    fitted.current = trigger;
+    // A frame later: xyflow applies the new nodes in its own effects.
+    requestAnimationFrame(() => void fitView(options));
+  }, [trigger, ready, options, fitView]);
+  return null;
 }
 
 /**
