@@ -3,16 +3,16 @@
  * over HTTP with the SDK's worker, next to graphile-worker on the same PostgreSQL server.
  * Figures print as `name: value unit`, progress as `# …`.
  *
- * Then alert latency (condition true → `alert.opened` on events.stream) and SSE fan-out.
+ * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
+ * pages in Chromium: the board's first render over 10,000 more tasks, and the graph page with
+ * a 2,000-task workflow (layout and first full render).
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
- * --skip-graphile, --profile (throughput only, then the statements that took
- * the database's time and the server's CPU profile), --soak-minutes N (only the wall soak:
- * the wall's JS heap in Chromium at the start and end of N minutes under load).
- *
- * Then the board's first render with 10,000 more tasks in Chromium (--skip-ui leaves it out;
- * --only ui measures just that, on a database holding only those 10,000).
+ * --skip-graphile, --skip-ui (no Chromium figures), --only ui (just those, on a database
+ * holding only their tasks), --profile (throughput only, then the statements that took the
+ * database's time and the server's CPU profile), --soak-minutes N (only the wall soak: the
+ * wall's JS heap in Chromium at the start and end of N minutes with the demo fleet running).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -34,6 +34,7 @@ import { startSoakLoad } from "./soak-load";
 import { figure, log } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
+import { runGraphLayout } from "./ui-graph";
 import { runWallSoak } from "./wall-soak";
 
 const { values: args } = parseArgs({
@@ -136,7 +137,7 @@ async function benchmark() {
     figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
     figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
 
-    if (!args["skip-ui"]) await boardFigure(env);
+    if (!args["skip-ui"]) await uiFigures(env);
 
     if (!args["skip-graphile"]) {
       // Our server would only compete for the two cores.
@@ -179,15 +180,20 @@ async function soak() {
   }
 }
 
-async function boardFigure(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+/** The pages in Chromium: the board over 10,000 tasks, the graph of a 2,000-task workflow. */
+async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
   const board = await runBoardRender(env);
   figure("board_first_render_10k", board.ms, "ms");
+  const graph = await runGraphLayout(env);
+  log(`graph detail: ${JSON.stringify(graph)}`);
+  figure("graph_layout_2000", graph.layoutMs, "ms");
+  figure("graph_render_2000", graph.renderMs, "ms");
 }
 
 async function uiOnly() {
   const env = await startBenchEnvironment();
   try {
-    await boardFigure(env);
+    await uiFigures(env);
   } finally {
     await env.close();
   }

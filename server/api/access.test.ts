@@ -72,6 +72,7 @@ const accessTable: Record<string, AccessCase> = {
   "tasks.explain": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "workflows.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "workflows.active": { type: "query", input: { limit: 2 }, allowed: roles },
+  "workflows.list": { type: "query", input: { limit: 5 }, allowed: roles },
   "agents.claim": {
     type: "mutation",
     input: { agentId: randomUUID() },

@@ -161,6 +161,8 @@ describe("getTask, taskEvents, getWorkflow", () => {
       ["load", "blocked"],
     ]);
     expect(got.edges).toEqual([{ from: extract.id, to: load.id }]);
+    expect(got.tasks[0]).toHaveProperty("startedAt");
+    expect(got.tasks[0]).toHaveProperty("finishedAt");
     await expect(getWorkflow(pg.db, randomUUID())).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

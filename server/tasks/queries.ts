@@ -144,6 +144,9 @@ export async function getWorkflow(db: Executor, id: string) {
         state: tasks.state,
         priority: tasks.priority,
         progress: tasks.progress,
+        // The graph's critical path weighs finished tasks by their actual duration.
+        startedAt: tasks.startedAt,
+        finishedAt: tasks.finishedAt,
         agentId: tasks.agentId,
         agentName: agents.name,
       })

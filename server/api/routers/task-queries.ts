@@ -9,6 +9,7 @@ import {
   taskEvents,
   taskEventsInput,
 } from "@/server/tasks/queries";
+import { listWorkflows, listWorkflowsInput } from "@/server/workflows/list";
 import { viewerProcedure } from "../trpc";
 
 const idInput = z.object({ id: z.uuid() });
@@ -42,4 +43,9 @@ export const taskQueryProcedures = {
 export const workflowQueryProcedures = {
   /** The workflow, its tasks and the DAG's edges. */
   get: viewerProcedure.input(idInput).query(({ ctx, input }) => getWorkflow(ctx.db, input.id)),
+
+  /** The most recent workflows with task counts, newest first: the graph page's picker. */
+  list: viewerProcedure
+    .input(listWorkflowsInput)
+    .query(({ ctx, input }) => listWorkflows(ctx.db, input)),
 };

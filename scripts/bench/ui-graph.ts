@@ -1,0 +1,91 @@
+import { existsSync } from "node:fs";
+import { chromium } from "@playwright/test";
+import { LAYOUT_MEASURE, RENDERED_MARK } from "@/lib/graph/marks";
+import type { WorkflowInput } from "@/sdk";
+import type { BenchEnvironment } from "./setup";
+import { log } from "./stats";
+
+export interface GraphLayoutParams {
+  layers: number;
+  width: number;
+  timeoutMs: number;
+}
+
+export interface GraphLayoutResult {
+  tasks: number;
+  edges: number;
+  /** The worker round trip of the first layout (performance.measure in the page). */
+  layoutMs: number;
+  /** From navigation start to every node measured and drawn (performance.mark in the page). */
+  renderMs: number;
+  /** `.react-flow__node` elements in the DOM at that point. */
+  renderedNodes: number;
+}
+
+// As playwright.config.ts: the distribution's Chromium where there is one.
+const SYSTEM_CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * The graph page with a 2,000-task workflow (layers with fan-in and fan-out): how long the
+ * layout takes in its worker, and how long until the whole graph is on screen, measured
+ * inside the page and read back.
+ */
+export async function runGraphLayout(
+  env: BenchEnvironment,
+  params: GraphLayoutParams = { layers: 40, width: 50, timeoutMs: 120_000 },
+): Promise<GraphLayoutResult> {
+  const tasks = layeredWorkflow(params.layers, params.width);
+  const edges = tasks.reduce((sum, task) => sum + (task.dependsOn?.length ?? 0), 0);
+  log(`graph: a workflow of ${tasks.length} tasks and ${edges} edges`);
+  const submitted = await env.orchestrator.submitWorkflow({ name: "bench graph", tasks });
+
+  const browser = await chromium.launch({
+    executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const next = `/graph?workflow=${submitted.workflow.id}`;
+    await page.goto(
+      `${env.server.url}/api/auth/sign-in?token=${encodeURIComponent(env.server.adminToken)}&next=${encodeURIComponent(next)}`,
+    );
+    const names = { layout: LAYOUT_MEASURE, rendered: RENDERED_MARK };
+    await page.waitForFunction(
+      (n) =>
+        performance.getEntriesByName(n.rendered).length > 0 &&
+        performance.getEntriesByName(n.layout).length > 0,
+      names,
+      { timeout: params.timeoutMs, polling: 100 },
+    );
+    const measured = await page.evaluate((n) => {
+      return {
+        layoutMs: performance.getEntriesByName(n.layout)[0]?.duration ?? Number.NaN,
+        renderMs: performance.getEntriesByName(n.rendered)[0]?.startTime ?? Number.NaN,
+        renderedNodes: document.querySelectorAll(".react-flow__node").length,
+      };
+    }, names);
+    return { tasks: tasks.length, edges, ...measured };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Each task after 3 of the layer above, wrapping round: fan-in and fan-out at every layer. */
+function layeredWorkflow(layers: number, width: number): WorkflowInput["tasks"] {
+  const tasks: WorkflowInput["tasks"] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    for (let i = 0; i < width; i++) {
+      const parents =
+        layer === 0
+          ? []
+          : [...new Set([i, (i + 1) % width, (i + 7) % width])].map((j) => `g${layer - 1}.${j}`);
+      tasks.push({
+        key: `g${layer}.${i}`,
+        name: `step ${layer}.${i}`,
+        type: "bench-graph",
+        dependsOn: parents,
+      });
+    }
+  }
+  return tasks;
+}
