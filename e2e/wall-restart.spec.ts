@@ -50,7 +50,7 @@ test("the wall rides out a server restart: stale banner, then the missed events,
   });
   // One event through the stream first, so the wall has a position to resume from.
   const before = await submitSmallWorkflow(baseURL, ADMIN_TOKEN);
-  await expect(page.locator(`[data-workflow-id="${before.id}"]`)).toBeVisible();
+  await expect(page.locator(`[data-workflow-id="${before.id}"]`)).toBeVisible({ timeout: 15_000 });
 
   first.kill("SIGTERM");
   expect(await first.exited).toBe(0);

@@ -17,6 +17,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { startDemoFleet } from "../demo/fleet";
 import { runAlertLatency } from "./alerts";
 import { runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
@@ -30,7 +31,6 @@ import {
   toggleCpuProfile,
 } from "./profile";
 import { repoRoot, startBenchEnvironment } from "./setup";
-import { startSoakLoad } from "./soak-load";
 import { figure, log } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
@@ -167,10 +167,11 @@ async function soak() {
   const minutes = positive("soak-minutes", args["soak-minutes"], 60);
   const env = await startBenchEnvironment();
   try {
-    log(`wall soak: ${minutes} min of /wall?layout=grid under load`);
+    log(`wall soak: ${minutes} min of /wall?layout=grid with the demo fleet running`);
     const { samples, reloads } = await runWallSoak(env, {
       minutes,
-      startLoad: () => startSoakLoad(env),
+      // The demo fleet, as a newcomer would run it: every kind of event, alerts, a full pool.
+      startLoad: () => startDemoFleet({ url: env.server.url, token: env.server.adminToken, log }),
     });
     log(`wall soak: ${reloads} reloads, statuses ${[...new Set(samples.map((s) => s.status))]}`);
     figure("wall_heap_start", samples[0]?.usedMb ?? Number.NaN, "MB");
