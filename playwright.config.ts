@@ -1,14 +1,11 @@
-import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { E2E_ADMIN_TOKEN } from "./e2e/fixtures/admin-token";
+import { CHROMIUM_LAUNCH_OPTIONS } from "./e2e/fixtures/chromium";
 
 // E2E_PORT lets two checkouts run their suites side by side (each with its own .test-data).
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${PORT}`;
 const DATA_DIR = ".test-data/e2e";
-
-// The distribution's Chromium where there is one (containers, CI images); else Playwright's own.
-const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
 export default defineConfig({
   testDir: "e2e",
@@ -27,10 +24,7 @@ export default defineConfig({
       name: "chromium",
       use: {
         ...devices["Desktop Chrome"],
-        launchOptions: {
-          executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined,
-          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        },
+        launchOptions: CHROMIUM_LAUNCH_OPTIONS,
       },
     },
   ],

@@ -10,7 +10,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Browser, chromium, type Page } from "@playwright/test";
-import config from "@/playwright.config";
+import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { createTaskManagerClient, type TaskManagerClient } from "@/sdk";
 
 const { values: args } = parseArgs({
@@ -84,10 +84,9 @@ async function main() {
     throw new Error(`these pages answered with an error: ${failed.join(", ")}`);
 }
 
-/** Chromium as the e2e suite launches it (playwright.config.ts): Debian's where present. */
+/** Chromium as the e2e suite launches it: Debian's where present. */
 function launch(): Promise<Browser> {
-  const project = config.projects?.find((p) => p.name === "chromium");
-  return chromium.launch(project?.use?.launchOptions);
+  return chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
 }
 
 /**

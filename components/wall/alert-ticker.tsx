@@ -4,9 +4,9 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AlertRule } from "@/db/schema/alerts";
 import { formatAge } from "@/lib/format/age";
 import { useNow } from "@/lib/hooks/use-now";
+import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { type LiveEvent, useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
-import { useThrottledInvalidate } from "./use-throttled-invalidate";
 
 /** The ticker's length: it never holds more, however many alerts open overnight. */
 export const TICKER_SIZE = 12;

@@ -1,9 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
-import { useThrottledInvalidate } from "./use-throttled-invalidate";
 
 /** Refetched this often anyway: "failed in the last hour" and throughput decay with time. */
 export const HEADLINE_REFRESH_MS = 15_000;

@@ -1,9 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
-import { useThrottledInvalidate } from "./use-throttled-invalidate";
 
 /** Gauges shown at most; a fleet with more pools says how many were left out. */
 export const MAX_GAUGES = 10;

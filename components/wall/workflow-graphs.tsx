@@ -1,12 +1,12 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
 import type { ActiveWorkflow } from "@/server/tasks/active-workflows";
 import { MAX_NODES, MiniDag } from "./mini-dag";
 import { TASK_STATES, TASK_STATUS } from "./task-status";
-import { useThrottledInvalidate } from "./use-throttled-invalidate";
 import { applyTaskEvents } from "./workflow-events";
 
 /** Graphs on the wall at once. */

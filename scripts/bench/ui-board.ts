@@ -1,15 +1,8 @@
-import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
+import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { createTrpc } from "@/sdk";
 import type { BenchEnvironment } from "./setup";
 import { log, summary } from "./stats";
-
-/** The distribution's Chromium where there is one, with the args playwright.config.ts uses. */
-const SYSTEM_CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_OPTIONS = {
-  executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-};
 
 const STATES = ["blocked", "queued", "running", "succeeded", "failed", "cancelled"] as const;
 /** How the 10,000 tasks spread over the states. */
@@ -44,7 +37,7 @@ export async function runBoardRender(
     agent.heartbeat().catch((error: unknown) => log(`board: heartbeat failed: ${String(error)}`));
   }, 5_000);
 
-  const browser = await chromium.launch(LAUNCH_OPTIONS);
+  const browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.addInitScript(READY_PROBE);

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
+import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { LAYOUT_MEASURE, RENDERED_MARK } from "@/lib/graph/marks";
 import type { WorkflowInput } from "@/sdk";
 import type { BenchEnvironment } from "./setup";
@@ -22,9 +22,6 @@ export interface GraphLayoutResult {
   renderedNodes: number;
 }
 
-// As playwright.config.ts: the distribution's Chromium where there is one.
-const SYSTEM_CHROMIUM = "/usr/bin/chromium";
-
 /**
  * The graph page with a 2,000-task workflow (layers with fan-in and fan-out): how long the
  * layout takes in its worker, and how long until the whole graph is on screen, measured
@@ -39,10 +36,7 @@ export async function runGraphLayout(
   log(`graph: a workflow of ${tasks.length} tasks and ${edges} edges`);
   const submitted = await env.orchestrator.submitWorkflow({ name: "bench graph", tasks });
 
-  const browser = await chromium.launch({
-    executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const next = `/graph?workflow=${submitted.workflow.id}`;

@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { type CDPSession, chromium } from "@playwright/test";
+import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { createTaskManagerClient } from "@/sdk";
 import type { BenchEnvironment } from "./setup";
 import { log } from "./stats";
@@ -25,8 +25,6 @@ export interface HeapSample {
   status: string | null;
 }
 
-// As playwright.config.ts: the distribution's Chromium where there is one.
-const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 const SETTLE_MS = 10_000;
 
 /**
@@ -40,10 +38,7 @@ export async function runWallSoak(
 ): Promise<{ samples: HeapSample[]; reloads: number }> {
   const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
   const viewer = await admin.trpc.tokens.create.mutate({ name: "wall soak", role: "viewer" });
-  const browser = await chromium.launch({
-    executablePath: existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
   try {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     let loads = 0;
