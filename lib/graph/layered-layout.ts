@@ -1,4 +1,5 @@
 import type { LayoutInput, LayoutResult } from "./layout";
+import { longestPathRanks } from "./ranks";
 
 const NODE_GAP = 24;
 const RANK_GAP = 64;
@@ -61,25 +62,6 @@ export function layeredLayout(input: LayoutInput): LayoutResult {
   }
 
   return place(input, layers);
-}
-
-/** Kahn's algorithm; whatever a cycle leaves unvisited is ranked after its visited parents. */
-function longestPathRanks(count: number, preds: number[][], succs: number[][]): Int32Array {
-  const rank = new Int32Array(count);
-  const waiting = Int32Array.from(preds, (list) => list.length);
-  const queue: number[] = [];
-  for (let v = 0; v < count; v++) if (waiting[v] === 0) queue.push(v);
-  const visited = new Uint8Array(count);
-  for (let head = 0; head < queue.length; head++) {
-    const v = queue[head] ?? 0;
-    visited[v] = 1;
-    for (const w of succs[v] ?? []) {
-      rank[w] = Math.max(rank[w] ?? 0, (rank[v] ?? 0) + 1);
-      waiting[w] = (waiting[w] ?? 0) - 1;
-      if (waiting[w] === 0) queue.push(w);
-    }
-  }
-  return rank;
 }
 
 function place(input: LayoutInput, layers: number[][]): LayoutResult {
