@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { useLiveEvents } from "@/lib/live/live-events";
+import { STATE_ICON } from "@/lib/tasks/states";
 import { useTRPC } from "@/lib/trpc/client";
 
 /** Refetched this often anyway: "failed in the last hour" and throughput decay with time. */
@@ -36,21 +37,21 @@ export function HeadlinePanel() {
     {
       key: "running",
       label: "Running",
-      icon: "▶",
+      icon: STATE_ICON.running,
       value: count(data?.running),
       tone: "text-sky-300",
     },
     {
       key: "queued",
       label: "Queued",
-      icon: "◷",
+      icon: STATE_ICON.queued,
       value: count(data?.queued),
       tone: "text-violet-300",
     },
     {
       key: "blocked",
       label: "Blocked",
-      icon: "‖",
+      icon: STATE_ICON.blocked,
       value: count(data?.blocked),
       tone: "text-slate-300",
     },

@@ -1,3 +1,4 @@
+import { STATE_ICON } from "@/lib/tasks/states";
 import type { ActiveWorkflowTask } from "@/server/tasks/active-workflows";
 
 export type TaskState = ActiveWorkflowTask["state"];
@@ -19,36 +20,42 @@ export interface StatusLook {
  */
 export const TASK_STATUS: Record<TaskState, StatusLook> = {
   running: {
-    icon: "▶",
+    icon: STATE_ICON.running,
     label: "running",
     text: "text-sky-300",
     fill: "#0c4a6e",
     stroke: "#7dd3fc",
   },
   queued: {
-    icon: "◷",
+    icon: STATE_ICON.queued,
     label: "queued",
     text: "text-violet-300",
     fill: "#2e1065",
     stroke: "#c4b5fd",
   },
   blocked: {
-    icon: "‖",
+    icon: STATE_ICON.blocked,
     label: "blocked",
     text: "text-slate-300",
     fill: "#1e293b",
     stroke: "#94a3b8",
   },
   succeeded: {
-    icon: "✓",
+    icon: STATE_ICON.succeeded,
     label: "succeeded",
     text: "text-emerald-300",
     fill: "#064e3b",
     stroke: "#6ee7b7",
   },
-  failed: { icon: "✕", label: "failed", text: "text-red-300", fill: "#7f1d1d", stroke: "#fca5a5" },
+  failed: {
+    icon: STATE_ICON.failed,
+    label: "failed",
+    text: "text-red-300",
+    fill: "#7f1d1d",
+    stroke: "#fca5a5",
+  },
   cancelled: {
-    icon: "⊘",
+    icon: STATE_ICON.cancelled,
     label: "cancelled",
     text: "text-zinc-400",
     fill: "#27272a",

@@ -35,15 +35,8 @@ export interface BoardPage {
   nextCursor: string | null;
 }
 
-/** The board's columns, left to right: the order a task moves through. */
-export const TASK_STATES = [
-  "blocked",
-  "queued",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-] as const satisfies readonly TaskState[];
+/** The board's columns, left to right. */
+export { TASK_STATES } from "@/lib/tasks/states";
 
 /** Tasks per page of a column: a screenful and then some. */
 export const BOARD_PAGE_SIZE = 50;
