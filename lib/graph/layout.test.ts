@@ -41,14 +41,12 @@ describe("layoutGraph", () => {
     }
   });
 
-  it("lays out a 2,000-task layered DAG in layers, quickly", () => {
+  it("lays out a 2,000-task DAG with the layered layout, one row per layer", () => {
     const dag = layeredDag(40, 50);
     const input: LayoutInput = { direction: "TB", nodes: dag.ids.map(box), edges: dag.edges };
     expect(input.nodes.length).toBeGreaterThan(DAGRE_MAX_NODES);
-    const started = performance.now();
+    // Its speed is measured by `npm run bench` (graph_layout_2000), not asserted here.
     const result = layoutGraph(input);
-    // Generous for a loaded CI machine; the point is "not dagre's seconds".
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(Object.keys(result.positions)).toHaveLength(2_000);
     expectLayered(input, result.positions);
     // One row per layer.
