@@ -51,7 +51,7 @@ async function main() {
     { name: "resources", path: "/resources" },
     { name: "alerts", path: "/alerts", ready: '[data-testid="alert-row"]' },
     { name: "agents", path: "/agents", ready: '[data-testid="agent-card"]' },
-    { name: "wall", path: "/wall", ready: '[data-testid="wall-panel-headline"]' },
+    { name: "wall", path: "/wall?layout=grid", ready: '[data-testid="wall-panel-headline"]' },
   ];
   const only = args.only?.split(",").map((name) => name.trim());
   const outDir = path.resolve(args.out);
@@ -103,7 +103,10 @@ async function waitUntilReady(page: Page, shot: Shot): Promise<string> {
   await wait(
     "not live",
     page
-      .locator('[data-testid="connection-status"][data-status="live"]')
+      // The header's indicator, or the wall's own status (it has no header).
+      .locator(
+        '[data-testid="connection-status"][data-status="live"], [data-testid="wall"][data-status="live"]',
+      )
       .first()
       .waitFor({ timeout: READY_TIMEOUT_MS }),
   );
