@@ -3,10 +3,10 @@
 import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { type LiveEvent, useLiveEvents } from "@/lib/live/live-events";
+import { createThrottle } from "@/lib/throttle";
 import { useTRPC } from "@/lib/trpc/client";
 import { type ColumnData, findTask, placeTasks, scopeOfInput } from "./column-cache";
 import { applyTaskEvent, changesCounts, taskFromSubmitted, toBoardTask } from "./task-events";
-import { createThrottle } from "./throttle";
 import type { BoardTask } from "./types";
 
 /** Tasks not in any loaded page are fetched one by one; past this many, lists are refetched. */

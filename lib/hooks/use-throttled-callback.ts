@@ -1,34 +1,19 @@
 "use client";
 
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { createThrottle } from "@/lib/throttle";
 
 /**
- * A function that calls `callback` at most once per `intervalMs`: at once after a quiet spell,
- * then once more at the end of the interval for everything that came in between. For refetching
- * aggregates (usage, charts) on bursts of live events without a request per event.
+ * A function that calls `callback` at most once per `intervalMs` (lib/throttle.ts): at once
+ * after a quiet spell, then once more at the end of the interval for everything that came in
+ * between (`intervalMs` is read once). For refetching aggregates (usage, charts) on bursts
+ * of live events without a
+ * request per event. The latest `callback` is always the one called.
  */
 export function useThrottledCallback(callback: () => void, intervalMs: number): () => void {
   const latest = useRef(callback);
   latest.current = callback;
-  const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | undefined }>({
-    last: Number.NEGATIVE_INFINITY,
-    timer: undefined,
-  });
-  useEffect(() => {
-    const current = state.current;
-    return () => clearTimeout(current.timer);
-  }, []);
-  return useMemo(() => {
-    const run = () => {
-      state.current.timer = undefined;
-      state.current.last = Date.now();
-      latest.current();
-    };
-    return () => {
-      if (state.current.timer) return;
-      const wait = state.current.last + intervalMs - Date.now();
-      if (wait <= 0) run();
-      else state.current.timer = setTimeout(run, wait);
-    };
-  }, [intervalMs]);
+  const [throttle] = useState(() => createThrottle(() => latest.current(), intervalMs));
+  useEffect(() => () => throttle.cancel(), [throttle]);
+  return throttle.call;
 }

@@ -3,8 +3,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { applyTaskEvent } from "@/lib/board/task-events";
-import { createThrottle } from "@/lib/board/throttle";
 import { useLiveEvents } from "@/lib/live/live-events";
+import { createThrottle } from "@/lib/throttle";
 import { useTRPC } from "@/lib/trpc/client";
 
 /** The timeline's page: one query, long enough for any ordinary task. */
