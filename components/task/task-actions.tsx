@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { usePermissions } from "@/lib/auth/role";
 import type { BoardTask } from "@/lib/board/types";
@@ -12,8 +12,10 @@ const button =
 
 /**
  * Cancel, retry and priority for operators; nothing at all for anyone else. Only the actions
- * the task's state allows are offered; the outcome arrives as a live event, which moves the
- * card. A refusal (say the task started meanwhile) is shown as the server words it.
+ * the task's state allows are offered. The outcome also arrives as a live event, but the
+ * operator's own action refreshes the task's views at once: it must not wait on a stream that
+ * may be reconnecting. A refusal (say the task started meanwhile) is shown as the server
+ * words it.
  */
 export function TaskActions({
   task,
@@ -22,11 +24,21 @@ export function TaskActions({
 }) {
   const { operate } = usePermissions();
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const priorityId = useId();
   const options = {
     onError: (e: unknown) => setError(errorMessage(e)),
-    onSuccess: () => setError(null),
+    onSuccess: () => {
+      setError(null);
+      for (const filter of [
+        trpc.tasks.get.queryFilter({ id: task.id }),
+        trpc.tasks.list.pathFilter(),
+        trpc.tasks.counts.pathFilter(),
+      ]) {
+        void queryClient.invalidateQueries(filter);
+      }
+    },
   };
   const cancel = useMutation(trpc.tasks.cancel.mutationOptions(options));
   const retry = useMutation(trpc.tasks.retry.mutationOptions(options));
