@@ -4,6 +4,7 @@ import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { type JsonValue, parseJson } from "@/lib/forms/parse-document";
+import { useHydrated } from "@/lib/hooks/use-hydrated";
 import { useTRPC } from "@/lib/trpc/client";
 import { formErrorsOf } from "@/lib/trpc/errors";
 import type { RouterInputs } from "@/sdk/client";
@@ -55,6 +56,7 @@ function readForm(form: FormData): { input: Record<string, JsonValue> } | { erro
 
 export function TaskSubmitForm() {
   const trpc = useTRPC();
+  const hydrated = useHydrated();
   const [errors, setErrors] = useState<Errors>({ fields: {}, form: [] });
   const submit = useMutation(
     trpc.tasks.submit.mutationOptions({
@@ -157,7 +159,8 @@ export function TaskSubmitForm() {
         )}
         <button
           type="submit"
-          disabled={submit.isPending}
+          // A native submit before hydration would put the form in the URL.
+          disabled={!hydrated || submit.isPending}
           className="self-start rounded bg-accent px-3 py-1.5 text-sm font-medium text-white hover:opacity-90 disabled:opacity-60 dark:text-slate-950"
         >
           {submit.isPending ? "Submitting…" : "Submit task"}

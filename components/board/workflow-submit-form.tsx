@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { parseJsonOrYaml } from "@/lib/forms/parse-document";
+import { useHydrated } from "@/lib/hooks/use-hydrated";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage, formErrorsOf } from "@/lib/trpc/errors";
 import type { RouterInputs } from "@/sdk/client";
@@ -20,6 +21,7 @@ tasks:
 /** A whole workflow, pasted as JSON or YAML, for `workflows.submit`. */
 export function WorkflowSubmitForm() {
   const trpc = useTRPC();
+  const hydrated = useHydrated();
   const [errors, setErrors] = useState<string[]>([]);
   const submit = useMutation(
     trpc.workflows.submit.mutationOptions({
@@ -72,7 +74,8 @@ export function WorkflowSubmitForm() {
       )}
       <button
         type="submit"
-        disabled={submit.isPending}
+        // A native submit before hydration would put the form in the URL.
+        disabled={!hydrated || submit.isPending}
         className="self-start rounded bg-accent px-3 py-1.5 text-sm font-medium text-white hover:opacity-90 disabled:opacity-60 dark:text-slate-950"
       >
         {submit.isPending ? "Submitting…" : "Submit workflow"}

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { usePermissions } from "@/lib/auth/role";
 import type { BoardTask } from "@/lib/board/types";
+import { useHydrated } from "@/lib/hooks/use-hydrated";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 
@@ -27,6 +28,7 @@ export function TaskActions({
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const priorityId = useId();
+  const hydrated = useHydrated();
   const options = {
     onError: (e: unknown) => setError(errorMessage(e)),
     onSuccess: () => {
@@ -49,7 +51,8 @@ export function TaskActions({
   const canRetry = task.state === "failed" || task.state === "cancelled";
   const canReprioritise = task.state === "blocked" || task.state === "queued";
   if (!canCancel && !canRetry && !canReprioritise) return null;
-  const busy = cancel.isPending || retry.isPending || setPriority.isPending;
+  // Disabled until hydrated: a click on server-rendered HTML would be lost.
+  const busy = !hydrated || cancel.isPending || retry.isPending || setPriority.isPending;
 
   return (
     <div className="flex flex-col gap-1" data-testid="task-actions">
