@@ -1,24 +1,13 @@
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { type APIRequestContext, expect, test } from "@playwright/test";
 import { isProcessRunning, readPidFile } from "../db/embedded/process";
 import { RESTART_ADMIN_TOKEN } from "./fixtures/admin-token";
-import { type Launcher, startLauncher, waitForHealthy } from "./fixtures/launcher";
-import { stopLeftovers } from "./fixtures/leftovers";
+import { waitForHealthy } from "./fixtures/launcher";
+import { ownLaunchers } from "./fixtures/own-launcher";
 
 // A second launcher beside the web server's, with its own port and data directory, so that
 // killing it cannot disturb the other specs.
-const PORT = Number(process.env.E2E_PORT ?? 3100) + 1;
-const baseURL = `http://127.0.0.1:${PORT}`;
-const dataDir = path.resolve(import.meta.dirname, "..", ".test-data", "e2e-restart");
-
-const launchers: Launcher[] = [];
-
-function launch(bootstrapAdminToken?: string): Launcher {
-  const launcher = startLauncher({ dataDir, port: PORT, bootstrapAdminToken });
-  launchers.push(launcher);
-  return launcher;
-}
+const { dataDir, baseURL, launch } = ownLaunchers("e2e-restart", 1);
 
 function pids() {
   return {
@@ -32,20 +21,6 @@ async function me(request: APIRequestContext, token: string) {
     headers: { authorization: `Bearer ${token}` },
   });
 }
-
-test.beforeAll(async () => {
-  await stopLeftovers(dataDir);
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-test.afterAll(async () => {
-  for (const launcher of launchers) launcher.kill("SIGTERM");
-  await Promise.all(launchers.map((launcher) => launcher.exited));
-  // A launcher that died uncleanly (the one killed with -9, or one that failed) leaves its
-  // children behind; the pid files lead to them.
-  await stopLeftovers(dataDir);
-  await rm(dataDir, { recursive: true, force: true });
-});
 
 test("after kill -9 of the launcher, a new start takes over with the same data", async ({
   request,

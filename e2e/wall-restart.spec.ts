@@ -1,38 +1,21 @@
-import { rm } from "node:fs/promises";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { createTrpc } from "@/sdk";
-import { type Launcher, startLauncher, waitForHealthy } from "./fixtures/launcher";
-import { stopLeftovers } from "./fixtures/leftovers";
+import { type Launcher, waitForHealthy } from "./fixtures/launcher";
+import { ownLaunchers } from "./fixtures/own-launcher";
 import { openPoolAlert, submitSmallWorkflow, waitForLiveWall } from "./fixtures/wall";
 
-// A launcher of its own (the shared web server cannot be restarted), on its own port and data.
-const PORT = Number(process.env.E2E_PORT ?? 3100) + 2;
-const baseURL = `http://127.0.0.1:${PORT}`;
-const dataDir = path.resolve(import.meta.dirname, "..", ".test-data", "e2e-wall-restart");
 /** Test-only secret for this launcher's first start (127.0.0.1, data wiped every run). */
 const ADMIN_TOKEN = "tm_admin_e2e_wall_restart_abcdefghijklmnopqrstu";
 
-const launchers: Launcher[] = [];
+// A launcher of its own (the shared web server cannot be restarted), on its own port and data.
+const own = ownLaunchers("e2e-wall-restart", 2);
+const { baseURL } = own;
 
 async function launch(): Promise<Launcher> {
-  const launcher = startLauncher({ dataDir, port: PORT, bootstrapAdminToken: ADMIN_TOKEN });
-  launchers.push(launcher);
+  const launcher = own.launch(ADMIN_TOKEN);
   await waitForHealthy(launcher, baseURL);
   return launcher;
 }
-
-test.beforeAll(async () => {
-  await stopLeftovers(dataDir);
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-test.afterAll(async () => {
-  for (const launcher of launchers) launcher.kill("SIGTERM");
-  await Promise.all(launchers.map((launcher) => launcher.exited));
-  await stopLeftovers(dataDir);
-  await rm(dataDir, { recursive: true, force: true });
-});
 
 test("the wall rides out a server restart: stale banner, then the missed events, no reload", async ({
   page,

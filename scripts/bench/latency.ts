@@ -1,5 +1,6 @@
 import type { WorkflowInput } from "@/sdk";
 import { startFleet } from "./fleet";
+import { layeredDag } from "./layered-dag";
 import type { BenchEnvironment } from "./setup";
 import { log, now, summary } from "./stats";
 
@@ -46,7 +47,7 @@ export async function runLatency(env: BenchEnvironment, params: LatencyParams) {
     const layered = await runDag(
       env,
       fleet,
-      layeredTasks(params.layers, params.width),
+      layeredDag(params.layers, params.width, task),
       params.timeoutMs,
     );
     const measure = (dag: typeof chain) => ({
@@ -101,18 +102,4 @@ const task = (key: string, dependsOn: string[]) => ({
 
 function chainTasks(length: number): WorkflowInput["tasks"] {
   return Array.from({ length }, (_, i) => task(`c${i}`, i === 0 ? [] : [`c${i - 1}`]));
-}
-
-function layeredTasks(layers: number, width: number): WorkflowInput["tasks"] {
-  const tasks: WorkflowInput["tasks"] = [];
-  for (let layer = 0; layer < layers; layer++) {
-    for (let i = 0; i < width; i++) {
-      const parents =
-        layer === 0
-          ? []
-          : [...new Set([i, (i + 1) % width, (i + 7) % width])].map((j) => `l${layer - 1}.${j}`);
-      tasks.push(task(`l${layer}.${i}`, parents));
-    }
-  }
-  return tasks;
 }

@@ -1,7 +1,7 @@
 import { chromium } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { LAYOUT_MEASURE, RENDERED_MARK } from "@/lib/graph/marks";
-import type { WorkflowInput } from "@/sdk";
+import { layeredDag } from "./layered-dag";
 import type { BenchEnvironment } from "./setup";
 import { log } from "./stats";
 
@@ -31,7 +31,12 @@ export async function runGraphLayout(
   env: BenchEnvironment,
   params: GraphLayoutParams = { layers: 40, width: 50, timeoutMs: 120_000 },
 ): Promise<GraphLayoutResult> {
-  const tasks = layeredWorkflow(params.layers, params.width);
+  const tasks = layeredDag(params.layers, params.width, (key, dependsOn) => ({
+    key,
+    name: `step ${key.slice(1)}`,
+    type: "bench-graph",
+    dependsOn,
+  }));
   const edges = tasks.reduce((sum, task) => sum + (task.dependsOn?.length ?? 0), 0);
   log(`graph: a workflow of ${tasks.length} tasks and ${edges} edges`);
   const submitted = await env.orchestrator.submitWorkflow({ name: "bench graph", tasks });
@@ -62,24 +67,4 @@ export async function runGraphLayout(
   } finally {
     await browser.close();
   }
-}
-
-/** Each task after 3 of the layer above, wrapping round: fan-in and fan-out at every layer. */
-function layeredWorkflow(layers: number, width: number): WorkflowInput["tasks"] {
-  const tasks: WorkflowInput["tasks"] = [];
-  for (let layer = 0; layer < layers; layer++) {
-    for (let i = 0; i < width; i++) {
-      const parents =
-        layer === 0
-          ? []
-          : [...new Set([i, (i + 1) % width, (i + 7) % width])].map((j) => `g${layer - 1}.${j}`);
-      tasks.push({
-        key: `g${layer}.${i}`,
-        name: `step ${layer}.${i}`,
-        type: "bench-graph",
-        dependsOn: parents,
-      });
-    }
-  }
-  return tasks;
 }

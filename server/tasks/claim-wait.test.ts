@@ -35,16 +35,39 @@ describe("claimWithWait", () => {
     expect(await stateOf(pg.db, task.id)).toBe("queued");
   });
 
-  it("wakes on a queued task and claims it", async () => {
+  it("after an empty claim, waits, and a queued task wakes it", async () => {
     const capability = `wake-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const waiting = claimWithWait(pg.db, getHub, {
+    // Resolves once the loop awaits its wait: the first claim has come back empty, so only a
+    // wake-up can deliver the task submitted after this.
+    let waiting!: () => void;
+    const awaited = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const watchedHub = () => {
+      const hub = getHub();
+      return {
+        ...hub,
+        waitForQueue(timeoutMs: number, signal?: AbortSignal) {
+          const inner = hub.waitForQueue(timeoutMs, signal);
+          return {
+            // biome-ignore lint/suspicious/noThenProperty: a thenable that sees the loop's await
+            then(...args: Parameters<typeof inner.then>) {
+              waiting();
+              return inner.then(...args);
+            },
+          } as typeof inner;
+        },
+      };
+    };
+    const claim = claimWithWait(pg.db, watchedHub, {
       agentId: agent.agentId,
       max: 1,
-      waitMs: 10_000,
+      waitMs: 30_000,
     });
     await getHub().ready();
+    await awaited;
     const task = await submit(pg.db, { name: "wakes the claim", capabilities: [capability] });
-    expect((await waiting).map((claimed) => claimed.id)).toEqual([task.id]);
+    expect((await claim).map((claimed) => claimed.id)).toEqual([task.id]);
   });
 });
