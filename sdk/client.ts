@@ -9,6 +9,9 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type WorkflowInput = RouterInputs["workflows"]["submit"];
 export type SubmittedWorkflow = RouterOutputs["workflows"]["submit"];
 export type Task = RouterOutputs["tasks"]["get"];
+export type WorkflowListInput = RouterInputs["workflows"]["list"];
+export type WorkflowPage = RouterOutputs["workflows"]["list"];
+export type WorkflowRun = WorkflowPage["items"][number];
 export type TaskState = Task["state"];
 export type TaskManagerTrpc = TRPCClient<AppRouter>;
 
@@ -63,6 +66,19 @@ export function createTaskManagerClient(options: TaskManagerClientOptions) {
     /** A whole DAG in one call; tasks refer to each other by `key`. */
     submitWorkflow: (input: WorkflowInput): Promise<SubmittedWorkflow> =>
       trpc.workflows.submit.mutate(input),
+    /** Workflow runs, newest first; pass `nextCursor` back as `cursor` for the next page. */
+    listWorkflows: (input: WorkflowListInput = {}): Promise<WorkflowPage> =>
+      trpc.workflows.list.query(input),
+    /** Cancels every unfinished task of the workflow; running ones lose their lease. */
+    cancelWorkflow: (id: string, reason?: string) => trpc.workflows.cancel.mutate({ id, reason }),
+    /** Re-runs its failed tasks and the tasks their failure cancelled; succeeded ones stay. */
+    retryWorkflow: (id: string) => trpc.workflows.retry.mutate({ id }),
+    /** No task of the workflow is claimed until `resumeWorkflow`; running ones finish. */
+    pauseWorkflow: (id: string) => trpc.workflows.pause.mutate({ id }),
+    resumeWorkflow: (id: string) => trpc.workflows.resume.mutate({ id }),
+    /** Re-runs a failed or cancelled task; `withDependents`: and what its failure cancelled. */
+    retryTask: (id: string, options: { withDependents?: boolean } = {}) =>
+      trpc.tasks.retry.mutate({ id, withDependents: options.withDependents }),
     /**
      * Resolves with the task once it is succeeded, failed or cancelled. Polls `tasks.get`
      * with growing pauses: simple, and fine for a client (the server side never polls).

@@ -17,6 +17,9 @@ export {
   trpcUrl,
   type WaitForTaskOptions,
   type WorkflowInput,
+  type WorkflowListInput,
+  type WorkflowPage,
+  type WorkflowRun,
 } from "./client";
 export { isNonRetryable, isTransient, LeaseLostError, NonRetryableError } from "./errors";
 export * from "./worker";

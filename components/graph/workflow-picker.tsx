@@ -9,7 +9,7 @@ export function WorkflowPicker({ selected }: { selected: string | undefined }) {
   const trpc = useTRPC();
   const router = useRouter();
   const list = useQuery(trpc.workflows.list.queryOptions({ limit: 100 }));
-  const workflows = list.data ?? [];
+  const workflows = list.data?.items ?? [];
   const known = selected === undefined || workflows.some((w) => w.id === selected);
   return (
     <div className="flex flex-wrap items-center gap-2">
@@ -30,8 +30,8 @@ export function WorkflowPicker({ selected }: { selected: string | undefined }) {
         {known ? null : <option value={selected}>{selected}</option>}
         {workflows.map((workflow) => (
           <option key={workflow.id} value={workflow.id}>
-            {`${workflow.name} — ${workflow.finished}/${workflow.tasks} finished${
-              workflow.failed > 0 ? `, ${workflow.failed} failed` : ""
+            {`${workflow.name} — ${workflow.done}/${workflow.total} finished${
+              workflow.counts.failed > 0 ? `, ${workflow.counts.failed} failed` : ""
             } (${new Date(workflow.createdAt).toLocaleString()})`}
           </option>
         ))}

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** A DAG of tasks submitted in one call; its tasks refer to each other by client keys. */
@@ -8,8 +9,17 @@ export const workflows = pgTable(
     name: text("name").notNull(),
     idempotencyKey: text("idempotency_key").unique(),
     metadata: jsonb("metadata").notNull().default({}),
+    /** The submitting token: orchestrators may operate only on their own workflows. */
     createdBy: uuid("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set while paused: claims skip the workflow's tasks (server/tasks/claim.ts). */
+    pausedAt: timestamp("paused_at", { withTimezone: true }),
+    pausedBy: uuid("paused_by"),
   },
-  (t) => [index("workflows_created_idx").on(t.createdAt.desc())],
+  (t) => [
+    index("workflows_created_idx").on(t.createdAt.desc()),
+    // The claim reads the paused set once per statement: a partial index keeps that read
+    // proportional to the (usually empty) set, not to the history.
+    index("workflows_paused_idx").on(t.id).where(sql`${t.pausedAt} is not null`),
+  ],
 );

@@ -20,7 +20,13 @@ export type EventKind =
   | "task.retrying"
   | "task.cancelled"
   | "task.priority"
+  /** A retried task that waits for its upstream again (server/workflows/retry.ts). */
+  | "task.blocked"
   | "workflow.submitted"
+  | "workflow.cancelled"
+  | "workflow.retried"
+  | "workflow.paused"
+  | "workflow.resumed"
   | "agent.registered"
   | "agent.draining"
   | "agent.resumed"

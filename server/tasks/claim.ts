@@ -111,6 +111,11 @@ type CandidateRow = {
  * stops at the limit instead of sorting the whole queue (`desc nulls last` matches the index).
  * Pools and the agent's free capacity are read here without locks, to skip tasks that cannot
  * fit; takeResources re-checks both under lock.
+ *
+ * Paused workflows: their ids are read once per statement (an uncorrelated subquery, run as an
+ * InitPlan over workflows_paused_idx) and each candidate is compared with that short array, so
+ * the walk along tasks_claim_idx keeps its plan. A claim whose statement began before a pause
+ * committed may still start one of its tasks, as if it had been claimed just before.
  */
 function pickCandidates(tx: Transaction, agentId: string, max: number, principal?: Principal) {
   const owned =
@@ -137,6 +142,8 @@ function pickCandidates(tx: Transaction, agentId: string, max: number, principal
     left join lateral (
       select t.id, t.requires from tasks t
       where a.status = 'online' and t.state = 'queued' and t.run_at <= now()
+        and (t.workflow_id is null
+          or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
         and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
         and (t.requires = '{}'::jsonb or not exists (
           select 1 from jsonb_each_text(t.requires) r

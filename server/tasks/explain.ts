@@ -2,6 +2,7 @@ import { and, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { agents } from "@/db/schema/agents";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
+import { workflows } from "@/db/schema/workflows";
 import { type AgentWaitReason, agentWaitReasons } from "@/server/agents/availability";
 import { notFound } from "@/server/errors";
 import { checkRequirements, type ResourceWaitReason } from "@/server/resources/availability";
@@ -15,6 +16,7 @@ export type WaitReason =
       | { kind: "dependencies"; tasks: { id: string; name: string; state: TaskState }[] }
       | { kind: "run_at"; runAt: Date; retry: boolean }
       | { kind: "priority"; ahead: number }
+      | { kind: "workflow_paused"; workflowId: string; pausedAt: Date }
     ))
   | AgentWaitReason
   | ResourceWaitReason;
@@ -39,7 +41,7 @@ export type Explanation =
 
 /**
  * Why a task is not running (ARCHITECTURE.md "Why is it waiting"). For a blocked or queued task,
- * the reasons in this order: unfinished dependencies, run_at in the future, capabilities no
+ * the reasons in this order: its workflow is paused, unfinished dependencies, run_at in the future, capabilities no
  * online agent has, pools that are full, agent-scoped resources no capable agent has free, and
  * (queued only: a blocked task is not in line yet) claimable tasks ahead of it. A running task:
  * its agent and lease. A finished one: its outcome. One read-only snapshot, so the reasons
@@ -77,6 +79,9 @@ export async function explainTask(db: Database, id: string): Promise<Explanation
 
 async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
   const reasons: WaitReason[] = [];
+  // First: while it lasts, nothing else below can start the task.
+  const paused = await workflowPause(db, task.workflowId);
+  if (paused) reasons.push(paused);
   const upstream = await db
     .select({ id: tasks.id, name: tasks.name, state: tasks.state })
     .from(taskDependencies)
@@ -155,6 +160,21 @@ async function tasksAhead(db: Executor, task: Task): Promise<number> {
       ),
     );
   return row?.n ?? 0;
+}
+
+async function workflowPause(db: Executor, workflowId: string | null) {
+  if (!workflowId) return undefined;
+  const [workflow] = await db
+    .select({ pausedAt: workflows.pausedAt })
+    .from(workflows)
+    .where(eq(workflows.id, workflowId));
+  if (!workflow?.pausedAt) return undefined;
+  return {
+    kind: "workflow_paused" as const,
+    workflowId,
+    pausedAt: workflow.pausedAt,
+    message: `workflow paused since ${workflow.pausedAt.toISOString()}`,
+  };
 }
 
 async function agentOf(db: Executor, agentId: string | null) {

@@ -31,27 +31,30 @@ describe("listWorkflows", () => {
     await pg.db.execute(sql`update tasks set state = 'failed' where id = ${second.id}`);
     await pg.db.execute(sql`update tasks set state = 'running' where id = ${third.id}`);
 
-    const listed = await listWorkflows(pg.db, { text: prefix });
+    const listed = (await listWorkflows(pg.db, { text: prefix })).items;
     expect(listed.map((w) => w.id)).toEqual([newer.workflow.id, older.workflow.id]);
     expect(listed[0]).toMatchObject({
       name: `${prefix} newer`,
-      tasks: 3,
-      finished: 2,
-      failed: 1,
-      running: 1,
+      state: "running",
+      total: 3,
+      done: 2,
+      counts: { blocked: 0, queued: 0, running: 1, succeeded: 1, failed: 1, cancelled: 0 },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
-    expect(listed[1]).toMatchObject({ tasks: 1, finished: 0, failed: 0, running: 0 });
+    expect(listed[1]).toMatchObject({ state: "running", total: 1, done: 0, finishedAt: null });
   });
 
   it("limits, and matches the name text literally", async () => {
     const prefix = `limit-${randomUUID()}`;
     for (const suffix of ["1", "2", "3"]) await submit(`${prefix} ${suffix}`, ["a"]);
     await submit(`${prefix}%x`, ["a"]);
-    expect(await listWorkflows(pg.db, { text: prefix, limit: 2 })).toHaveLength(2);
-    expect((await listWorkflows(pg.db, { text: `${prefix}%` })).map((w) => w.name)).toEqual([
+    expect((await listWorkflows(pg.db, { text: prefix, limit: 2 })).items).toHaveLength(2);
+    expect((await listWorkflows(pg.db, { text: `${prefix}%` })).items.map((w) => w.name)).toEqual([
       `${prefix}%x`,
     ]);
-    expect(await listWorkflows(pg.db, { text: `nothing-${randomUUID()}` })).toEqual([]);
+    expect(await listWorkflows(pg.db, { text: `nothing-${randomUUID()}` })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 });

@@ -44,7 +44,10 @@ export const workflowQueryProcedures = {
   /** The workflow, its tasks and the DAG's edges. */
   get: viewerProcedure.input(idInput).query(({ ctx, input }) => getWorkflow(ctx.db, input.id)),
 
-  /** The most recent workflows with task counts, newest first: the graph page's picker. */
+  /**
+   * Workflow runs, newest first, keyset-paginated by `cursor`: derived state, counts per task
+   * state, times and, while running, the ETA. Also the graph page's picker.
+   */
   list: viewerProcedure
     .input(listWorkflowsInput)
     .query(({ ctx, input }) => listWorkflows(ctx.db, input)),

@@ -7,6 +7,7 @@ import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
 import { submitTask } from "@/server/tasks/submit";
 import { assertSubtaskParent } from "@/server/tasks/subtasks";
+import { retryTaskWithDependents } from "@/server/workflows/retry";
 import { leaseCaller } from "../lease-caller";
 import {
   agentProcedure,
@@ -100,11 +101,15 @@ export const tasksRouter = createTRPCRouter({
       return { ok: true as const };
     }),
 
+  /** `withDependents`: also the tasks its failure cancelled (`upstream_failed`), transitively. */
   retry: operatorProcedure
-    .input(z.strictObject({ id: z.uuid() }))
+    .input(z.strictObject({ id: z.uuid(), withDependents: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
-      await retryTask(ctx.db, input.id);
-      return { ok: true as const };
+      if (!input.withDependents) {
+        await retryTask(ctx.db, input.id);
+        return { ok: true as const, queued: [input.id], blocked: [] };
+      }
+      return { ok: true as const, ...(await retryTaskWithDependents(ctx.db, input.id)) };
     }),
 
   setPriority: operatorProcedure
