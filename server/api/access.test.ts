@@ -116,6 +116,27 @@ const accessTable: Record<string, AccessCase> = {
     input: { name: "access", tasks: [{ key: "a", name: "a" }] },
     allowed: ["orchestrator", "operator", "admin"],
   },
+  // Orchestrators only on their own workflows (server/workflows/operations-http.test.ts).
+  "workflows.cancel": {
+    type: "mutation",
+    input: { id: randomUUID(), reason: "access" },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "workflows.retry": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "workflows.pause": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "workflows.resume": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
   "auth.me": { type: "query", allowed: roles },
   "system.info": { type: "query", allowed: roles },
   "tokens.create": {

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createToken } from "@/server/auth/tokens";
 import { submitWorkflowInput } from "@/server/tasks/inputs";
 import { submitWorkflow } from "@/server/tasks/submit-workflow";
 import { setupTestDatabase } from "@/test/db";
+import { dagWithAgent, failForGood, succeed } from "@/test/workflows";
+import { cancelWorkflow } from "./cancel";
 import { listWorkflows } from "./list";
 
 const pg = setupTestDatabase();
@@ -55,6 +58,76 @@ describe("listWorkflows", () => {
     expect(await listWorkflows(pg.db, { text: `nothing-${randomUUID()}` })).toEqual({
       items: [],
       nextCursor: null,
+    });
+  });
+
+  it("filters by derived state, submitter and creation time, a page at a time", async () => {
+    const { token } = await createToken(pg.db, {
+      name: `submitter ${randomUUID()}`,
+      role: "orchestrator",
+    });
+    const operator = { tokenId: token.id, role: "operator" as const };
+    const mine = { tokenId: token.id };
+    const ok = await dagWithAgent(pg.db, [{ key: "a" }], mine);
+    await succeed(pg.db, ok.agent, await ok.claim());
+    const bad = await dagWithAgent(pg.db, [{ key: "a" }, { key: "b", dependsOn: ["a"] }], mine);
+    await failForGood(pg.db, bad.agent, await bad.claim());
+    const stopped = await dagWithAgent(pg.db, [{ key: "a" }], mine);
+    await cancelWorkflow(pg.db, stopped.workflowId, "stop", operator);
+    const live = await dagWithAgent(pg.db, [{ key: "a" }, { key: "b", dependsOn: ["a"] }], mine);
+    await live.claim();
+    // Someone else's: never listed under this submitter.
+    await dagWithAgent(pg.db, [{ key: "a" }]);
+
+    const byState = async (state: string) =>
+      (await listWorkflows(pg.db, { submitter: token.name, state: state as never })).items.map(
+        (run) => run.id,
+      );
+    expect(await byState("succeeded")).toEqual([ok.workflowId]);
+    expect(await byState("failed")).toEqual([bad.workflowId]);
+    expect(await byState("cancelled")).toEqual([stopped.workflowId]);
+    expect(await byState("running")).toEqual([live.workflowId]);
+
+    const [failed] = (await listWorkflows(pg.db, { submitter: token.name, state: "failed" })).items;
+    expect(failed).toMatchObject({
+      counts: { failed: 1, cancelled: 1 },
+      done: 2,
+      total: 2,
+      submitter: { id: token.id, name: token.name },
+      finishedAt: expect.any(String),
+      durationS: expect.any(Number),
+      eta: null,
+    });
+    const [running] = (await listWorkflows(pg.db, { submitter: token.name, state: "running" }))
+      .items;
+    expect(running?.finishedAt).toBeNull();
+    expect(running?.eta).toEqual({ finishAt: expect.any(String), remainingS: expect.any(Number) });
+
+    // Keyset pages of 3 then 1, newest first, with nothing repeated or skipped.
+    const first = await listWorkflows(pg.db, { submitter: token.name, limit: 3 });
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await listWorkflows(pg.db, {
+      submitter: token.name,
+      limit: 3,
+      cursor: first.nextCursor ?? undefined,
+    });
+    expect(second.nextCursor).toBeNull();
+    expect([...first.items, ...second.items].map((run) => run.id)).toEqual([
+      live.workflowId,
+      stopped.workflowId,
+      bad.workflowId,
+      ok.workflowId,
+    ]);
+
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await listWorkflows(pg.db, { submitter: token.name, since: future })).items).toEqual(
+      [],
+    );
+    expect(
+      (await listWorkflows(pg.db, { submitter: token.name, until: future })).items,
+    ).toHaveLength(4);
+    await expect(listWorkflows(pg.db, { cursor: "nonsense" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
     });
   });
 });
