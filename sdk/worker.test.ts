@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/test/db";
 import { startTestServer, type TestServer } from "@/test/server";
 import { createTaskManagerClient, type TaskManagerClient } from "./client";
-import { NonRetryableError } from "./errors";
+import { LeaseLostError, NonRetryableError } from "./errors";
 import { type AgentWorker, type AgentWorkerOptions, createAgentWorker } from "./worker";
 
 const pg = setupTestDatabase();
@@ -181,6 +181,55 @@ describe("the agent worker over HTTP", () => {
       state: "succeeded",
       result: "done",
     });
+  });
+
+  it("aborts the handler's signal when its workflow is cancelled, and reports nothing", async () => {
+    for (const via of ["heartbeat", "progress"] as const) {
+      const started = deferred();
+      const cancelled = deferred();
+      const handlerEnded = deferred();
+      let aborted: unknown;
+      let progressError: unknown;
+      const worker = startWorker(`cancel-${via}`, {
+        // The heartbeat path: the next heartbeat no longer lists the lease.
+        heartbeatS: via === "heartbeat" ? 0.1 : 3600,
+        handlers: {
+          long: async (_task, ctx) => {
+            started.resolve();
+            if (via === "progress") {
+              await cancelled.promise;
+              // The progress path: the server answers CONFLICT.
+              progressError = await ctx.progress({ fraction: 0.9 }).catch((error) => error);
+            }
+            if (!ctx.signal.aborted)
+              await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+            aborted = ctx.signal.reason;
+            handlerEnded.resolve();
+            return "too late";
+          },
+        },
+      });
+      await worker.start();
+      const { workflow, tasks } = await orchestrator.submitWorkflow({
+        name: `cancelled via ${via}`,
+        tasks: [{ key: "a", name: "a", type: "long", capabilities: [`cancel-${via}`] }],
+      });
+      await started.promise;
+      const lost = worker.events.waitFor("error");
+      expect(await orchestrator.cancelWorkflow(workflow.id, "no longer needed")).toEqual({
+        id: workflow.id,
+        cancelled: 1,
+      });
+      cancelled.resolve();
+      expect(await lost).toMatchObject({ during: via, taskId: tasks[0]?.id });
+      await handlerEnded.promise;
+      expect(aborted).toBeInstanceOf(LeaseLostError);
+      if (via === "progress") expect(progressError).toBeInstanceOf(LeaseLostError);
+      await worker.stop({ graceMs: 1000 });
+      expect(await orchestrator.trpc.tasks.get.query({ id: tasks[0]?.id as string })).toMatchObject(
+        { state: "cancelled", result: null, cancelReason: "no longer needed" },
+      );
+    }
   });
 
   it("stop() releases a task still running after the grace period, retryable", async () => {
