@@ -16,6 +16,9 @@ import { startTestServer, type TestServer } from "@/test/server";
 const README = path.resolve(import.meta.dirname, "..", "README.md");
 const START = "<!-- wire-format:start";
 const END = "<!-- wire-format:end -->";
+/** "Workflow runs": carries on from the walkthrough's tokens and agent. */
+const RUNS_START = "<!-- wire-format-runs:start";
+const RUNS_END = "<!-- wire-format-runs:end -->";
 
 const pg = setupTestDatabase();
 let server: TestServer;
@@ -31,10 +34,10 @@ afterAll(async () => {
 type Vars = Record<string, string>;
 
 /** The ```sh blocks of the walkthrough, as arrays of lines. */
-function walkthroughBlocks(markdown: string): string[][] {
-  const from = markdown.indexOf(START);
-  const to = markdown.indexOf(END);
-  if (from < 0 || to < from) throw new Error(`README.md: no ${START} … ${END} section`);
+function walkthroughBlocks(markdown: string, start = START, end = END): string[][] {
+  const from = markdown.indexOf(start);
+  const to = markdown.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md: no ${start} … ${end} section`);
   const section = markdown.slice(from, to);
   return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) =>
     (match[1] ?? "").replace(/\\\n\s*/g, "").split("\n"),
@@ -251,5 +254,58 @@ describe("README: orchestrator and agent over plain HTTP", () => {
     // What the README says the last line prints is what it prints.
     expect(echoes).toHaveLength(1);
     for (const { printed, shown } of echoes) expect(printed).toBe(shown);
+  });
+});
+
+describe("README: workflow runs over plain HTTP", () => {
+  it("pauses, lists, retries and cancels a run exactly as documented", async () => {
+    const markdown = readFileSync(README, "utf8");
+    const first = await runWalkthrough(walkthroughBlocks(markdown), {
+      TM_URL: server.url,
+      ADMIN_TOKEN: server.adminToken,
+    });
+    const { vars, calls, echoes } = await runWalkthrough(
+      walkthroughBlocks(markdown, RUNS_START, RUNS_END),
+      first.vars,
+    );
+    expect(calls.map((call) => `${call.method} ${new URL(call.url).pathname}`)).toEqual([
+      "POST /api/trpc/workflows.submit",
+      "POST /api/trpc/workflows.pause",
+      "GET /api/trpc/workflows.list",
+      "POST /api/trpc/workflows.resume",
+      "POST /api/trpc/agents.claim",
+      "POST /api/trpc/tasks.fail",
+      "GET /api/trpc/workflows.list",
+      "POST /api/trpc/workflows.retry",
+      "POST /api/trpc/agents.claim",
+      "POST /api/trpc/workflows.cancel",
+      "GET /api/trpc/workflows.list",
+    ]);
+    expect(echoes.map((echo) => echo.printed)).toEqual([
+      "paused",
+      "failed",
+      "attempt 1",
+      "2 tasks, cancelled",
+    ]);
+    for (const { printed, shown } of echoes) expect(printed).toBe(shown);
+    expect(JSON.parse(vars.RETRIED ?? "null")).toEqual([vars.PACKAGE_ID]);
+
+    // What the prose says of the cancelled agent: its next call is refused with 409 CONFLICT.
+    const refused = await fetch(`${server.url}/api/trpc/tasks.complete`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${vars.AGENT_TOKEN}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        agentId: vars.AGENT_ID,
+        taskId: vars.TASK_ID,
+        leaseEpoch: Number(vars.LEASE_EPOCH),
+      }),
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      "task is cancelled, not running",
+    );
   });
 });
