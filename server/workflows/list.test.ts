@@ -8,6 +8,7 @@ import { setupTestDatabase } from "@/test/db";
 import { dagWithAgent, failForGood, succeed } from "@/test/workflows";
 import { cancelWorkflow } from "./cancel";
 import { listWorkflows } from "./list";
+import { getWorkflowRun } from "./summary";
 
 const pg = setupTestDatabase();
 
@@ -100,6 +101,10 @@ describe("listWorkflows", () => {
     });
     const [running] = (await listWorkflows(pg.db, { submitter: token.name, state: "running" }))
       .items;
+    // One run alone, as the list shows it (durationS and eta move with the clock).
+    const { durationS: _d, eta: _e, ...shown } = running ?? {};
+    expect(await getWorkflowRun(pg.db, live.workflowId)).toMatchObject(shown);
+    await expect(getWorkflowRun(pg.db, randomUUID())).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(running?.finishedAt).toBeNull();
     expect(running?.eta).toEqual({ finishAt: expect.any(String), remainingS: expect.any(Number) });
 

@@ -10,6 +10,7 @@ import {
   taskEventsInput,
 } from "@/server/tasks/queries";
 import { listWorkflows, listWorkflowsInput } from "@/server/workflows/list";
+import { getWorkflowRun } from "@/server/workflows/summary";
 import { viewerProcedure } from "../trpc";
 
 const idInput = z.object({ id: z.uuid() });
@@ -51,4 +52,7 @@ export const workflowQueryProcedures = {
   list: viewerProcedure
     .input(listWorkflowsInput)
     .query(({ ctx, input }) => listWorkflows(ctx.db, input)),
+
+  /** One run as `list` shows it (state, counts, times, ETA): the run page's header. */
+  run: viewerProcedure.input(idInput).query(({ ctx, input }) => getWorkflowRun(ctx.db, input.id)),
 };
