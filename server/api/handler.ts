@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from "@/server/errors";
 import { errorIdFor } from "@/server/log/error-id";
 import { log } from "@/server/log/logger";
 import { createContext } from "./context";
-import { RETRY_AFTER_S } from "./public-error";
+import { publicError, RETRY_AFTER_S } from "./public-error";
 import { appRouter } from "./root";
 
 export const TRPC_ENDPOINT = "/api/trpc";
@@ -43,7 +43,7 @@ export function handleTrpcRequest(
     // One line per failed call, under the id its response carries. Never the input: it may
     // hold secrets.
     onError({ error, path, type }) {
-      const fields = { errorId: errorIdFor(error), path, type, code: error.code };
+      const fields = { errorId: errorIdFor(error), path, type, code: publicError(error).code };
       if (isDatabaseUnavailable(error)) {
         circuit?.report(error);
         apiLog.warn({ ...fields, err: error }, "call failed: the database is unavailable");

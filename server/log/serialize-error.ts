@@ -20,21 +20,29 @@ const MAX_CAUSE_DEPTH = 5;
  * need them to be fixed, but not for an unreachable database, which says nothing a stack would
  * add; `debug` keeps everything but parameters.
  */
-export function serializeError(error: unknown, debug = false, depth = 0): SerializedError {
+export function serializeError(
+  error: unknown,
+  debug = false,
+  depth = 0,
+  parentStack?: string,
+): SerializedError {
   if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
   const drizzle = isDrizzleQueryError(error);
   const serialized: SerializedError = {
-    type: error.name,
+    // drizzle's DrizzleQueryError leaves `name` at "Error".
+    type: error.name === "Error" ? error.constructor.name : error.name,
     message: drizzle ? "query failed" : error.message,
   };
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" || typeof code === "number") serialized.code = String(code);
   if (drizzle && debug) serialized.query = (error as { query?: unknown }).query as string;
-  if (error.stack && (debug || !isDatabaseUnavailable(error))) {
-    serialized.stack = stackFrames(error.stack);
+  const stack = error.stack ? stackFrames(error.stack) : "";
+  // tRPC copies its cause's stack: once is enough.
+  if (stack && stack !== parentStack && (debug || !isDatabaseUnavailable(error))) {
+    serialized.stack = stack;
   }
   if (error.cause !== undefined && depth < MAX_CAUSE_DEPTH) {
-    serialized.cause = serializeError(error.cause, debug, depth + 1);
+    serialized.cause = serializeError(error.cause, debug, depth + 1, stack);
   }
   return serialized;
 }
