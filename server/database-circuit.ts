@@ -18,21 +18,28 @@ export interface DatabaseCircuit {
 }
 
 export interface DatabaseCircuitOptions {
-  /** Resolves when the database answers, e.g. `select 1` through the pool. */
+  /**
+   * Resolves when the database answers, e.g. `select 1` through the pool. It must settle on
+   * its own (the pool's connect timeout bounds it): a new probe starts only once it has.
+   */
   probe: () => Promise<unknown>;
   log: Logger;
   probeIntervalMs?: number;
-  /** A probe that takes longer counts as failed; a new one starts only when it settles. */
-  probeTimeoutMs?: number;
 }
 
 export function createDatabaseCircuit(options: DatabaseCircuitOptions): DatabaseCircuit {
   const probeIntervalMs = options.probeIntervalMs ?? 250;
-  const probeTimeoutMs = options.probeTimeoutMs ?? 1_000;
   let downSince: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let inflight: Promise<unknown> | undefined;
+  let probing = false;
   let closed = false;
+
+  const markUp = () => {
+    if (downSince === null) return;
+    options.log.info({ downForMs: Date.now() - downSince }, "the database is reachable again");
+    downSince = null;
+    clearTimeout(timer);
+  };
 
   const schedule = () => {
     if (closed || downSince === null) return;
@@ -40,29 +47,18 @@ export function createDatabaseCircuit(options: DatabaseCircuitOptions): Database
     timer.unref?.();
   };
 
-  const probe = async () => {
-    timer = undefined;
-    // A probe still waiting on the pool is awaited again rather than joined by another.
-    inflight ??= options.probe().finally(() => {
-      inflight = undefined;
-    });
-    let timeout: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await Promise.race([
-        inflight,
-        new Promise((_, reject) => {
-          timeout = setTimeout(() => reject(new Error("probe timed out")), probeTimeoutMs);
-        }),
-      ]);
-      if (downSince !== null) {
-        options.log.info({ downForMs: Date.now() - downSince }, "the database is reachable again");
-      }
-      downSince = null;
-    } catch {
-      schedule();
-    } finally {
-      clearTimeout(timeout);
+  const probe = () => {
+    // A probe still waiting on the pool is left to finish rather than joined by another.
+    if (!probing) {
+      probing = true;
+      void options
+        .probe()
+        .then(markUp, () => {})
+        .finally(() => {
+          probing = false;
+        });
     }
+    schedule();
   };
 
   return {
