@@ -22,6 +22,11 @@ export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} 
  * bug: callers answer 503 with Retry-After, and clients retry.
  */
 export class DatabaseUnavailableError extends Error {
+  /**
+   * Recognised by this code, not by instanceof: Next bundles route handlers and
+   * instrumentation separately, and the circuit that throws it may come from the other bundle.
+   */
+  readonly code = "DATABASE_UNAVAILABLE";
   constructor(options?: { cause?: unknown }) {
     super("the database is unavailable; retry shortly", options);
     this.name = "DatabaseUnavailableError";
@@ -35,6 +40,7 @@ export class DatabaseUnavailableError extends Error {
  * (53300).
  */
 const UNAVAILABLE_CODES = new Set([
+  "DATABASE_UNAVAILABLE",
   "ECONNREFUSED",
   "ECONNRESET",
   "EPIPE",
@@ -64,7 +70,6 @@ const MAX_CAUSE_DEPTH = 8;
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < MAX_CAUSE_DEPTH && current instanceof Error; depth++) {
-    if (current instanceof DatabaseUnavailableError) return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
     // Node reports a refused connection to a host with several addresses as an AggregateError.

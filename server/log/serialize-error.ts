@@ -27,10 +27,12 @@ export function serializeError(
   parentStack?: string,
 ): SerializedError {
   if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
-  const drizzle = isDrizzleQueryError(error);
+  // DrizzleQueryError's message is "Failed query: <sql>\nparams: <parameters>", and tRPC copies
+  // its cause's message into its own error.
+  const drizzle = error.message.startsWith("Failed query: ");
   const serialized: SerializedError = {
-    // drizzle's DrizzleQueryError leaves `name` at "Error".
-    type: error.name === "Error" ? error.constructor.name : error.name,
+    // DrizzleQueryError leaves `name` at "Error" (and bundling renames its class).
+    type: drizzle && error.name === "Error" ? "DrizzleQueryError" : error.name,
     message: drizzle ? "query failed" : error.message,
   };
   const code = (error as { code?: unknown }).code;
@@ -45,10 +47,6 @@ export function serializeError(
     serialized.cause = serializeError(error.cause, debug, depth + 1, stack);
   }
   return serialized;
-}
-
-function isDrizzleQueryError(error: Error): boolean {
-  return error.name === "DrizzleQueryError" || error.message.startsWith("Failed query: ");
 }
 
 /** Only the `at …` lines: the first line repeats the message, which may hold SQL. */
