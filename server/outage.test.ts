@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { startTestServer, type TestServer } from "@/test/server";
+import { parseSseMessage, type SseMessage } from "@/test/sse-message";
 
 /*
  * A real PostgreSQL stopped and started again under a running server (`npm start`'s launcher
@@ -82,6 +83,21 @@ const submitTask = () =>
   });
 const health = () => send("/api/health");
 
+/** Reads an events.stream until its first tRPC error event; the stream then ends. */
+async function streamError(): Promise<{ status: number; error: SseMessage | undefined }> {
+  const { server } = running();
+  const response = await fetch(`${server.url}/api/trpc/events.stream`, {
+    headers: { authorization: `Bearer ${server.adminToken}` },
+    signal: AbortSignal.timeout(CALL_GUARD_MS),
+  });
+  const text = await response.text();
+  const messages = text.split("\n\n").map(parseSseMessage);
+  return {
+    status: response.status,
+    error: messages.find((message) => message?.event === "serialized-error") ?? undefined,
+  };
+}
+
 function expectNoInternals(text: string) {
   expect(text).not.toMatch(
     /select |insert |Failed query|params:|"stack"|\.ts:\d+|ECONNREFUSED|57P01|administrator|127\.0\.0\.1/i,
@@ -134,6 +150,13 @@ it("answers 503 with Retry-After while PostgreSQL is down, and recovers when it 
       database: { reachable: false },
     });
   }
+  // The live stream ends with a retryable error (its clients reconnect), and nothing more.
+  const stream = await streamError();
+  expect(stream.status).toBe(200);
+  expect(JSON.parse(stream.error?.data ?? "null")).toMatchObject({
+    data: { code: "SERVICE_UNAVAILABLE" },
+  });
+  expectNoInternals(stream.error?.data ?? "");
 
   postgres = await startPostgres(first.port);
   await until("the API answers again", async () => (await listTasks()).status === 200);
