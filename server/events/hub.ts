@@ -1,4 +1,6 @@
 import postgres from "postgres";
+import { reconnectBackoffS } from "@/db/client";
+import { log } from "@/server/log/logger";
 import { CHANNELS } from "./record";
 
 /** How a `waitForQueue` ended. `aborted` also covers the hub closing under the waiter. */
@@ -36,6 +38,8 @@ export interface EventHub {
 
 export const LISTENER_APPLICATION_NAME = "task-manager-listener";
 
+const hubLog = log.child({ component: "event-hub" });
+
 /** Re-listens closer together than this are one reconnect: one wake-up, one resync. */
 const RELISTEN_COALESCE_MS = 100;
 
@@ -49,6 +53,9 @@ export function createEventHub(url: string): EventHub {
   const sql = postgres(url, {
     max: 1,
     onnotice: () => {},
+    // Notifications sent while it reconnects are lost (and made up by a resync): reconnect
+    // as soon as the database is back, not after postgres.js's default backoff of up to 20 s.
+    backoff: reconnectBackoffS,
     connection: { application_name: LISTENER_APPLICATION_NAME },
   });
   // A Set, not an EventEmitter: hundreds of long-polling claims would trip the emitter's
@@ -72,7 +79,7 @@ export function createEventHub(url: string): EventHub {
       try {
         listener();
       } catch (error) {
-        console.error("event hub: a resync listener threw", error);
+        hubLog.error({ err: error }, "a resync listener threw");
       }
     }
   };
@@ -82,7 +89,7 @@ export function createEventHub(url: string): EventHub {
     if (!Number.isSafeInteger(lastId) || lastId <= 0) {
       // The payload should always be an id; if it is not, the only safe reading is "something
       // happened", which is what a resync means.
-      console.error(`event hub: unreadable ${CHANNELS.events} payload ${JSON.stringify(payload)}`);
+      hubLog.warn({ channel: CHANNELS.events, length: payload.length }, "unreadable payload");
       emitResync();
       return;
     }
@@ -90,7 +97,7 @@ export function createEventHub(url: string): EventHub {
       try {
         listener(lastId);
       } catch (error) {
-        console.error("event hub: an event listener threw", error);
+        hubLog.error({ err: error }, "an event listener threw");
       }
     }
   };
@@ -122,7 +129,7 @@ export function createEventHub(url: string): EventHub {
   // Observed here so a failure is reported even if nobody awaits ready(); ready() still
   // hands the rejection to those who do.
   listening.catch((error: unknown) => {
-    if (!closed) console.error("event hub: LISTEN failed", error);
+    if (!closed) hubLog.error({ err: error }, "LISTEN failed");
   });
 
   return {
