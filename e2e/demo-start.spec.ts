@@ -75,7 +75,6 @@ test("npm start -- --demo: every page is live within a minute; SIGINT stops it w
     .toBeGreaterThan(0);
   launcher.kill("SIGINT");
   expect(await launcher.exited, launcher.output()).toBe(0);
-  expect(launcher.output()).toContain("demo: stopped");
 
   // The same data, read with PostgreSQL alone (no scheduler to tidy up after the fact).
   const pg = await startEmbeddedPostgres({
@@ -97,4 +96,5 @@ test("npm start -- --demo: every page is live within a minute; SIGINT stops it w
     await sql.end();
     await pg.stop();
   }
+  expect(launcher.output()).toContain("demo: stopped");
 });

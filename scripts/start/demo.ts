@@ -32,7 +32,7 @@ export interface DemoRequest {
 /** `--demo` among the arguments or TM_DEMO=1 (or true / yes); null when not asked for. */
 export function demoRequest(
   argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: Record<string, string | undefined> = process.env,
 ): DemoRequest | null {
   const flag = argv.slice(2).includes("--demo");
   const variable = ["1", "true", "yes"].includes((env.TM_DEMO ?? "").trim().toLowerCase());
