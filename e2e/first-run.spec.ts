@@ -107,7 +107,7 @@ test("an admin creates a token into the snippets, and the curl snippet submits a
   expect(secret, curl).toBeDefined();
 
   // What the snippet sends, sent: the token works and the workflow is accepted.
-  const body = /-d '(.*)'$/m.exec(curl)?.[1] ?? "";
+  const body = /-d '([^']*)'/.exec(curl)?.[1] ?? "";
   const response = await fetch(`${own.baseURL}/api/trpc/workflows.submit`, {
     method: "POST",
     headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },

@@ -39,22 +39,26 @@ export function SubmitGuide({ id, title }: { id: string; title: string }) {
             <>Submitting from the board's form takes an orchestrator, operator or admin sign-in.</>
           )}
         </li>
-        <li className="flex flex-col gap-2">
-          <span>
-            Submit a workflow of two tasks from a script (<code>summarise</code> waits for{" "}
-            <code>fetch</code>); an agent with handlers for these types then runs them:
-          </span>
-          {control}
-          <CodeSnippet
-            label="curl"
-            code={curlSubmitWorkflow(baseUrl, token)}
-            testId={`${id}-curl`}
-          />
-          <CodeSnippet
-            label="TypeScript (sdk/)"
-            code={tsSubmitWorkflow(baseUrl, token)}
-            testId={`${id}-ts`}
-          />
+        <li>
+          <div className="flex flex-col gap-2">
+            <span>
+              Submit a workflow of two tasks from a script (<code>summarise</code> waits for{" "}
+              <code>fetch</code>); an agent with handlers for these types then runs them:
+            </span>
+            {control}
+            <div className="grid gap-3 xl:grid-cols-2">
+              <CodeSnippet
+                label="curl"
+                code={curlSubmitWorkflow(baseUrl, token)}
+                testId={`${id}-curl`}
+              />
+              <CodeSnippet
+                label="TypeScript (sdk/)"
+                code={tsSubmitWorkflow(baseUrl, token)}
+                testId={`${id}-ts`}
+              />
+            </div>
+          </div>
         </li>
       </ol>
     </EmptyState>

@@ -30,15 +30,26 @@ function tsToken(token: string | null): string {
 }
 
 export function curlSubmitWorkflow(baseUrl: string, token: string | null): string {
+  const tasks = EXAMPLE_WORKFLOW.tasks.map((task) => `    ${JSON.stringify(task)}`).join(",\n");
   return [
     `curl -s '${baseUrl}/api/trpc/workflows.submit' \\`,
     `  ${authHeader(token)} -H 'content-type: application/json' \\`,
-    `  -d '${JSON.stringify(EXAMPLE_WORKFLOW)}'`,
+    `  -d '{"name": ${JSON.stringify(EXAMPLE_WORKFLOW.name)}, "tasks": [`,
+    `${tasks}]}'`,
   ].join("\n");
 }
 
+/** A value as a TypeScript literal on one line: `{ key: "fetch", dependsOn: ["fetch"] }`. */
+function tsLiteral(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(tsLiteral).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).map(([key, item]) => `${key}: ${tsLiteral(item)}`);
+    return `{ ${entries.join(", ")} }`;
+  }
+  return JSON.stringify(value);
+}
+
 export function tsSubmitWorkflow(baseUrl: string, token: string | null): string {
-  const workflow = JSON.stringify(EXAMPLE_WORKFLOW, null, 2).replace(/"(\w+)":/g, "$1:");
   return [
     "// In this repository: npx tsx submit.ts",
     'import { createTaskManagerClient } from "./sdk";',
@@ -47,7 +58,12 @@ export function tsSubmitWorkflow(baseUrl: string, token: string | null): string 
     `  url: ${JSON.stringify(baseUrl)},`,
     `  token: ${tsToken(token)},`,
     "});",
-    `const { tasks } = await client.submitWorkflow(${workflow});`,
+    "const { tasks } = await client.submitWorkflow({",
+    `  name: ${JSON.stringify(EXAMPLE_WORKFLOW.name)},`,
+    "  tasks: [",
+    ...EXAMPLE_WORKFLOW.tasks.map((task) => `    ${tsLiteral(task)},`),
+    "  ],",
+    "});",
     'console.log("submitted the tasks", tasks.map((task) => task.id));',
   ].join("\n");
 }
