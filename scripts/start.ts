@@ -3,7 +3,7 @@
  * configuration, database (embedded PostgreSQL unless DATABASE_URL is set), migrations,
  * the first admin token, a build when the sources changed, then `next start`, supervised
  * until Ctrl-C or SIGTERM. Environment: HOST, PORT, TM_DATA_DIR, DATABASE_URL, TM_CONFIG,
- * TM_BOOTSTRAP_ADMIN_TOKEN.
+ * TM_BOOTSTRAP_ADMIN_TOKEN; `--demo` or TM_DEMO=1 also runs the demo fleet (scripts/start/demo.ts).
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { ensureBootstrapAdmin } from "@/server/auth/bootstrap";
 import { ConfigError, loadConfig } from "@/server/config";
 import { ensureBuild } from "./start/build";
+import { demoRequest, type LauncherDemo, startLauncherDemo } from "./start/demo";
 import { type NextServer, spawnNextServer } from "./start/next-server";
 import {
   claimDataDir,
@@ -23,7 +24,7 @@ import {
   stopPreviousServer,
 } from "./start/processes";
 import { readStartSettings, type StartSettings } from "./start/settings";
-import { signInBanner } from "./start/sign-in-banner";
+import { linkHost, signInBanner } from "./start/sign-in-banner";
 import { StartError } from "./start/start-error";
 import { type StopSignals, watchStopSignals } from "./start/stop-signals";
 
@@ -41,6 +42,7 @@ interface RunningDatabase {
 
 async function main(): Promise<number> {
   const settings = readStartSettings(repoRoot);
+  const demoAsked = demoRequest(process.argv);
   // Before anything is started: a bad file must cost the user nothing but the message.
   loadConfig();
   const stop = watchStopSignals();
@@ -70,8 +72,17 @@ async function main(): Promise<number> {
 
     const next = await spawnNextServer({ repoRoot, host: settings.host, port: settings.port, env });
     await recordServerPid(settings.dataDir, next.pid);
+    const url = `http://${linkHost(settings.host)}:${settings.port}`;
+    const demo = demoAsked
+      ? startLauncherDemo({
+          request: demoAsked,
+          databaseUrl: database.url,
+          dataDir: settings.dataDir,
+          url,
+        })
+      : undefined;
     try {
-      return await supervise(next, database, stop);
+      return await supervise(next, database, stop, demo);
     } finally {
       await clearServerPid(settings.dataDir, next.pid);
     }
@@ -126,6 +137,7 @@ async function supervise(
   next: NextServer,
   database: RunningDatabase,
   stop: StopSignals,
+  demo?: LauncherDemo,
 ): Promise<number> {
   // A second Ctrl-C means "now".
   stop.onRepeat(() => next.signal("SIGKILL"));
@@ -134,6 +146,8 @@ async function supervise(
     next.exited.then((code) => ({ kind: "next", code }) as const),
     database.exited.then(() => ({ kind: "database" }) as const),
   ]);
+  // The fleet drains through the server, so it stops first, whatever ended the run.
+  await demo?.stop();
   switch (outcome.kind) {
     case "signal":
       next.signal(outcome.signal === "SIGHUP" ? "SIGTERM" : outcome.signal);

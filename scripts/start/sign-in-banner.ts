@@ -22,7 +22,7 @@ export function signInBanner(token: string, where: { host: string; port: number 
 }
 
 // A wildcard listen address is not somewhere a browser can go; loopback is on every host.
-function linkHost(host: string): string {
+export function linkHost(host: string): string {
   if (host === "0.0.0.0") return "127.0.0.1";
   if (host === "::" || host === "[::]") return "[::1]";
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;

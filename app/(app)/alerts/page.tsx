@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import { AlertsView } from "@/components/alerts/alerts-view";
+import { getConfig } from "@/server/config";
+import { ruleGuide } from "@/server/monitor/rule-guide";
 
 export const metadata: Metadata = { title: "Alerts · Task Manager" };
 
@@ -9,7 +11,7 @@ export default function AlertsPage() {
       <h1 id="alerts-heading" className="text-2xl font-semibold">
         Alerts
       </h1>
-      <AlertsView />
+      <AlertsView rules={ruleGuide(getConfig().taskManager.alertThresholds)} />
     </section>
   );
 }

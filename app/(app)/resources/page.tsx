@@ -7,7 +7,8 @@ export const metadata: Metadata = { title: "Resources · Task Manager" };
 
 /** The threshold comes from the configuration here, on the server: the API does not expose it. */
 export default function ResourcesPage() {
-  const threshold = getConfig().taskManager.alertThresholds.resourceUsage;
+  const config = getConfig();
+  const threshold = config.taskManager.alertThresholds.resourceUsage;
   return (
     <section className="flex flex-col gap-4" aria-labelledby="resources-heading">
       <div className="flex flex-col gap-1">
@@ -22,7 +23,7 @@ export default function ResourcesPage() {
           A resource_usage alert opens at {formatPercent(threshold)} of capacity (the dashed line).
         </p>
       </div>
-      <ResourcesView threshold={threshold} />
+      <ResourcesView threshold={threshold} agentResources={config.resources.agent} />
     </section>
   );
 }
