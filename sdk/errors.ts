@@ -59,12 +59,13 @@ export function serializeError(error: unknown): { name: string; message: string;
 
 // The server refuses (400) text PostgreSQL cannot store: U+0000 and lone surrogates. An error
 // read from a tool's output may hold either; it is replaced rather than lose the failure.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Cut to `max` characters (well under the server's result_bytes limit), never mid-pair. */
+/** Cut to `max` characters, well under the server's result_bytes limit. */
 function storable(text: string, max = 16_000): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(UNSTORABLE, "\uFFFD");
+  // A cut inside a surrogate pair leaves half of it: replaced like any other lone one.
+  return cut.replaceAll("\u0000", "\uFFFD").replace(LONE_SURROGATE, "\uFFFD");
 }
 
 function safeJson(value: unknown): string {
