@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { pgText } from "@/server/validation";
 
 export const listWorkflowsInput = z
   .object({
     /** Case-insensitive substring of the name; `%` and `_` match themselves. */
-    text: z.string().trim().min(1).max(200).optional(),
+    text: pgText().trim().min(1).max(200).optional(),
     limit: z.number().int().min(1).max(200).default(50),
   })
   .prefault({});
