@@ -1,11 +1,13 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Database } from "@/db/client";
+import { getConfig } from "@/server/config";
 import type { DatabaseCircuit } from "@/server/database-circuit";
 import { isDatabaseUnavailable } from "@/server/errors";
 import { errorIdFor } from "@/server/log/error-id";
 import { log } from "@/server/log/logger";
 import { createContext } from "./context";
 import { publicError, RETRY_AFTER_S } from "./public-error";
+import { limitRequest, type RequestLimitRefusal } from "./request-limit";
 import { appRouter } from "./root";
 
 export const TRPC_ENDPOINT = "/api/trpc";
@@ -17,11 +19,13 @@ const apiLog = log.child({ component: "api" });
  * exact same path (auth, CSRF check, status codes) with a real database and no server.
  * `circuit`: while it knows the database down, every call answers 503 without waiting on it.
  */
-export function handleTrpcRequest(
+export async function handleTrpcRequest(
   db: Database,
-  req: Request,
+  incoming: Request,
   circuit?: DatabaseCircuit,
 ): Promise<Response> {
+  const req = await limitRequest(incoming, getConfig().taskManager.limits.requestBytes);
+  if (!(req instanceof Request)) return refusal(req);
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
@@ -52,4 +56,14 @@ export function handleTrpcRequest(
       }
     },
   });
+}
+
+/** A refusal in tRPC's error shape, so clients read it like any other error. */
+function refusal({ status, message }: RequestLimitRefusal): Response {
+  const code = status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
+  const jsonRpcCode = status === 413 ? -32413 : -32600;
+  return Response.json(
+    { error: { message, code: jsonRpcCode, data: { code, httpStatus: status } } },
+    { status },
+  );
 }

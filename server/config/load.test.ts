@@ -31,6 +31,7 @@ const SEED_DEFAULTS = {
       resultBytes: 1_048_576,
       metadataBytes: 65_536,
       jsonDepth: 64,
+      requestBytes: 33_554_432,
     },
   },
   resources: { pools: {}, agent: ["cpu", "memory_gb", "slots"] },
@@ -212,7 +213,13 @@ describe("loadConfig", () => {
     expect(
       loadYaml("task_manager:\n  limits:\n    payload_bytes: 2048\n    json_depth: 8\n").taskManager
         .limits,
-    ).toEqual({ payloadBytes: 2048, resultBytes: 1_048_576, metadataBytes: 65_536, jsonDepth: 8 });
+    ).toEqual({
+      payloadBytes: 2048,
+      resultBytes: 1_048_576,
+      metadataBytes: 65_536,
+      jsonDepth: 8,
+      requestBytes: 33_554_432,
+    });
     expect(
       errorOf(() => loadYaml("task_manager:\n  limits:\n    result_bytes: 1.5\n")).message,
     ).toBe(

@@ -141,6 +141,7 @@ const limitsSchema = z
       result_bytes: byteLimit(1024 * 1024),
       metadata_bytes: byteLimit(64 * 1024),
       json_depth: depthLimit(64),
+      request_bytes: byteLimit(32 * 1024 * 1024),
     },
     mapping,
   )
@@ -150,6 +151,7 @@ const limitsSchema = z
     resultBytes: l.result_bytes,
     metadataBytes: l.metadata_bytes,
     jsonDepth: l.json_depth,
+    requestBytes: l.request_bytes,
   }));
 
 // Informational only: the product keeps everything in one PostgreSQL database.
