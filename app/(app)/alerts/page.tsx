@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import { AlertsView } from "@/components/alerts/alerts-view";
+import { requirePagePrincipal } from "@/server/auth/page";
 
 export const metadata: Metadata = { title: "Alerts · Task Manager" };
 
-export default function AlertsPage() {
+export default async function AlertsPage() {
+  await requirePagePrincipal();
   return (
     <section className="flex flex-col gap-4" aria-labelledby="alerts-heading">
       <h1 id="alerts-heading" className="text-2xl font-semibold">
