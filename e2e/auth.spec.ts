@@ -63,7 +63,7 @@ test.describe("signing in", () => {
     const response = await page.goto(
       `/api/auth/sign-in?token=${encodeURIComponent(E2E_ADMIN_TOKEN)}`,
     );
-    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
+    expect(response?.headers()["referrer-policy"]).toBe("same-origin");
     await expect(page).toHaveURL(/\/sign-in\?next=%2F$/);
     await expect(page.getByTestId("sign-in-offer")).toContainText("role admin");
     expect(await page.context().cookies()).toEqual([]);
@@ -88,7 +88,7 @@ test.describe("signing in", () => {
     const response = await request.get(`/sign-in?token=${encodeURIComponent(E2E_ADMIN_TOKEN)}`);
     expect(response.status()).toBe(200);
     expect(response.headers()).toMatchObject({
-      "referrer-policy": "no-referrer",
+      "referrer-policy": "same-origin",
       "x-frame-options": "DENY",
       "content-security-policy": "frame-ancestors 'none'",
     });

@@ -6,8 +6,9 @@ import { getDb } from "@/server/db";
 import { ConfirmSignIn } from "./confirm-sign-in";
 import { SignInForm } from "./sign-in-form";
 
-// The address may hold a token: no Referer leaves this page (proxy.ts sends the header too).
-export const metadata: Metadata = { title: "Sign in · Task Manager", referrer: "no-referrer" };
+// The address may hold a token: no Referer leaves for another site. proxy.ts sends the header
+// too; server/auth/token-page-headers.ts says why not no-referrer.
+export const metadata: Metadata = { title: "Sign in · Task Manager", referrer: "same-origin" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 

@@ -3,8 +3,10 @@
  * imports: proxy.ts uses it too.
  */
 export const TOKEN_PAGE_HEADERS = {
-  // The address holds a secret: no request from the page may carry it away in a Referer.
-  "referrer-policy": "no-referrer",
+  // The address holds a secret: no request to another site may carry it away in a Referer.
+  // Not no-referrer: that also turns the Origin of the page's own form POST into "null",
+  // which the sign-in route's same-origin check must refuse.
+  "referrer-policy": "same-origin",
   // No other site may frame the confirmation page and have the visitor click its button.
   "x-frame-options": "DENY",
   "content-security-policy": "frame-ancestors 'none'",
