@@ -55,7 +55,9 @@ export function watchAccess(params: {
       if (controller.signal.aborted) return;
       if (!liveness.live) return end();
       const untilExpiry = liveness.expiresAt ? liveness.expiresAt.getTime() - Date.now() : null;
-      timer = setTimeout(check, Math.max(0, Math.min(untilExpiry ?? RECHECK_MS, RECHECK_MS)));
+      // At least a second: with the server's clock ahead of the database's, the expiry may
+      // look past while the row is still live, and a zero delay would spin.
+      timer = setTimeout(check, Math.max(1000, Math.min(untilExpiry ?? RECHECK_MS, RECHECK_MS)));
       timer.unref?.();
     } catch (error) {
       // The database is unreachable: the stream's own reads fail too. Try again later.
