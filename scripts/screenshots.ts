@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Browser, chromium, type Page } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
+import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { createTaskManagerClient, type TaskManagerClient } from "@/sdk";
 
 const { values: args } = parseArgs({
@@ -55,10 +56,7 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    await page.goto(
-      `${url}/api/auth/sign-in?token=${encodeURIComponent(token)}&next=${encodeURIComponent("/")}`,
-    );
-    if (new URL(page.url()).pathname === "/sign-in") throw new Error("the token was refused");
+    await signInThroughApi(page, url, token);
     for (const shot of shots.filter((s) => !only || only.includes(s.name))) {
       const file = path.join(outDir, `${shot.name}.png`);
       const response = await page.goto(`${url}${shot.path}`);

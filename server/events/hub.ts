@@ -10,6 +10,7 @@ export interface EventHubStats {
   queueWaiters: number;
   eventListeners: number;
   resyncListeners: number;
+  revokedListeners: number;
   /** LISTENs re-established after a lost connection, over the hub's life. */
   relistens: number;
 }
@@ -29,7 +30,12 @@ export interface EventHub {
    * reconnect, or a payload was unreadable): subscribers re-read from their last seen id.
    */
   onResync(listener: () => void): () => void;
-  /** Resolves once both channels are LISTENed; notifications sent before that may be missed. */
+  /**
+   * Calls `listener` with a token's id when it is revoked (a tm_revoked notification). A lost
+   * notification is covered by onResync: listeners re-check what they hold there.
+   */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void;
+  /** Resolves once every channel is LISTENed; notifications sent before that may be missed. */
   ready(): Promise<void>;
   stats(): EventHubStats;
   /** Ends the connection; pending waiters resolve "aborted". Idempotent. */
@@ -63,7 +69,8 @@ export function createEventHub(url: string): EventHub {
   const queueWaiters = new Set<(result: QueueWaitResult) => void>();
   const eventListeners = new Set<(lastId: number) => void>();
   const resyncListeners = new Set<() => void>();
-  const listenCounts = { events: 0, queue: 0 };
+  const revokedListeners = new Set<(tokenId: string) => void>();
+  const listenCounts = { events: 0, queue: 0, revoked: 0 };
   let relistens = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -102,6 +109,16 @@ export function createEventHub(url: string): EventHub {
     }
   };
 
+  const onRevokedPayload = (tokenId: string) => {
+    for (const listener of [...revokedListeners]) {
+      try {
+        listener(tokenId);
+      } catch (error) {
+        console.error("event hub: a revocation listener threw", error);
+      }
+    }
+  };
+
   const recover = () => {
     recoverTimer = undefined;
     wakeQueueWaiters("notified");
@@ -125,6 +142,7 @@ export function createEventHub(url: string): EventHub {
       () => wakeQueueWaiters("notified"),
       () => onListen("queue"),
     ),
+    sql.listen(CHANNELS.revoked, onRevokedPayload, () => onListen("revoked")),
   ]).then(() => undefined);
   // Observed here so a failure is reported even if nobody awaits ready(); ready() still
   // hands the rejection to those who do.
@@ -159,11 +177,17 @@ export function createEventHub(url: string): EventHub {
       resyncListeners.add(entry);
       return () => resyncListeners.delete(entry);
     },
+    onTokenRevoked(listener) {
+      const entry = (tokenId: string) => listener(tokenId);
+      revokedListeners.add(entry);
+      return () => revokedListeners.delete(entry);
+    },
     ready: () => listening,
     stats: () => ({
       queueWaiters: queueWaiters.size,
       eventListeners: eventListeners.size,
       resyncListeners: resyncListeners.size,
+      revokedListeners: revokedListeners.size,
       relistens,
     }),
     close() {
@@ -173,6 +197,7 @@ export function createEventHub(url: string): EventHub {
         wakeQueueWaiters("aborted");
         eventListeners.clear();
         resyncListeners.clear();
+        revokedListeners.clear();
         closing = sql.end({ timeout: 5 });
       }
       return closing;

@@ -48,6 +48,8 @@ export interface EventFeedStats {
  * itself (subscriber.ts). N subscribers cost one query per notification, not N.
  */
 export interface EventFeed {
+  /** The hub the feed listens on; streams also hear of revoked tokens there. */
+  readonly hub: EventHub;
   /** Resolves once the feed has found its starting position. */
   ready(): Promise<void>;
   subscribe(params?: SubscribeParams): Promise<EventSubscription>;
@@ -195,6 +197,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   void starting.then(wake, () => {});
 
   return {
+    hub,
     ready: () => starting,
     async subscribe(params = {}) {
       await starting;

@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
 import { ResourcesView } from "@/components/resources/resources-view";
 import { formatPercent } from "@/lib/format/percent";
+import { requirePagePrincipal } from "@/server/auth/page";
 import { getConfig } from "@/server/config";
 
 export const metadata: Metadata = { title: "Resources · Task Manager" };
 
 /** The threshold comes from the configuration here, on the server: the API does not expose it. */
-export default function ResourcesPage() {
+export default async function ResourcesPage() {
+  await requirePagePrincipal();
   const config = getConfig();
   const threshold = config.taskManager.alertThresholds.resourceUsage;
   return (

@@ -3,15 +3,17 @@ import path from "node:path";
 import type { Metadata } from "next";
 import { Markdown } from "@/components/docs/markdown";
 import { markedSection, parseMarkdown } from "@/lib/markdown/parse";
+import { requirePagePrincipal } from "@/server/auth/page";
 
 export const metadata: Metadata = { title: "API · Task Manager" };
 
 /**
  * The README's API section (between its `api-docs` markers), read from the checkout the server
  * runs from, so it is available offline and never differs from the file. Signed-in only, as
- * every page under (app)/.
+ * every page: checked here too, since an RSC request can fetch the page without its layout.
  */
 export default async function ApiDocsPage() {
+  await requirePagePrincipal();
   const readme = await readFile(path.join(process.cwd(), "README.md"), "utf8").catch(() => null);
   const section = readme === null ? null : markedSection(readme, "api-docs");
   return (
