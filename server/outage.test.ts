@@ -157,6 +157,15 @@ it("answers 503 with Retry-After while PostgreSQL is down, and recovers when it 
     data: { code: "SERVICE_UNAVAILABLE" },
   });
   expectNoInternals(stream.error?.data ?? "");
+  // The browser's sign-in form too: a 503 to retry, not Next's empty 500.
+  const signIn = await send("/api/auth/sign-in", {
+    method: "POST",
+    headers: { origin: server.url, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token: server.adminToken, next: "/" }).toString(),
+  });
+  expect(signIn.status, signIn.text).toBe(503);
+  expect(signIn.retryAfter).toBe("1");
+  expectNoInternals(signIn.text);
 
   postgres = await startPostgres(first.port);
   await until("the API answers again", async () => (await listTasks()).status === 200);

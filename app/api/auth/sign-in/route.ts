@@ -4,6 +4,7 @@ import { deleteSession, SESSION_COOKIE } from "@/server/auth/sessions";
 import { seeOther, sessionCookie, signIn } from "@/server/auth/sign-in";
 import { setTokenPageHeaders } from "@/server/auth/token-page-headers";
 import { getDb } from "@/server/db";
+import { withErrorResponses } from "@/server/http/route-errors";
 
 export const dynamic = "force-dynamic";
 
@@ -27,7 +28,7 @@ export async function GET(req: Request) {
  * sign a victim in as them. A session the browser already has is ended: the visitor has just
  * chosen to replace it.
  */
-export async function POST(req: Request) {
+export const POST = withErrorResponses("POST /api/auth/sign-in", async (req: Request) => {
   if (!isSameOrigin(req.headers, req.url)) {
     return Response.json({ error: "cross-site request refused" }, { status: 403 });
   }
@@ -49,4 +50,4 @@ export async function POST(req: Request) {
   const response = seeOther(target);
   response.cookies.set(sessionCookie(session, new URL(req.url).protocol === "https:"));
   return response;
-}
+});
