@@ -1,6 +1,6 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
+import { postgresRunAs } from "./embedded/os-user";
 import { isProcessRunning, readPidFile, terminateProcess } from "./embedded/process";
+import { canReach } from "./embedded/reach";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const fixture = path.join(repoRoot, "test", "fixtures", "run-embedded.ts");
@@ -153,5 +155,43 @@ describe("startEmbeddedPostgres (persistent)", () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+const NOT_ROOT =
+  "skipped: the suite does not run as root, and only root runs PostgreSQL as another user";
+
+describe("startEmbeddedPostgres as root, in a folder the postgres user cannot enter", () => {
+  it("keeps the cluster there, and takes it over after kill -9", async (ctx) => {
+    if (!isRoot) {
+      process.stderr.write(`db/embedded.test.ts: a test ${NOT_ROOT}\n`);
+      ctx.skip(NOT_ROOT);
+    }
+    // As `mktemp -d` or /root: 0700, root's.
+    const privateDir = await newDataDir();
+    await chmod(privateDir, 0o700);
+    const dataDir = path.join(privateDir, "data");
+    // Cleaned first: its orphaned postmaster, before the folder around it goes.
+    dataDirs.unshift(dataDir);
+    expect(await canReach(await postgresRunAs(), privateDir)).toBe(false);
+
+    const first = await startFixture(dataDir);
+    await query(first.url, (sql) => sql`create table survivor (note text)`);
+    await query(first.url, (sql) => sql`insert into survivor values ('private folder')`);
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+    const orphan = readPidFile(path.join(dataDir, "pg", "postmaster.pid"));
+    expect(isProcessRunning(orphan ?? -1)).toBe(true);
+
+    const second = await start(dataDir);
+
+    expect(isProcessRunning(orphan ?? -1)).toBe(false);
+    const rows = await query(
+      second.url,
+      (sql) => sql<{ note: string }[]>`select note from survivor`,
+    );
+    expect(rows.map((row) => row.note)).toEqual(["private folder"]);
+    expect(statSync(privateDir).mode & 0o777).toBe(0o700);
   });
 });

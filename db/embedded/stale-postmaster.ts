@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { EmbeddedPostgresError } from "./errors";
 import {
   isProcessRunning,
   readCommandLine,
@@ -28,8 +29,11 @@ export async function clearStalePostmaster(pgDir: string): Promise<void> {
       { signal: "SIGQUIT", waitMs: 10_000 },
       { signal: "SIGKILL", waitMs: 10_000 },
     ]);
-    if (!stopped)
-      throw new Error(`could not stop the previous PostgreSQL (pid ${pid}) on ${pgDir}`);
+    if (!stopped) {
+      throw new EmbeddedPostgresError(
+        `could not stop the previous PostgreSQL (pid ${pid}) on ${pgDir}; stop it (kill -9 ${pid}) and start again`,
+      );
+    }
     // A clean shutdown removes the file itself; after SIGKILL it is left behind.
     await rm(pidFile, { force: true });
     return;
@@ -39,7 +43,7 @@ export async function clearStalePostmaster(pgDir: string): Promise<void> {
   if (command?.includes("postgres")) {
     // A PostgreSQL we cannot tie to this directory: removing its lock file could let two
     // postmasters write one cluster. Rather stop than guess.
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `${pidFile} names a running PostgreSQL (pid ${pid}) that may be using this cluster; stop it, or remove the file if it is not`,
     );
   }
