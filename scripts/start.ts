@@ -3,17 +3,18 @@
  * configuration, database (embedded PostgreSQL unless DATABASE_URL is set), migrations,
  * the first admin token, a build when the sources changed, then `next start`, supervised
  * until Ctrl-C or SIGTERM. Environment: HOST, PORT, TM_DATA_DIR, DATABASE_URL, TM_CONFIG,
- * TM_BOOTSTRAP_ADMIN_TOKEN.
+ * TM_BOOTSTRAP_ADMIN_TOKEN, TM_DEBUG (a failed start prints its whole error, not one line).
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDatabase } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
 import { ensureBootstrapAdmin } from "@/server/auth/bootstrap";
-import { ConfigError, loadConfig } from "@/server/config";
+import { loadConfig } from "@/server/config";
 import { ensureBuild } from "./start/build";
+import { prepareDataDir } from "./start/data-dir";
+import { describeStartFailure, isDebug } from "./start/failure";
+import { migrateOrExplain } from "./start/migrate";
 import { type NextServer, spawnNextServer } from "./start/next-server";
 import {
   claimDataDir,
@@ -24,7 +25,6 @@ import {
 } from "./start/processes";
 import { readStartSettings, type StartSettings } from "./start/settings";
 import { signInBanner } from "./start/sign-in-banner";
-import { StartError } from "./start/start-error";
 import { type StopSignals, watchStopSignals } from "./start/stop-signals";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   loadConfig();
   const stop = watchStopSignals();
 
-  await mkdir(settings.dataDir, { recursive: true });
+  await prepareDataDir(settings.dataDir);
   const release = await claimDataDir(settings.dataDir);
   let database: RunningDatabase | undefined;
   try {
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
 
     database = await openDatabase(settings);
     if (stop.signal.aborted) return 0;
-    await migrateDatabase(database.url);
+    await migrateOrExplain(database.url, settings.databaseUrl !== undefined);
     const token = await bootstrapAdmin(database.url, settings.bootstrapAdminToken);
     // Shown at once, so a failing build cannot lose the only copy of the secret.
     if (token) process.stdout.write(signInBanner(token, settings));
@@ -159,11 +159,7 @@ async function stopNext(next: NextServer): Promise<void> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof StartError) {
-      process.stderr.write(`${error.message}\n`);
-    } else {
-      console.error(error);
-    }
+    process.stderr.write(describeStartFailure(error, isDebug()));
     process.exit(1);
   },
 );
