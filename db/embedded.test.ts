@@ -49,7 +49,8 @@ async function newDataDir(): Promise<string> {
   const parent = path.join(repoRoot, ".test-data");
   await mkdir(parent, { recursive: true });
   const dir = await mkdtemp(path.join(parent, "embedded-"));
-  // Under root the cluster belongs to the `postgres` user, which must be able to get in.
+  // Under root the cluster belongs to the `postgres` user: letting it in keeps these tests on
+  // the usual way of naming the cluster (the private-folder way has a test of its own).
   await chmod(dir, 0o755);
   dataDirs.push(dir);
   return dir;

@@ -109,8 +109,8 @@ async function startThrowaway(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgres> {
   const dir = await mkdtemp(path.join(parentDir, "pg-"));
-  // mkdtemp makes it 0700; when we are root the cluster inside belongs to `postgres`,
-  // which must be able to pass through.
+  // mkdtemp makes it 0700; when we are root the cluster inside belongs to `postgres`, which
+  // may then pass through and be given the cluster's path (embedded/cluster-dir.ts).
   await chmod(dir, 0o755);
   const pgDir = path.join(dir, "pg");
   const log = createLogSink();

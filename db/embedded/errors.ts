@@ -7,6 +7,15 @@ export class EmbeddedPostgresError extends Error {
   override readonly name: string = "EmbeddedPostgresError";
 }
 
+/** A PostgreSQL program that could not be started at all (spawn's 'error' event). */
+export function cannotRun(file: string, asUser: boolean, error: Error): EmbeddedPostgresError {
+  const code = (error as NodeJS.ErrnoException).code ?? error.message;
+  return new EmbeddedPostgresError(
+    `could not run ${file}${asUser ? ' as the "postgres" user' : ""} (${code}); reinstall with npm install, or set DATABASE_URL to use another PostgreSQL`,
+    { cause: error },
+  );
+}
+
 /**
  * The most telling line of PostgreSQL's output: its last FATAL, PANIC or ERROR (or a client
  * program's "error:"), else its last line.

@@ -4,7 +4,7 @@ import { chown, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PostgresBinaries } from "./binaries";
 import { type ClusterDirAccess, pointAt } from "./cluster-dir";
-import { EmbeddedPostgresError, keyLogLine } from "./errors";
+import { cannotRun, EmbeddedPostgresError, keyLogLine } from "./errors";
 import { type LogSink, seeLog } from "./log";
 import type { RunAs } from "./os-user";
 
@@ -72,14 +72,7 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
       });
       child.stdout?.on("data", (chunk: Buffer) => log.write(chunk.toString("utf8")));
       child.stderr?.on("data", (chunk: Buffer) => log.write(chunk.toString("utf8")));
-      child.once("error", (error) => {
-        reject(
-          new EmbeddedPostgresError(
-            `could not run ${file}${"uid" in runAs ? ` as the "postgres" user` : ""} (${(error as NodeJS.ErrnoException).code ?? error.message}); reinstall with npm install, or set DATABASE_URL to use another PostgreSQL`,
-            { cause: error },
-          ),
-        );
-      });
+      child.once("error", (error) => reject(cannotRun(file, "uid" in runAs, error)));
       child.once("close", (code, signal) => {
         if (code === 0) resolve();
         else

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import type { PostgresBinaries } from "./binaries";
 import { type ClusterDirAccess, pointAt } from "./cluster-dir";
-import { EmbeddedPostgresError, keyLogLine } from "./errors";
+import { cannotRun, EmbeddedPostgresError, keyLogLine } from "./errors";
 import { type LogSink, seeLog } from "./log";
 import type { RunAs } from "./os-user";
 
@@ -86,14 +86,7 @@ export async function launchPostmaster(options: LaunchPostmasterOptions): Promis
     child.once("close", (code, signal) => resolve({ code, signal }));
   });
   const spawnFailed = new Promise<never>((_, reject) =>
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        new EmbeddedPostgresError(
-          `could not run ${binaries.postgres}${"uid" in runAs ? ` as the "postgres" user` : ""} (${error.code ?? error.message}); reinstall with npm install, or set DATABASE_URL to use another PostgreSQL`,
-          { cause: error },
-        ),
-      );
-    }),
+    child.once("error", (error) => reject(cannotRun(binaries.postgres, "uid" in runAs, error))),
   );
 
   let resolveReady: () => void = () => {};
