@@ -9,6 +9,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
+import { AS_DOCKER_ROOT } from "../test/docker-root";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
 import { postgresRunAs } from "./embedded/os-user";
 import { isProcessRunning, readPidFile, terminateProcess } from "./embedded/process";
@@ -67,11 +68,17 @@ async function stop(server: EmbeddedPostgres): Promise<void> {
   await server.stop();
 }
 
-/** Runs the fixture (a stand-in launcher) and resolves once it reports its server ready. */
+/**
+ * Runs the fixture (a stand-in launcher) and resolves once it reports its server ready.
+ * `wrapper`: a command (and its arguments) to run it under.
+ */
 async function startFixture(
   dataDir: string,
+  wrapper: string[] = [],
 ): Promise<{ child: Fixture; url: string; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, dataDir], {
+  const command = [...wrapper, process.execPath, "--import", "tsx", fixture, dataDir];
+  const [file = "", ...args] = command;
+  const child = spawn(file, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -185,7 +192,9 @@ describe("startEmbeddedPostgres as root, in a folder the postgres user cannot en
     const orphan = readPidFile(path.join(dataDir, "pg", "postmaster.pid"));
     expect(isProcessRunning(orphan ?? -1)).toBe(true);
 
-    const second = await start(dataDir);
+    // As root in Docker: without CAP_SYS_PTRACE the orphan's working directory cannot be read
+    // to recognise it.
+    const second = await startFixture(dataDir, AS_DOCKER_ROOT);
 
     expect(isProcessRunning(orphan ?? -1)).toBe(false);
     const rows = await query(

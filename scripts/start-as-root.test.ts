@@ -8,6 +8,7 @@ import { canReach } from "@/db/embedded/reach";
 import { type Launcher, startLauncher, waitForHealthy } from "@/e2e/fixtures/launcher";
 import { stopLeftovers } from "@/e2e/fixtures/leftovers";
 import { setupTestDatabase } from "@/test/db";
+import { AS_DOCKER_ROOT } from "@/test/docker-root";
 import { makePrivateClone, type PrivateClone } from "@/test/private-clone";
 import { startTestServer } from "@/test/server";
 
@@ -57,6 +58,9 @@ describe("npm start as root, from a clone in a folder other users cannot enter",
     const launch = (bootstrapAdminToken?: string) => {
       const launcher = startLauncher({
         repoRoot: dir,
+        // As root in a Docker container: no capability to pass folders other users cannot
+        // enter, or to read the working directory of another user's process.
+        wrapper: AS_DOCKER_ROOT,
         dataDir,
         port,
         bootstrapAdminToken,

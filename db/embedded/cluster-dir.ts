@@ -16,6 +16,15 @@ import { canReach } from "./reach";
  */
 export type ClusterDirAccess = "path" | "working-directory";
 
+/**
+ * Set on a postmaster started the working-directory way, to the cluster's real path. Its
+ * command line names no directory then (`-D /proc/self/cwd`), and root cannot read its working
+ * directory without CAP_SYS_PTRACE (which Docker does not give): this is how a later start
+ * still tells its own orphaned postmaster from another cluster's. PostgreSQL keeps a setting
+ * with a dotted name as a placeholder and ignores it.
+ */
+export const CLUSTER_DIR_SETTING = "task_manager.cluster_dir";
+
 /** The access for cluster directories made inside `parentDir`. */
 export async function clusterDirAccess(runAs: RunAs, parentDir: string): Promise<ClusterDirAccess> {
   if (await canReach(runAs, parentDir)) return "path";

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
+import { realpathSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import type { PostgresBinaries } from "./binaries";
-import { type ClusterDirAccess, pointAt } from "./cluster-dir";
+import { CLUSTER_DIR_SETTING, type ClusterDirAccess, pointAt } from "./cluster-dir";
 import { cannotRun, EmbeddedPostgresError, keyLogLine } from "./errors";
 import { type LogSink, seeLog } from "./log";
 import type { RunAs } from "./os-user";
@@ -67,6 +68,7 @@ export async function launchPostmaster(options: LaunchPostmasterOptions): Promis
     unix_socket_directories: "",
     ...options.settings,
   };
+  if (options.access === "working-directory") settings[CLUSTER_DIR_SETTING] = realpathSync(pgDir);
   const { cwd, dataDirArgument } = pointAt(pgDir, options.access);
   const args = ["-D", dataDirArgument, "-p", String(port)];
   for (const [key, value] of Object.entries(settings)) args.push("-c", `${key}=${value}`);

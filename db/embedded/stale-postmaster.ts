@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { CLUSTER_DIR_SETTING } from "./cluster-dir";
 import { EmbeddedPostgresError } from "./errors";
 import {
   isProcessRunning,
@@ -57,9 +58,11 @@ function isPostmasterOf(pid: number, pgDir: string): boolean {
   const command = readCommandLine(pid);
   if (command === undefined || !command.includes("postgres")) return false;
   const realDir = realpathSync(pgDir);
+  const named = (argument: string) => `${command} `.includes(`${argument} `);
   return (
     readWorkingDirectory(pid) === realDir ||
-    command.includes(`-D ${pgDir}`) ||
-    command.includes(`-D ${realDir}`)
+    named(`-D ${pgDir}`) ||
+    named(`-D ${realDir}`) ||
+    named(`${CLUSTER_DIR_SETTING}=${realDir}`)
   );
 }
