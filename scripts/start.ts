@@ -3,18 +3,20 @@
  * configuration, database (embedded PostgreSQL unless DATABASE_URL is set), migrations,
  * the first admin token, a build when the sources changed, then `next start`, supervised
  * until Ctrl-C or SIGTERM. Environment: HOST, PORT, TM_DATA_DIR, DATABASE_URL, TM_CONFIG,
- * TM_BOOTSTRAP_ADMIN_TOKEN; `--demo` or TM_DEMO=1 also runs the demo fleet (scripts/start/demo.ts).
+ * TM_BOOTSTRAP_ADMIN_TOKEN, TM_DEBUG (a failed start prints its whole error, not one line);
+ * `--demo` or TM_DEMO=1 also runs the demo fleet (scripts/start/demo.ts).
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDatabase } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
 import { ensureBootstrapAdmin } from "@/server/auth/bootstrap";
-import { ConfigError, loadConfig } from "@/server/config";
+import { loadConfig } from "@/server/config";
 import { ensureBuild } from "./start/build";
+import { prepareDataDir } from "./start/data-dir";
 import { demoRequest, type LauncherDemo, startLauncherDemo } from "./start/demo";
+import { describeStartFailure, isDebug } from "./start/failure";
+import { migrateOrExplain } from "./start/migrate";
 import { type NextServer, spawnNextServer } from "./start/next-server";
 import {
   claimDataDir,
@@ -25,7 +27,6 @@ import {
 } from "./start/processes";
 import { readStartSettings, type StartSettings } from "./start/settings";
 import { linkHost, signInBanner } from "./start/sign-in-banner";
-import { StartError } from "./start/start-error";
 import { type StopSignals, watchStopSignals } from "./start/stop-signals";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
   loadConfig();
   const stop = watchStopSignals();
 
-  await mkdir(settings.dataDir, { recursive: true });
+  await prepareDataDir(settings.dataDir);
   const release = await claimDataDir(settings.dataDir);
   let database: RunningDatabase | undefined;
   try {
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
 
     database = await openDatabase(settings);
     if (stop.signal.aborted) return 0;
-    await migrateDatabase(database.url);
+    await migrateOrExplain(database.url, settings.databaseUrl !== undefined);
     const token = await bootstrapAdmin(database.url, settings.bootstrapAdminToken);
     // Shown at once, so a failing build cannot lose the only copy of the secret.
     if (token) process.stdout.write(signInBanner(token, settings));
@@ -173,11 +174,7 @@ async function stopNext(next: NextServer): Promise<void> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof StartError) {
-      process.stderr.write(`${error.message}\n`);
-    } else {
-      console.error(error);
-    }
+    process.stderr.write(describeStartFailure(error, isDebug()));
     process.exit(1);
   },
 );
