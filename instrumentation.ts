@@ -6,6 +6,8 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { routeConsoleToLog } = await import("./server/log/console");
+  routeConsoleToLog();
   const { startBackgroundServices } = await import("./server/scheduler/start");
   await startBackgroundServices();
 }

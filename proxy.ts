@@ -1,26 +1,36 @@
 import { type NextRequest, NextResponse } from "next/server";
+// Constants only: the proxy imports nothing that reaches the database.
+import { setTokenPageHeaders } from "@/server/auth/token-page-headers";
 
-// Must match SESSION_COOKIE in server/auth/sessions.ts; the proxy imports no server modules.
+// Must match SESSION_COOKIE in server/auth/sessions.ts.
 const SESSION_COOKIE = "tm_session";
+const SIGN_IN = "/sign-in";
 
 /**
  * Page-level routing only: sends signed-out browsers to the sign-in page, and turns a
- * `?token=` link on any page into a sign-in that lands back on that page without the token in
- * the address bar. It checks only that a cookie is present; the pages and the API verify it
- * against the database (a proxy is not a security boundary).
+ * `?token=` link on any page into the sign-in confirmation, which lands back on that page
+ * after the visitor's click. It checks only that a cookie is present; the pages and the API
+ * verify it against the database (a proxy is not a security boundary).
  */
 export function proxy(request: NextRequest) {
   const url = request.nextUrl;
+  if (url.pathname === SIGN_IN) {
+    const response = NextResponse.next();
+    setTokenPageHeaders(response.headers);
+    return response;
+  }
   const token = url.searchParams.get("token");
   if (token) {
     const next = url.clone();
     next.searchParams.delete("token");
     const params = new URLSearchParams({ token, next: `${next.pathname}${next.search}` });
-    return redirect(request, `/api/auth/sign-in?${params}`);
+    const response = redirect(request, `${SIGN_IN}?${params}`);
+    setTokenPageHeaders(response.headers);
+    return response;
   }
-  if (url.pathname !== "/sign-in" && !request.cookies.has(SESSION_COOKIE)) {
+  if (!request.cookies.has(SESSION_COOKIE)) {
     const params = new URLSearchParams({ next: `${url.pathname}${url.search}` });
-    return redirect(request, `/sign-in?${params}`);
+    return redirect(request, `${SIGN_IN}?${params}`);
   }
   return NextResponse.next();
 }

@@ -1,6 +1,6 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -9,8 +9,11 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
+import { AS_DOCKER_ROOT } from "../test/docker-root";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
+import { postgresRunAs } from "./embedded/os-user";
 import { isProcessRunning, readPidFile, terminateProcess } from "./embedded/process";
+import { canReach } from "./embedded/reach";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const fixture = path.join(repoRoot, "test", "fixtures", "run-embedded.ts");
@@ -47,7 +50,8 @@ async function newDataDir(): Promise<string> {
   const parent = path.join(repoRoot, ".test-data");
   await mkdir(parent, { recursive: true });
   const dir = await mkdtemp(path.join(parent, "embedded-"));
-  // Under root the cluster belongs to the `postgres` user, which must be able to get in.
+  // Under root the cluster belongs to the `postgres` user: letting it in keeps these tests on
+  // the usual way of naming the cluster (the private-folder way has a test of its own).
   await chmod(dir, 0o755);
   dataDirs.push(dir);
   return dir;
@@ -64,11 +68,17 @@ async function stop(server: EmbeddedPostgres): Promise<void> {
   await server.stop();
 }
 
-/** Runs the fixture (a stand-in launcher) and resolves once it reports its server ready. */
+/**
+ * Runs the fixture (a stand-in launcher) and resolves once it reports its server ready.
+ * `wrapper`: a command (and its arguments) to run it under.
+ */
 async function startFixture(
   dataDir: string,
+  wrapper: string[] = [],
 ): Promise<{ child: Fixture; url: string; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, dataDir], {
+  const command = [...wrapper, process.execPath, "--import", "tsx", fixture, dataDir];
+  const [file = "", ...args] = command;
+  const child = spawn(file, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -153,5 +163,45 @@ describe("startEmbeddedPostgres (persistent)", () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+const NOT_ROOT =
+  "skipped: the suite does not run as root, and only root runs PostgreSQL as another user";
+
+describe("startEmbeddedPostgres as root, in a folder the postgres user cannot enter", () => {
+  it("keeps the cluster there, and takes it over after kill -9", async (ctx) => {
+    if (!isRoot) {
+      process.stderr.write(`db/embedded.test.ts: a test ${NOT_ROOT}\n`);
+      ctx.skip(NOT_ROOT);
+    }
+    // As `mktemp -d` or /root: 0700, root's.
+    const privateDir = await newDataDir();
+    await chmod(privateDir, 0o700);
+    const dataDir = path.join(privateDir, "data");
+    // Cleaned first: its orphaned postmaster, before the folder around it goes.
+    dataDirs.unshift(dataDir);
+    expect(await canReach(await postgresRunAs(), privateDir)).toBe(false);
+
+    const first = await startFixture(dataDir);
+    await query(first.url, (sql) => sql`create table survivor (note text)`);
+    await query(first.url, (sql) => sql`insert into survivor values ('private folder')`);
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+    const orphan = readPidFile(path.join(dataDir, "pg", "postmaster.pid"));
+    expect(isProcessRunning(orphan ?? -1)).toBe(true);
+
+    // As root in Docker: without CAP_SYS_PTRACE the orphan's working directory cannot be read
+    // to recognise it.
+    const second = await startFixture(dataDir, AS_DOCKER_ROOT);
+
+    expect(isProcessRunning(orphan ?? -1)).toBe(false);
+    const rows = await query(
+      second.url,
+      (sql) => sql<{ note: string }[]>`select note from survivor`,
+    );
+    expect(rows.map((row) => row.note)).toEqual(["private folder"]);
+    expect(statSync(privateDir).mode & 0o777).toBe(0o700);
   });
 });

@@ -1,16 +1,18 @@
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
-import { findPostgresBinaries } from "./embedded/binaries";
+import type { PostgresBinaries } from "./embedded/binaries";
+import { type ClusterDirAccess, clusterDirAccess } from "./embedded/cluster-dir";
 import {
   type Credentials,
   newCredentials,
   readCredentials,
   writeCredentials,
 } from "./embedded/credentials";
+import { EmbeddedPostgresError } from "./embedded/errors";
 import { clusterExists, initCluster } from "./embedded/initdb";
 import { createLogSink, type LogSink } from "./embedded/log";
-import { postgresRunAs } from "./embedded/os-user";
+import { postgresRunAs, type RunAs } from "./embedded/os-user";
 import {
   type ExitInfo,
   launchPostmaster,
@@ -18,6 +20,7 @@ import {
   PostmasterStartError,
 } from "./embedded/postmaster";
 import { findFreePort, isPortFree } from "./embedded/process";
+import { postgresBinariesFor } from "./embedded/shared-binaries";
 import { clearStalePostmaster } from "./embedded/stale-postmaster";
 
 export interface EmbeddedPostgresOptions {
@@ -71,9 +74,10 @@ async function startPersistent(
   const log = createLogSink(path.join(dataDir, "postgres.log"));
   try {
     let credentials = await readCredentials(credentialsFile);
+    const tools = await clusterTools(dataDir);
     if (clusterExists(pgDir)) {
       if (!credentials) {
-        throw new Error(
+        throw new EmbeddedPostgresError(
           `${credentialsFile} is missing, so the password of the cluster in ${pgDir} is unknown; restore the file, or remove ${pgDir} to start with an empty database`,
         );
       }
@@ -82,9 +86,10 @@ async function startPersistent(
       // Written before initdb: the password must never exist only inside the cluster.
       credentials = newCredentials(options.port ?? (await findFreePort()));
       await writeCredentials(credentialsFile, credentials);
-      await initCluster({ ...credentials, ...(await clusterTools()), pgDir, log });
+      await initCluster({ ...credentials, ...tools, pgDir, log });
     }
     return await run({
+      tools,
       pgDir,
       log,
       credentials,
@@ -104,8 +109,8 @@ async function startThrowaway(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgres> {
   const dir = await mkdtemp(path.join(parentDir, "pg-"));
-  // mkdtemp makes it 0700; when we are root the cluster inside belongs to `postgres`,
-  // which must be able to pass through.
+  // mkdtemp makes it 0700; when we are root the cluster inside belongs to `postgres`, which
+  // may then pass through and be given the cluster's path (embedded/cluster-dir.ts).
   await chmod(dir, 0o755);
   const pgDir = path.join(dir, "pg");
   const log = createLogSink();
@@ -115,8 +120,10 @@ async function startThrowaway(
   };
   try {
     const credentials = newCredentials(options.port ?? (await findFreePort()));
-    await initCluster({ ...credentials, ...(await clusterTools()), pgDir, log });
+    const tools = await clusterTools(dir);
+    await initCluster({ ...credentials, ...tools, pgDir, log });
     return await run({
+      tools,
       pgDir,
       log,
       credentials,
@@ -131,12 +138,27 @@ async function startThrowaway(
   }
 }
 
-async function clusterTools() {
-  const [binaries, runAs] = await Promise.all([findPostgresBinaries(), postgresRunAs()]);
-  return { binaries, runAs };
+interface ClusterTools {
+  binaries: PostgresBinaries;
+  runAs: RunAs;
+  access: ClusterDirAccess;
+}
+
+let binariesForRunAs: Promise<PostgresBinaries> | undefined;
+
+/** What it takes to run PostgreSQL's programs on a cluster directory inside `parentDir`. */
+async function clusterTools(parentDir: string): Promise<ClusterTools> {
+  const runAs = await postgresRunAs();
+  binariesForRunAs ??= postgresBinariesFor(runAs);
+  const [binaries, access] = await Promise.all([
+    binariesForRunAs,
+    clusterDirAccess(runAs, parentDir),
+  ]);
+  return { binaries, runAs, access };
 }
 
 interface RunParams {
+  tools: ClusterTools;
   pgDir: string;
   log: LogSink;
   credentials: Credentials;
@@ -149,8 +171,7 @@ interface RunParams {
 }
 
 async function run(params: RunParams): Promise<EmbeddedPostgres> {
-  const { options, log } = params;
-  const tools = await clusterTools();
+  const { options, log, tools } = params;
   let credentials = params.credentials;
   let postmaster: Postmaster | undefined;
   // Our free-port check and the postmaster's bind are not atomic: if someone takes the port
@@ -212,7 +233,9 @@ async function run(params: RunParams): Promise<EmbeddedPostgres> {
 async function choosePort(remembered: number, requested: number | undefined): Promise<number> {
   if (requested !== undefined) {
     if (!(await isPortFree(requested))) {
-      throw new Error(`port ${requested} on 127.0.0.1 is taken; PostgreSQL cannot listen there`);
+      throw new EmbeddedPostgresError(
+        `port ${requested} on 127.0.0.1 is taken; PostgreSQL cannot listen there: stop what uses it, or choose another port`,
+      );
     }
     return requested;
   }

@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { createTrpc } from "@/sdk";
 import { type Launcher, waitForHealthy } from "./fixtures/launcher";
 import { ownLaunchers } from "./fixtures/own-launcher";
+import { signInThroughApi } from "./fixtures/sign-in";
 import { openPoolAlert, submitSmallWorkflow, waitForLiveWall } from "./fixtures/wall";
 
 /** Test-only secret for this launcher's first start (127.0.0.1, data wiped every run). */
@@ -25,7 +26,8 @@ test("the wall rides out a server restart: stale banner, then the missed events,
   const admin = createTrpc({ url: baseURL, token: ADMIN_TOKEN });
   const viewer = await admin.tokens.create.mutate({ name: "wall restart", role: "viewer" });
 
-  await page.goto(`${baseURL}/wall?layout=grid&token=${encodeURIComponent(viewer.secret)}`);
+  await signInThroughApi(page, baseURL, viewer.secret);
+  await page.goto(`${baseURL}/wall?layout=grid`);
   await waitForLiveWall(page);
   // A mark a reload would wipe.
   await page.evaluate(() => {

@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
 import { E2E_ADMIN_TOKEN } from "./fixtures/admin-token";
-import { createToken, E2E_BASE_URL } from "./fixtures/api";
+import { createToken, E2E_BASE_URL, signIn } from "./fixtures/api";
 import { openPoolAlert, submitSmallWorkflow, waitForLiveWall } from "./fixtures/wall";
 
 const PANELS = ["headline", "alerts", "pools", "workflows"] as const;
@@ -17,11 +17,14 @@ async function expectNoScrollbars(page: Page) {
   expect(overflow).toEqual({ x: 0, y: 0 });
 }
 
-test("a viewer's sign-in link opens the wall, and the token leaves the address bar", async ({
+test("a viewer's sign-in link opens the wall after one click, and the token leaves the address bar", async ({
   page,
 }) => {
   const viewer = await createToken("viewer", "wall screen");
   await page.goto(`/wall?layout=grid&token=${encodeURIComponent(viewer)}`);
+  await expect(page.getByTestId("sign-in-offer")).toContainText("role viewer");
+  await expect(page).not.toHaveURL(/token=/);
+  await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/wall\?layout=grid$/);
   expect(page.url()).not.toContain("token");
   await waitForLiveWall(page);
@@ -59,7 +62,7 @@ for (const size of [
     await page.setViewportSize(size);
     const workflow = await submitSmallWorkflow(E2E_BASE_URL, E2E_ADMIN_TOKEN);
     try {
-      await page.goto(`/wall?layout=grid&token=${encodeURIComponent(await createToken("viewer"))}`);
+      await signIn(page, await createToken("viewer"), "/wall?layout=grid");
       await waitForLiveWall(page);
       await expect(page.getByTestId("wall-figure-running")).toHaveText(/^\d/);
       for (const panel of PANELS) {
@@ -81,7 +84,7 @@ for (const size of [
 }
 
 test("an alert opened through the API is on the wall within 2 s", async ({ page }) => {
-  await page.goto(`/wall?layout=grid&token=${encodeURIComponent(await createToken("viewer"))}`);
+  await signIn(page, await createToken("viewer"), "/wall?layout=grid");
   await waitForLiveWall(page);
 
   const pool = await openPoolAlert(E2E_BASE_URL, E2E_ADMIN_TOKEN);
@@ -96,7 +99,7 @@ test("an alert opened through the API is on the wall within 2 s", async ({ page 
 });
 
 test("a submitted workflow appears as a live graph that follows its tasks", async ({ page }) => {
-  await page.goto(`/wall?layout=grid&token=${encodeURIComponent(await createToken("viewer"))}`);
+  await signIn(page, await createToken("viewer"), "/wall?layout=grid");
   await waitForLiveWall(page);
   const workflow = await submitSmallWorkflow(E2E_BASE_URL, E2E_ADMIN_TOKEN);
   const card = page.locator(`[data-testid="wall-workflow"][data-workflow-id="${workflow.id}"]`);
@@ -113,7 +116,7 @@ test("a submitted workflow appears as a live graph that follows its tasks", asyn
 
 test("panels take turns on the ?rotate= period", async ({ page }) => {
   await page.clock.install();
-  await page.goto(`/wall?rotate=20&token=${encodeURIComponent(await createToken("viewer"))}`);
+  await signIn(page, await createToken("viewer"), "/wall?rotate=20");
   const rotation = page.getByTestId("wall-rotation");
   await expect(rotation).toHaveText("Alerts · 1 / 3");
   await expect(page.getByTestId("wall-panel-alerts")).toBeVisible();

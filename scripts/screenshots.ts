@@ -5,12 +5,14 @@
  *
  * Options: --url (or TM_URL; default http://127.0.0.1:3000), --token (or TM_TOKEN; any role
  * that may read, e.g. viewer or admin), --out DIR, --only board,wall, --settle-ms N.
+ * `--empty` shoots a server with no work yet instead: board-empty.png, the board's guidance.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Browser, chromium, type Page } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
+import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { createTaskManagerClient, type TaskManagerClient } from "@/sdk";
 
 const { values: args } = parseArgs({
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     out: { type: "string", default: path.join("docs", "screenshots") },
     only: { type: "string" },
     "settle-ms": { type: "string", default: "1500" },
+    empty: { type: "boolean", default: false },
   },
 });
 
@@ -41,18 +44,9 @@ async function main() {
   const token = args.token ?? process.env.TM_TOKEN;
   if (!token) throw new Error("a token is required: --token … or TM_TOKEN=…");
   const settleMs = Number(args["settle-ms"]);
-  const client = createTaskManagerClient({ url, token });
-  const { taskId, workflowId } = await pickSubjects(client);
-
-  const shots: Shot[] = [
-    { name: "board", path: "/" },
-    { name: "task", path: `/tasks/${taskId}` },
-    { name: "graph", path: `/graph?workflow=${workflowId}`, ready: ".react-flow__node" },
-    { name: "resources", path: "/resources" },
-    { name: "alerts", path: "/alerts", ready: '[data-testid="alert-row"]' },
-    { name: "agents", path: "/agents", ready: '[data-testid="agent-card"]' },
-    { name: "wall", path: "/wall?layout=grid", ready: '[data-testid="wall-panel-headline"]' },
-  ];
+  const shots: Shot[] = args.empty
+    ? [{ name: "board-empty", path: "/", ready: '[data-testid="empty-board"]' }]
+    : await demoShots(createTaskManagerClient({ url, token }));
   const only = args.only?.split(",").map((name) => name.trim());
   const outDir = path.resolve(args.out);
   await mkdir(outDir, { recursive: true });
@@ -62,10 +56,7 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    await page.goto(
-      `${url}/api/auth/sign-in?token=${encodeURIComponent(token)}&next=${encodeURIComponent("/")}`,
-    );
-    if (new URL(page.url()).pathname === "/sign-in") throw new Error("the token was refused");
+    await signInThroughApi(page, url, token);
     for (const shot of shots.filter((s) => !only || only.includes(s.name))) {
       const file = path.join(outDir, `${shot.name}.png`);
       const response = await page.goto(`${url}${shot.path}`);
@@ -82,6 +73,20 @@ async function main() {
   }
   if (failed.length > 0)
     throw new Error(`these pages answered with an error: ${failed.join(", ")}`);
+}
+
+/** The pages with the demo's data, with a task and a workflow of its picked for them. */
+async function demoShots(client: TaskManagerClient): Promise<Shot[]> {
+  const { taskId, workflowId } = await pickSubjects(client);
+  return [
+    { name: "board", path: "/" },
+    { name: "task", path: `/tasks/${taskId}` },
+    { name: "graph", path: `/graph?workflow=${workflowId}`, ready: ".react-flow__node" },
+    { name: "resources", path: "/resources" },
+    { name: "alerts", path: "/alerts", ready: '[data-testid="alert-row"]' },
+    { name: "agents", path: "/agents", ready: '[data-testid="agent-card"]' },
+    { name: "wall", path: "/wall?layout=grid", ready: '[data-testid="wall-panel-headline"]' },
+  ];
 }
 
 /** Chromium as the e2e suite launches it: Debian's where present. */

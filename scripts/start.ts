@@ -3,17 +3,20 @@
  * configuration, database (embedded PostgreSQL unless DATABASE_URL is set), migrations,
  * the first admin token, a build when the sources changed, then `next start`, supervised
  * until Ctrl-C or SIGTERM. Environment: HOST, PORT, TM_DATA_DIR, DATABASE_URL, TM_CONFIG,
- * TM_BOOTSTRAP_ADMIN_TOKEN.
+ * TM_BOOTSTRAP_ADMIN_TOKEN, TM_DEBUG (a failed start prints its whole error, not one line);
+ * `--demo` or TM_DEMO=1 also runs the demo fleet (scripts/start/demo.ts).
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDatabase } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
-import { migrateDatabase } from "@/db/migrate";
 import { ensureBootstrapAdmin } from "@/server/auth/bootstrap";
-import { ConfigError, loadConfig } from "@/server/config";
+import { loadConfig } from "@/server/config";
 import { ensureBuild } from "./start/build";
+import { prepareDataDir } from "./start/data-dir";
+import { demoRequest, type LauncherDemo, startLauncherDemo } from "./start/demo";
+import { describeStartFailure, isDebug } from "./start/failure";
+import { migrateOrExplain } from "./start/migrate";
 import { type NextServer, spawnNextServer } from "./start/next-server";
 import {
   claimDataDir,
@@ -23,8 +26,7 @@ import {
   stopPreviousServer,
 } from "./start/processes";
 import { readStartSettings, type StartSettings } from "./start/settings";
-import { signInBanner } from "./start/sign-in-banner";
-import { StartError } from "./start/start-error";
+import { linkHost, signInBanner } from "./start/sign-in-banner";
 import { type StopSignals, watchStopSignals } from "./start/stop-signals";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,11 +43,12 @@ interface RunningDatabase {
 
 async function main(): Promise<number> {
   const settings = readStartSettings(repoRoot);
+  const demoAsked = demoRequest(process.argv);
   // Before anything is started: a bad file must cost the user nothing but the message.
   loadConfig();
   const stop = watchStopSignals();
 
-  await mkdir(settings.dataDir, { recursive: true });
+  await prepareDataDir(settings.dataDir);
   const release = await claimDataDir(settings.dataDir);
   let database: RunningDatabase | undefined;
   try {
@@ -56,7 +59,7 @@ async function main(): Promise<number> {
 
     database = await openDatabase(settings);
     if (stop.signal.aborted) return 0;
-    await migrateDatabase(database.url);
+    await migrateOrExplain(database.url, settings.databaseUrl !== undefined);
     const token = await bootstrapAdmin(database.url, settings.bootstrapAdminToken);
     // Shown at once, so a failing build cannot lose the only copy of the secret.
     if (token) process.stdout.write(signInBanner(token, settings));
@@ -70,8 +73,17 @@ async function main(): Promise<number> {
 
     const next = await spawnNextServer({ repoRoot, host: settings.host, port: settings.port, env });
     await recordServerPid(settings.dataDir, next.pid);
+    const url = `http://${linkHost(settings.host)}:${settings.port}`;
+    const demo = demoAsked
+      ? startLauncherDemo({
+          request: demoAsked,
+          databaseUrl: database.url,
+          dataDir: settings.dataDir,
+          url,
+        })
+      : undefined;
     try {
-      return await supervise(next, database, stop);
+      return await supervise(next, database, stop, demo);
     } finally {
       await clearServerPid(settings.dataDir, next.pid);
     }
@@ -126,6 +138,7 @@ async function supervise(
   next: NextServer,
   database: RunningDatabase,
   stop: StopSignals,
+  demo?: LauncherDemo,
 ): Promise<number> {
   // A second Ctrl-C means "now".
   stop.onRepeat(() => next.signal("SIGKILL"));
@@ -134,6 +147,8 @@ async function supervise(
     next.exited.then((code) => ({ kind: "next", code }) as const),
     database.exited.then(() => ({ kind: "database" }) as const),
   ]);
+  // The fleet drains through the server, so it stops first, whatever ended the run.
+  await demo?.stop();
   switch (outcome.kind) {
     case "signal":
       next.signal(outcome.signal === "SIGHUP" ? "SIGTERM" : outcome.signal);
@@ -159,11 +174,7 @@ async function stopNext(next: NextServer): Promise<void> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof StartError) {
-      process.stderr.write(`${error.message}\n`);
-    } else {
-      console.error(error);
-    }
+    process.stderr.write(describeStartFailure(error, isDebug()));
     process.exit(1);
   },
 );

@@ -51,9 +51,21 @@ export function isTransient(error: unknown): boolean {
 /** What a failed task's `error` column gets: JSON, and small enough to keep. */
 export function serializeError(error: unknown): { name: string; message: string; stack?: string } {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack?.slice(0, 4000) };
+    const stack = error.stack === undefined ? undefined : storable(error.stack, 4000);
+    return { name: storable(error.name, 200), message: storable(error.message), stack };
   }
-  return { name: "Error", message: typeof error === "string" ? error : safeJson(error) };
+  return { name: "Error", message: storable(typeof error === "string" ? error : safeJson(error)) };
+}
+
+// The server refuses (400) text PostgreSQL cannot store: U+0000 and lone surrogates. An error
+// read from a tool's output may hold either; it is replaced rather than lose the failure.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Cut to `max` characters, well under the server's result_bytes limit. */
+function storable(text: string, max = 16_000): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  // A cut inside a surrogate pair leaves half of it: replaced like any other lone one.
+  return cut.replaceAll("\u0000", "\uFFFD").replace(LONE_SURROGATE, "\uFFFD");
 }
 
 function safeJson(value: unknown): string {

@@ -1,18 +1,28 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import type { DatabaseCircuit } from "@/server/database-circuit";
 
 export interface HealthReport {
   status: "ok" | "degraded";
-  database:
-    | { reachable: true; version: string; latencyMs: number }
-    | { reachable: false; error: string };
+  database: { reachable: true; version: string; latencyMs: number } | { reachable: false };
 }
 
-/** A health check must answer quickly even when the database hangs. */
-const TIMEOUT_MS = 3000;
+/** What an unauthenticated caller sees: reachable or not, no versions, no error text. */
+export interface PublicHealthReport {
+  status: HealthReport["status"];
+  database: { reachable: boolean };
+}
 
-/** Whether the database answers, and which PostgreSQL it is. Never throws. */
-export async function checkHealth(db: Database): Promise<HealthReport> {
+/** A health check must answer within the 2 s a load balancer or client may allow. */
+const TIMEOUT_MS = 1500;
+
+/**
+ * Whether the database answers, and which PostgreSQL it is. Never throws, and never waits
+ * while `circuit` knows the database down. The failure's detail is not reported: the circuit
+ * logs the outage once.
+ */
+export async function checkHealth(db: Database, circuit?: DatabaseCircuit): Promise<HealthReport> {
+  if (circuit?.isDown()) return { status: "degraded", database: { reachable: false } };
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -22,6 +32,8 @@ export async function checkHealth(db: Database): Promise<HealthReport> {
     const query = db.execute<{ version: string }>(
       sql`select current_setting('server_version') as version`,
     );
+    // Observed, so a query that fails after the timeout won is not an unhandled rejection.
+    query.catch(() => {});
     const [row] = await Promise.race([query, timeout]);
     const latencyMs = Math.round((performance.now() - started) * 10) / 10;
     return {
@@ -29,11 +41,13 @@ export async function checkHealth(db: Database): Promise<HealthReport> {
       database: { reachable: true, version: row?.version ?? "unknown", latencyMs },
     };
   } catch (error) {
-    return {
-      status: "degraded",
-      database: { reachable: false, error: error instanceof Error ? error.message : String(error) },
-    };
+    circuit?.report(error);
+    return { status: "degraded", database: { reachable: false } };
   } finally {
     clearTimeout(timer);
   }
+}
+
+export function publicHealth(report: HealthReport): PublicHealthReport {
+  return { status: report.status, database: { reachable: report.database.reachable } };
 }

@@ -110,6 +110,20 @@ const LOCK_DIR = path.join(repoRoot, ".test-data", "server-start.lock");
 const STALE_LOCK_MS = 600_000;
 
 /**
+ * Runs `use` while no test launcher can build into this checkout's .next: for a test that
+ * copies the build elsewhere.
+ */
+export async function withBuildLocked<T>(use: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
+  const release = await acquireStartLock(timeoutMs);
+  try {
+    return await use();
+  } finally {
+    await release();
+  }
+}
+
+/**
  * A cross-process lock: a directory (mkdir is atomic) holding the owner's pid. A lock whose
  * owner is gone is taken over. Polls, since the holder is another process.
  */

@@ -1,49 +1,39 @@
 import type { Metadata } from "next";
+import { safeNextPath } from "@/server/auth/next-path";
+import { currentPagePrincipal } from "@/server/auth/page";
+import { describeToken } from "@/server/auth/tokens";
+import { getDb } from "@/server/db";
+import { ConfirmSignIn } from "./confirm-sign-in";
+import { SignInForm } from "./sign-in-form";
 
-export const metadata: Metadata = { title: "Sign in · Task Manager" };
+// The address may hold a token: no Referer leaves for another site. proxy.ts sends the header
+// too; server/auth/token-page-headers.ts says why not no-referrer.
+export const metadata: Metadata = { title: "Sign in · Task Manager", referrer: "same-origin" };
 
-type SearchParams = Promise<{ error?: string; next?: string }>;
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-/** A plain form (no client JS): the route handler sets the session cookie and redirects. */
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The sign-in form, or, for a link that carries a token (`?token=…`, the first start's link, a
+ * wall screen's), a confirmation naming the token: a link from anywhere must not sign a
+ * browser in, or replace its session, without the visitor's click.
+ */
 export default async function SignInPage({ searchParams }: { searchParams: SearchParams }) {
-  const { error, next } = await searchParams;
-  return (
-    <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center gap-6 p-6">
-      <h1 className="text-2xl font-semibold">Sign in to Task Manager</h1>
-      <form method="post" action="/api/auth/sign-in" className="flex flex-col gap-3">
-        <input type="hidden" name="next" value={next ?? "/"} />
-        <label htmlFor="token" className="font-medium">
-          API token
-        </label>
-        <input
-          id="token"
-          name="token"
-          type="password"
-          required
-          autoComplete="off"
-          aria-describedby={error ? "sign-in-error" : "token-help"}
-          className="rounded border border-ink-muted/40 bg-surface-raised px-3 py-2"
-        />
-        <p id="token-help" className="text-sm text-ink-muted">
-          Paste a token an administrator gave you. The first start prints an admin sign-in link.
-        </p>
-        {error === "invalid" && (
-          <p
-            id="sign-in-error"
-            data-testid="sign-in-error"
-            role="alert"
-            className="text-sm text-danger"
-          >
-            That token is not valid: it may be mistyped, expired or revoked.
-          </p>
-        )}
-        <button
-          type="submit"
-          className="rounded bg-accent px-3 py-2 font-medium text-white hover:opacity-90"
-        >
-          Sign in
-        </button>
-      </form>
-    </main>
-  );
+  const params = await searchParams;
+  const next = safeNextPath(first(params.next));
+  const token = first(params.token)?.trim();
+  if (token) {
+    const [offered, current] = await Promise.all([
+      describeToken(getDb(), token),
+      currentPagePrincipal(),
+    ]);
+    if (offered) {
+      return <ConfirmSignIn token={token} offered={offered} current={current} next={next} />;
+    }
+    return <SignInForm next={next} error="link" />;
+  }
+  return <SignInForm next={next} error={first(params.error) === "invalid" ? "token" : null} />;
 }

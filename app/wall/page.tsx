@@ -1,4 +1,5 @@
 import { WallScreen } from "@/components/wall/wall-screen";
+import { requirePagePrincipal } from "@/server/auth/page";
 import { getConfig } from "@/server/config";
 
 const DEFAULT_ROTATE_S = 15;
@@ -7,6 +8,7 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 /** `/wall?layout=grid` shows every panel at once; otherwise they take turns every `?rotate=` s. */
 export default async function WallPage({ searchParams }: { searchParams: SearchParams }) {
+  await requirePagePrincipal({ next: "/wall" });
   const params = await searchParams;
   const config = getConfig();
   return (

@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
+import { AgentsGuide } from "@/components/guide/agents-guide";
 import {
   type AgentItem,
   ATTEMPT_ENDED,
@@ -69,7 +70,7 @@ export function AgentsView() {
     );
   }
   if (agents.data.length === 0) {
-    return <p className="text-ink-muted">No agent has registered yet.</p>;
+    return <AgentsGuide />;
   }
   return (
     <div className="flex flex-col gap-3">

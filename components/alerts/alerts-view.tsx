@@ -2,16 +2,18 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { AlertsGuide } from "@/components/guide/alerts-guide";
 import type { AlertListFilter } from "@/lib/alerts/alert-cache";
 import { usePermissions } from "@/lib/auth/role";
 import { useTRPC } from "@/lib/trpc/client";
+import type { RuleGuide } from "@/server/monitor/rule-guide";
 import { AlertsTable } from "./alerts-table";
 import { ALERT_PAGE_SIZE, alertListInput, useApplyAlerts } from "./use-alert-lists";
 
 const FILTER_LABELS: Record<AlertListFilter, string> = { firing: "Open", all: "All" };
 
 /** The alerts page: open (firing) or all alerts, newest first, kept live by alert.* events. */
-export function AlertsView() {
+export function AlertsView({ rules }: { rules: RuleGuide[] }) {
   const trpc = useTRPC();
   const [filter, setFilter] = useState<AlertListFilter>("firing");
   const apply = useApplyAlerts();
@@ -50,9 +52,9 @@ export function AlertsView() {
           Could not load alerts: {alerts.error.message}
         </p>
       ) : alerts.data.items.length === 0 ? (
-        <p data-testid="alerts-empty" className="text-ink-muted">
-          {filter === "firing" ? "No open alerts." : "No alerts."}
-        </p>
+        <div data-testid="alerts-empty">
+          <AlertsGuide rules={rules} filter={filter} />
+        </div>
       ) : (
         <>
           <AlertsTable

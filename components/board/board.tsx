@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo } from "react";
+import { SubmitGuide } from "@/components/guide/submit-guide";
 import { useAgentNames } from "@/lib/agents/use-agent-names";
 import { usePermissions } from "@/lib/auth/role";
 import { parseBoardFilters } from "@/lib/board/filters";
@@ -33,11 +34,18 @@ export function Board() {
     void queryClient.invalidateQueries(trpc.agents.list.pathFilter());
   }, [queryClient, trpc]);
 
+  // Nothing at all, unfiltered: a first run, which needs directions rather than six empty columns.
+  const neverUsed =
+    Object.keys(filters).length === 0 &&
+    counts.data !== undefined &&
+    Object.values(counts.data).every((count) => count === 0);
+
   return (
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-semibold">Task board</h1>
       </div>
+      {neverUsed && <SubmitGuide id="board" title="No tasks yet: three ways to fill this board" />}
       {submit && <SubmitPanel />}
       <BoardFiltersForm filters={filters} rawSearch={rawSearch} agentNames={agentNames} />
       {counts.isError && (

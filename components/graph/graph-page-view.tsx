@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
+import { SubmitGuide } from "@/components/guide/submit-guide";
 import { applyWorkflowEvents } from "@/lib/graph/apply-events";
 import { prepareLayoutWorker } from "@/lib/graph/layout-client";
 import { STATUS_STYLES, TASK_STATES } from "@/lib/graph/status";
@@ -13,11 +14,16 @@ import { WorkflowPicker } from "./workflow-picker";
 
 /** The graph page's body: picker, switches, the live graph of the chosen workflow, legend. */
 export function GraphPageView({ workflowId }: { workflowId: string | undefined }) {
+  const trpc = useTRPC();
+  // The picker's own query (same input): shared, not fetched twice.
+  const list = useQuery(trpc.workflows.list.queryOptions({ limit: 100 }));
   return (
     <div className="flex flex-col gap-4">
       <WorkflowPicker selected={workflowId} />
       {workflowId ? (
         <LiveWorkflowGraph key={workflowId} workflowId={workflowId} />
+      ) : list.data?.items.length === 0 ? (
+        <SubmitGuide id="graph" title="No workflow yet: submit one to see its graph here" />
       ) : (
         <p className="text-ink-muted">Choose a workflow to see its dependency graph.</p>
       )}

@@ -8,7 +8,12 @@ type Holder = RouterOutputs["resources"]["list"][number]["holders"][number];
 /** Who holds what right now: the open allocations, oldest first within each resource. */
 export function HoldersTable({ holders }: { holders: Holder[] }) {
   if (holders.length === 0) {
-    return <p className="text-ink-muted">Nothing is held right now.</p>;
+    return (
+      <p className="text-ink-muted" data-testid="holders-empty">
+        Nothing is held right now. A running task holds what its <code>requires</code> names (
+        <code>{"{ gpu: 1 }"}</code>) until it ends.
+      </p>
+    );
   }
   return (
     <table className="w-full border-collapse text-left text-sm" data-testid="holders-table">

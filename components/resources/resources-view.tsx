@@ -1,7 +1,8 @@
 "use client";
 
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
+import { PoolsGuide } from "@/components/guide/pools-guide";
 import { useThrottledCallback } from "@/lib/hooks/use-throttled-callback";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
@@ -29,7 +30,14 @@ const CLOCK_REFRESH_MS = 15_000;
  * are refetched together (at most once a second) when an event says usage may have changed;
  * refetching them together keeps the chart's latest point equal to resources.list.
  */
-export function ResourcesView({ threshold }: { threshold: number }) {
+export function ResourcesView({
+  threshold,
+  agentResources,
+}: {
+  threshold: number;
+  /** `resources.agent` of the configuration: what agents may declare. */
+  agentResources: string[];
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [range, setRange] = useState<UtilisationResult["range"]>("1h");
@@ -62,14 +70,27 @@ export function ResourcesView({ threshold }: { threshold: number }) {
         <>
           <SeriesSection
             title="Pools"
-            empty="No pools are configured."
+            empty={<PoolsGuide />}
             result={utilisation.data}
             series={utilisation.data.pools}
             threshold={threshold}
           />
           <SeriesSection
             title="Agent resources"
-            empty="No agent declares a resource of its own."
+            empty={
+              <p className="text-ink-muted" data-testid="agent-resources-empty">
+                No agent declares a resource of its own yet. Agents declare their amounts of{" "}
+                {agentResources.length > 0
+                  ? agentResources.map((name, index) => (
+                      <span key={name}>
+                        {index > 0 ? ", " : ""}
+                        <code>{name}</code>
+                      </span>
+                    ))
+                  : "the resources listed under resources.agent in task-manager.yaml"}{" "}
+                when they register (<code>capacity: {"{ cpu: 4 }"}</code>); their use shows here.
+              </p>
+            }
             result={utilisation.data}
             series={utilisation.data.agents}
             threshold={threshold}
@@ -102,7 +123,7 @@ function SeriesSection({
   threshold,
 }: {
   title: string;
-  empty: string;
+  empty: ReactNode;
   result: UtilisationResult;
   series: UtilisationResult["pools"];
   threshold: number;
@@ -114,7 +135,7 @@ function SeriesSection({
         {title}
       </h2>
       {series.length === 0 ? (
-        <p className="text-ink-muted">{empty}</p>
+        empty
       ) : (
         <ul className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
           {series.map((s) => (

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { Role } from "@/server/auth/roles";
 import { ConnectionIndicator } from "./connection-indicator";
 import { NavLinks } from "./nav-links";
@@ -14,6 +15,9 @@ export function AppHeader({ instanceName, role }: { instanceName: string; role: 
         </div>
         <div className="flex flex-wrap items-center gap-4 text-sm">
           <ConnectionIndicator />
+          <Link href="/docs/api" className="text-accent underline" data-testid="api-docs-link">
+            API docs
+          </Link>
           <span data-testid="signed-in-role">
             Signed in as <strong>{role}</strong>
           </span>

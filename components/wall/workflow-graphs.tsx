@@ -77,16 +77,36 @@ export function WorkflowGraphs({ columns }: { columns: 2 | 3 }) {
         </ul>
       </div>
       {active.data && workflows.length === 0 ? (
-        <p className="text-ink-muted">No workflow has work left</p>
-      ) : null}
-      <ul
-        className={`grid min-h-0 flex-1 auto-rows-fr gap-[0.5em] ${columns === 2 ? "grid-cols-2" : "grid-cols-3"}`}
-      >
-        {workflows.map((workflow) => (
-          <WorkflowCard key={workflow.id} workflow={workflow} />
-        ))}
-      </ul>
+        <IdleState />
+      ) : (
+        <ul
+          className={`grid min-h-0 flex-1 auto-rows-fr gap-[0.5em] ${columns === 2 ? "grid-cols-2" : "grid-cols-3"}`}
+        >
+          {workflows.map((workflow) => (
+            <WorkflowCard key={workflow.id} workflow={workflow} />
+          ))}
+        </ul>
+      )}
     </section>
+  );
+}
+
+/**
+ * No workflow has work left: a calm, centred "idle" rather than an empty panel, so a room can
+ * tell a quiet fleet from a broken screen (the header still says whether it is live).
+ */
+function IdleState() {
+  return (
+    <div
+      data-testid="wall-idle"
+      className="flex flex-1 flex-col items-center justify-center gap-[0.3em] text-center"
+    >
+      <p className="text-[2.2em] font-semibold text-emerald-300">
+        <span aria-hidden="true">☾</span> Idle
+      </p>
+      <p className="text-ink-muted">Nothing is running or waiting.</p>
+      <p className="text-[0.8em] text-ink-muted">Workflows show up here as they are submitted.</p>
+    </div>
   );
 }
 

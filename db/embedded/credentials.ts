@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { z } from "zod";
+import { EmbeddedPostgresError } from "./errors";
 
 /**
  * What a persistent cluster needs to be reached again after a restart: the superuser's
@@ -28,9 +29,23 @@ export async function readCredentials(file: string): Promise<Credentials | undef
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  const parsed = credentialsSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${file}: not a valid credentials file`);
+  const parsed = credentialsSchema.safeParse(parseJson(text));
+  if (!parsed.success) {
+    throw new EmbeddedPostgresError(
+      `${file} is not a valid credentials file; restore it, or remove it and the pg folder beside it to start with an empty database`,
+    );
+  }
   return parsed.data;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // Not JSON is as invalid as the wrong JSON: the same advice applies.
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }
 
 /** Written to a temporary file and renamed, so a crash never leaves a half-written file. */

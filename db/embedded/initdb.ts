@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chown, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PostgresBinaries } from "./binaries";
-import type { LogSink } from "./log";
+import { type ClusterDirAccess, pointAt } from "./cluster-dir";
+import { cannotRun, EmbeddedPostgresError, keyLogLine } from "./errors";
+import { type LogSink, seeLog } from "./log";
 import type { RunAs } from "./os-user";
 
 export interface InitClusterOptions {
@@ -13,6 +15,7 @@ export interface InitClusterOptions {
   user: string;
   password: string;
   runAs: RunAs;
+  access: ClusterDirAccess;
   log: LogSink;
 }
 
@@ -33,41 +36,51 @@ export async function initCluster(options: InitClusterOptions): Promise<void> {
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true, mode: 0o700 });
   await writeFile(passwordFile, `${options.password}\n`, { mode: 0o600 });
+  const password = await open(passwordFile, "r");
   try {
     if ("uid" in runAs) {
       await chown(staging, runAs.uid, runAs.gid);
       await chown(passwordFile, runAs.uid, runAs.gid);
     }
-    await runInitdb(binaries.initdb, [
-      `--pgdata=${staging}`,
+    const { cwd, dataDirArgument } = pointAt(staging, options.access);
+    await runInitdb(binaries.initdb, cwd, [
+      `--pgdata=${dataDirArgument}`,
       "--auth=scram-sha-256",
       `--username=${options.user}`,
-      `--pwfile=${passwordFile}`,
+      // The file is the postgres user's, so it may open it again through the descriptor we
+      // hand down even where it cannot reach the file's folder; and it must stay outside
+      // the data directory, which initdb wants empty.
+      `--pwfile=${options.access === "path" ? passwordFile : "/proc/self/fd/3"}`,
       "--encoding=UTF8",
       // C collation: identical ordering on every machine, and what the migrations assume.
       "--no-locale",
       "--no-instructions",
     ]);
   } finally {
+    await password.close();
     await rm(passwordFile, { force: true });
   }
   await rename(staging, pgDir);
 
-  function runInitdb(file: string, args: string[]): Promise<void> {
+  function runInitdb(file: string, cwd: string, args: string[]): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         ...runAs,
-        // The postgres user may not be allowed into the launcher's working directory.
-        cwd: path.dirname(pgDir),
+        cwd,
         env: { ...process.env, LC_MESSAGES: "C" },
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["ignore", "pipe", "pipe", password.fd],
       });
-      child.stdout.on("data", (chunk: Buffer) => log.write(chunk.toString("utf8")));
-      child.stderr.on("data", (chunk: Buffer) => log.write(chunk.toString("utf8")));
-      child.once("error", reject);
+      child.stdout?.on("data", (chunk: Buffer) => log.write(chunk.toString("utf8")));
+      child.stderr?.on("data", (chunk: Buffer) => log.write(chunk.toString("utf8")));
+      child.once("error", (error) => reject(cannotRun(file, "uid" in runAs, error)));
       child.once("close", (code, signal) => {
         if (code === 0) resolve();
-        else reject(new Error(`initdb failed (${signal ?? `exit code ${code}`}):\n${log.tail()}`));
+        else
+          reject(
+            new EmbeddedPostgresError(
+              `initdb could not create the database cluster (${signal ?? `exit code ${code}`}): ${keyLogLine(log.tail())}${seeLog(log)}`,
+            ),
+          );
       });
     });
   }

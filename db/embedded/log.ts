@@ -48,3 +48,8 @@ function sizeOf(file: string): number {
     throw error;
   }
 }
+
+/** The end of a one-line error message that sends the user to the whole log, if in a file. */
+export function seeLog(log: LogSink): string {
+  return log.file ? `; see ${log.file}` : "";
+}

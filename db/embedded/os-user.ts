@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { EmbeddedPostgresError } from "./errors";
 
 const run = promisify(execFile);
 
@@ -29,12 +30,19 @@ async function resolveRunAs(): Promise<RunAs> {
     await run("groupadd", ["--system", USER]);
     await run("useradd", ["--system", "--gid", USER, "--no-create-home", USER]);
   } catch (error) {
-    throw new Error(`running as root, and could not create the "${USER}" user PostgreSQL needs`, {
-      cause: error,
-    });
+    const reason =
+      (error as { stderr?: string }).stderr?.trim().split("\n")[0] || (error as Error).message;
+    throw new EmbeddedPostgresError(
+      `PostgreSQL refuses to run as root, and the "${USER}" user it would run as could not be created (${reason}); create it (useradd --system ${USER}), or run npm start as another user`,
+      { cause: error },
+    );
   }
   const created = await lookupUser();
-  if (!created) throw new Error(`created the "${USER}" user but cannot find it`);
+  if (!created) {
+    throw new EmbeddedPostgresError(
+      `created the "${USER}" user for PostgreSQL, but \`id ${USER}\` cannot find it; check /etc/passwd, or run npm start as another user`,
+    );
+  }
   return created;
 }
 

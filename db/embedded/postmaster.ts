@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
-import path from "node:path";
+import { realpathSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import type { PostgresBinaries } from "./binaries";
-import type { LogSink } from "./log";
+import { CLUSTER_DIR_SETTING, type ClusterDirAccess, pointAt } from "./cluster-dir";
+import { cannotRun, EmbeddedPostgresError, keyLogLine } from "./errors";
+import { type LogSink, seeLog } from "./log";
 import type { RunAs } from "./os-user";
 
 export interface LaunchPostmasterOptions {
@@ -10,6 +12,7 @@ export interface LaunchPostmasterOptions {
   pgDir: string;
   port: number;
   runAs: RunAs;
+  access: ClusterDirAccess;
   log: LogSink;
   /**
    * Own process group, so a Ctrl-C in the terminal reaches only the launcher, which stops
@@ -36,7 +39,7 @@ export interface Postmaster {
 }
 
 /** The postmaster exited before it accepted connections. */
-export class PostmasterStartError extends Error {
+export class PostmasterStartError extends EmbeddedPostgresError {
   override readonly name = "PostmasterStartError";
   constructor(
     message: string,
@@ -65,12 +68,14 @@ export async function launchPostmaster(options: LaunchPostmasterOptions): Promis
     unix_socket_directories: "",
     ...options.settings,
   };
-  const args = ["-D", pgDir, "-p", String(port)];
+  if (options.access === "working-directory") settings[CLUSTER_DIR_SETTING] = realpathSync(pgDir);
+  const { cwd, dataDirArgument } = pointAt(pgDir, options.access);
+  const args = ["-D", dataDirArgument, "-p", String(port)];
   for (const [key, value] of Object.entries(settings)) args.push("-c", `${key}=${value}`);
 
   const child = spawn(binaries.postgres, args, {
     ...runAs,
-    cwd: path.dirname(pgDir),
+    cwd,
     detached: options.detached,
     env: { ...process.env, LC_MESSAGES: "C" },
     // The server logs on stderr. Once a launcher is gone (kill -9), writes to this pipe fail
@@ -82,7 +87,9 @@ export async function launchPostmaster(options: LaunchPostmasterOptions): Promis
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once("close", (code, signal) => resolve({ code, signal }));
   });
-  const spawnFailed = new Promise<never>((_, reject) => child.once("error", reject));
+  const spawnFailed = new Promise<never>((_, reject) =>
+    child.once("error", (error) => reject(cannotRun(binaries.postgres, "uid" in runAs, error))),
+  );
 
   let resolveReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -132,13 +139,13 @@ export async function launchPostmaster(options: LaunchPostmasterOptions): Promis
   if (outcome === "timeout") {
     await postmaster.stop();
     throw new PostmasterStartError(
-      `PostgreSQL did not become ready within ${READY_TIMEOUT_MS / 1000} s:\n${log.tail()}`,
+      `PostgreSQL did not become ready within ${READY_TIMEOUT_MS / 1000} s (${keyLogLine(log.tail())})${seeLog(log)}`,
       false,
     );
   }
   const tail = log.tail();
   throw new PostmasterStartError(
-    `PostgreSQL exited during start-up (${outcome.signal ?? `exit code ${outcome.code}`}):\n${tail}`,
+    `PostgreSQL exited during start-up (${outcome.signal ?? `exit code ${outcome.code}`}): ${keyLogLine(tail)}${seeLog(log)}`,
     /could not bind .*Address already in use/i.test(tail),
   );
 }

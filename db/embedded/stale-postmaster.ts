@@ -1,6 +1,8 @@
 import { realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { CLUSTER_DIR_SETTING } from "./cluster-dir";
+import { EmbeddedPostgresError } from "./errors";
 import {
   isProcessRunning,
   readCommandLine,
@@ -28,8 +30,11 @@ export async function clearStalePostmaster(pgDir: string): Promise<void> {
       { signal: "SIGQUIT", waitMs: 10_000 },
       { signal: "SIGKILL", waitMs: 10_000 },
     ]);
-    if (!stopped)
-      throw new Error(`could not stop the previous PostgreSQL (pid ${pid}) on ${pgDir}`);
+    if (!stopped) {
+      throw new EmbeddedPostgresError(
+        `could not stop the previous PostgreSQL (pid ${pid}) on ${pgDir}; stop it (kill -9 ${pid}) and start again`,
+      );
+    }
     // A clean shutdown removes the file itself; after SIGKILL it is left behind.
     await rm(pidFile, { force: true });
     return;
@@ -39,7 +44,7 @@ export async function clearStalePostmaster(pgDir: string): Promise<void> {
   if (command?.includes("postgres")) {
     // A PostgreSQL we cannot tie to this directory: removing its lock file could let two
     // postmasters write one cluster. Rather stop than guess.
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `${pidFile} names a running PostgreSQL (pid ${pid}) that may be using this cluster; stop it, or remove the file if it is not`,
     );
   }
@@ -53,9 +58,11 @@ function isPostmasterOf(pid: number, pgDir: string): boolean {
   const command = readCommandLine(pid);
   if (command === undefined || !command.includes("postgres")) return false;
   const realDir = realpathSync(pgDir);
+  const named = (argument: string) => `${command} `.includes(`${argument} `);
   return (
     readWorkingDirectory(pid) === realDir ||
-    command.includes(`-D ${pgDir}`) ||
-    command.includes(`-D ${realDir}`)
+    named(`-D ${pgDir}`) ||
+    named(`-D ${realDir}`) ||
+    named(`${CLUSTER_DIR_SETTING}=${realDir}`)
   );
 }

@@ -26,5 +26,6 @@ describe("board filters in the URL", () => {
       q: "  spaced  ",
     });
     expect(parseBoardFilters(params)).toEqual({ workflowId: AGENT, text: "spaced" });
+    expect(parseBoardFilters(new URLSearchParams("type=a%00&q=%00b"))).toEqual({});
   });
 });

@@ -11,12 +11,15 @@ const PARAMS = { type: "type", agentId: "agent", workflowId: "workflow", text: "
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LENGTH = 200;
+// The API refuses U+0000, which PostgreSQL cannot store. (A URL cannot carry a lone surrogate:
+// URLSearchParams turns one into U+FFFD.)
+const acceptable = (value: string) => value.length <= MAX_LENGTH && !value.includes("\u0000");
 
 /** Reads filters from a URL's search params, dropping values the API would refuse. */
 export function parseBoardFilters(params: { get(name: string): string | null }): BoardFilters {
   const text = (name: string) => {
     const value = params.get(name)?.trim();
-    return value && value.length <= MAX_LENGTH ? value : undefined;
+    return value && acceptable(value) ? value : undefined;
   };
   const id = (name: string) => {
     const value = text(name);

@@ -12,7 +12,9 @@
  * --skip-graphile, --skip-ui (no Chromium figures), --only ui (just those, on a database
  * holding only their tasks), --profile (throughput only, then the statements that took the
  * database's time and the server's CPU profile), --soak-minutes N (only the wall soak: the
- * wall's JS heap in Chromium at the start and end of N minutes with the demo fleet running).
+ * wall's JS heap in Chromium at the start and end of N minutes with the demo fleet running),
+ * --only outage (just the database outages: PostgreSQL stopped and started under the server,
+ * `outage_fail_ms` and `outage_recovery_ms`), --skip-outage.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -22,6 +24,7 @@ import { runAlertLatency } from "./alerts";
 import { runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
 import { runLatency } from "./latency";
+import { runOutage } from "./outage";
 import {
   cpuProfilerEnv,
   logCpuProfile,
@@ -31,7 +34,7 @@ import {
   toggleCpuProfile,
 } from "./profile";
 import { repoRoot, startBenchEnvironment } from "./setup";
-import { figure, log } from "./stats";
+import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
 import { runGraphLayout } from "./ui-graph";
@@ -51,6 +54,7 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     "soak-minutes": { type: "string" },
     "skip-ui": { type: "boolean", default: false },
+    "skip-outage": { type: "boolean", default: false },
     only: { type: "string" },
   },
 });
@@ -72,7 +76,8 @@ async function main() {
   if (args["soak-minutes"] !== undefined) await soak();
   else if (args.profile) await profile();
   else if (args.only === "ui") await uiOnly();
-  else if (args.only !== undefined) throw new Error(`--only: expected "ui"`);
+  else if (args.only === "outage") await outageFigures();
+  else if (args.only !== undefined) throw new Error(`--only: expected "ui" or "outage"`);
   else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -160,6 +165,23 @@ async function benchmark() {
   } finally {
     await env.close();
   }
+  // On a server and PostgreSQL of its own: it stops and starts the database.
+  if (!args["skip-outage"]) await outageFigures();
+}
+
+/**
+ * Database outages under a running server: how fast calls fail while PostgreSQL is down
+ * (worst call), and how long after it is back the API and /api/health answer (worst outage).
+ */
+async function outageFigures() {
+  const outage = await runOutage({
+    outagesS: args.quick ? [1, 3, 6] : [1, 3, 6, 10, 20],
+    timeoutMs: 60_000,
+  });
+  log(`outage detail: ${JSON.stringify({ ...outage, failMs: undefined })}`);
+  figure("outage_fail_ms", Math.max(...outage.failMs), "ms");
+  figure("outage_recovery_ms", Math.max(...outage.recoveryMs), "ms");
+  figure("outage_recovery_p50", quantile(outage.recoveryMs, 0.5), "ms");
 }
 
 /** The wall screen under load for --soak-minutes: its JS heap at the start and the end. */

@@ -1,5 +1,6 @@
 import { chromium } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
+import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { createTrpc } from "@/sdk";
 import type { BenchEnvironment } from "./setup";
 import { log, summary } from "./stats";
@@ -41,9 +42,9 @@ export async function runBoardRender(
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.addInitScript(READY_PROBE);
-    const token = encodeURIComponent(env.server.adminToken);
-    // Signing in lands on the board: that first load warms the server's caches.
-    await page.goto(`${env.server.url}/api/auth/sign-in?token=${token}`);
+    await signInThroughApi(page, env.server.url, env.server.adminToken);
+    // The first load warms the server's caches.
+    await page.goto(`${env.server.url}/`);
     await waitForBoard(page);
     const times: number[] = [];
     const phases: unknown[] = [];

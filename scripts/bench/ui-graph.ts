@@ -1,5 +1,6 @@
 import { chromium } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
+import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { LAYOUT_MEASURE, RENDERED_MARK } from "@/lib/graph/marks";
 import { layeredDag } from "./layered-dag";
 import type { BenchEnvironment } from "./setup";
@@ -45,9 +46,8 @@ export async function runGraphLayout(
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const next = `/graph?workflow=${submitted.workflow.id}`;
-    await page.goto(
-      `${env.server.url}/api/auth/sign-in?token=${encodeURIComponent(env.server.adminToken)}&next=${encodeURIComponent(next)}`,
-    );
+    await signInThroughApi(page, env.server.url, env.server.adminToken);
+    await page.goto(`${env.server.url}${next}`);
     const names = { layout: LAYOUT_MEASURE, rendered: RENDERED_MARK };
     await page.waitForFunction(
       (n) =>

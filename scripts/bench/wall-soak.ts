@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type CDPSession, chromium } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
+import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { createTaskManagerClient } from "@/sdk";
 import type { BenchEnvironment } from "./setup";
 import { log } from "./stats";
@@ -43,9 +44,8 @@ export async function runWallSoak(
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     let loads = 0;
     page.on("load", () => loads++);
-    await page.goto(
-      `${env.server.url}/wall?layout=grid&token=${encodeURIComponent(viewer.secret)}`,
-    );
+    await signInThroughApi(page, env.server.url, viewer.secret);
+    await page.goto(`${env.server.url}/wall?layout=grid`);
     await page
       .locator('[data-testid="wall"][data-status="live"]')
       .waitFor({ state: "attached", timeout: 60_000 });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { constants } from "node:os";
 import path from "node:path";
+import { StartError } from "./start-error";
 
 export interface NextServerParams {
   repoRoot: string;
@@ -40,8 +41,14 @@ export async function spawnNextServer(params: NextServerParams): Promise<NextSer
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
-  // Rejects if it could not be started at all (no next binary).
-  await once(child, "spawn");
+  try {
+    await once(child, "spawn");
+  } catch (error) {
+    throw new StartError(
+      `could not run next (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); run npm install`,
+      { cause: error },
+    );
+  }
   return {
     pid: child.pid ?? -1,
     exited,

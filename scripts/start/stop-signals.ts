@@ -8,6 +8,11 @@ export interface StopSignals {
 }
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/**
+ * Signals this close to the first are that same stop: one Ctrl-C reaches the launcher twice,
+ * from the terminal and again forwarded by npm (and tsx), and must not count as "now".
+ */
+export const SAME_STOP_MS = 1_000;
 
 /**
  * Takes over the stop signals for the launcher's whole life, from before PostgreSQL starts:
@@ -21,12 +26,14 @@ export function watchStopSignals(): StopSignals {
   const first = new Promise<NodeJS.Signals>((resolve) => {
     resolveFirst = resolve;
   });
+  let firstAt = 0;
   for (const name of STOP_SIGNALS) {
     process.on(name, () => {
       if (!controller.signal.aborted) {
+        firstAt = Date.now();
         controller.abort();
         resolveFirst(name);
-      } else {
+      } else if (Date.now() - firstAt >= SAME_STOP_MS) {
         for (const listener of repeatListeners) listener(name);
       }
     });

@@ -1,28 +1,69 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Database } from "@/db/client";
+import { getConfig } from "@/server/config";
+import type { DatabaseCircuit } from "@/server/database-circuit";
+import { isDatabaseUnavailable } from "@/server/errors";
+import { errorIdFor } from "@/server/log/error-id";
+import { log } from "@/server/log/logger";
 import { createContext } from "./context";
+import { publicError, RETRY_AFTER_S } from "./public-error";
+import { limitRequest, type RequestLimitRefusal } from "./request-limit";
 import { appRouter } from "./root";
 
 export const TRPC_ENDPOINT = "/api/trpc";
 
+const apiLog = log.child({ component: "api" });
+
 /**
  * Answers one tRPC HTTP request. Kept apart from the Next route so integration tests drive the
  * exact same path (auth, CSRF check, status codes) with a real database and no server.
+ * `circuit`: while it knows the database down, every call answers 503 without waiting on it.
  */
-export function handleTrpcRequest(db: Database, req: Request): Promise<Response> {
+export async function handleTrpcRequest(
+  db: Database,
+  incoming: Request,
+  circuit?: DatabaseCircuit,
+): Promise<Response> {
+  const req = await limitRequest(incoming, getConfig().taskManager.limits.requestBytes);
+  if (!(req instanceof Request)) return refusal(req);
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
     router: appRouter,
-    createContext: () => createContext(db, req),
+    createContext: () => {
+      circuit?.assertUp();
+      return createContext(db, req);
+    },
     // A subscription answers 200 and reports errors inside its event stream, even "who are
     // you?". Without valid credentials it answers 401 instead, like every other call: curl and
     // monitoring see the status, and an EventSource gives up instead of retrying forever.
-    responseMeta({ ctx, type }) {
+    // An unreachable database answers 503 with Retry-After, so clients retry.
+    responseMeta({ ctx, type, errors }) {
+      if (errors.some(isDatabaseUnavailable)) {
+        return { headers: new Headers({ "retry-after": String(RETRY_AFTER_S) }) };
+      }
       return type === "subscription" && ctx && !ctx.principal ? { status: 401 } : {};
     },
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error);
+    // One line per failed call, under the id its response carries. Never the input: it may
+    // hold secrets.
+    onError({ error, path, type }) {
+      const fields = { errorId: errorIdFor(error), path, type, code: publicError(error).code };
+      if (isDatabaseUnavailable(error)) {
+        circuit?.report(error);
+        apiLog.warn({ ...fields, err: error }, "call failed: the database is unavailable");
+      } else if (error.code === "INTERNAL_SERVER_ERROR") {
+        apiLog.error({ ...fields, err: error }, "call failed");
+      }
     },
   });
+}
+
+/** A refusal in tRPC's error shape, so clients read it like any other error. */
+function refusal({ status, message }: RequestLimitRefusal): Response {
+  const code = status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
+  const jsonRpcCode = status === 413 ? -32413 : -32600;
+  return Response.json(
+    { error: { message, code: jsonRpcCode, data: { code, httpStatus: status } } },
+    { status },
+  );
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Role } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import type { Context } from "./context";
+import { publicError } from "./public-error";
 
 const t = initTRPC.context<Context>().create({
   // Subscriptions (events.stream) are server-sent events. A `ping` event every 10 s keeps
@@ -13,12 +14,26 @@ const t = initTRPC.context<Context>().create({
     client: { reconnectAfterInactivityMs: 30_000 },
   },
   // Zod issues travel in `data.zodError`, so a form can show each message next to its field.
+  // Server-side failures are reduced to a generic message and an `errorId` (public-error.ts);
+  // no shape carries a stack, in development either.
   errorFormatter({ shape, error }) {
     const zodError =
       error.code === "BAD_REQUEST" && error.cause instanceof z.ZodError
         ? z.flattenError(error.cause)
         : null;
-    return { ...shape, data: { ...shape.data, zodError } };
+    const { stack: _stack, ...data } = shape.data;
+    const view = publicError(error);
+    return {
+      ...shape,
+      message: view.message,
+      data: {
+        ...data,
+        code: view.code,
+        httpStatus: view.httpStatus ?? data.httpStatus,
+        zodError,
+        errorId: view.errorId,
+      },
+    };
   },
 });
 

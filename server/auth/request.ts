@@ -31,14 +31,33 @@ export async function authenticateRequest(
 }
 
 /**
- * True when a browser request comes from our own origin. Browsers send Origin on every
- * cross-origin request and on same-origin POSTs, so a cookie-authenticated mutation without a
- * matching Origin is refused (CSRF); SameSite cookies are the first line, this the second.
+ * True when a browser request comes from our own origin: the same scheme, host and port.
+ * Browsers send Origin on every cross-origin request and on same-origin POSTs, so a
+ * cookie-authenticated mutation without a matching Origin is refused (CSRF); SameSite cookies
+ * are the first line, this the second.
  */
 export function isSameOrigin(headers: Headers, requestUrl: string): boolean {
   const origin = headers.get("origin");
-  if (!origin) return false;
-  const host = headers.get("host") ?? new URL(requestUrl).host;
-  // A malformed Origin is, by definition, not ours.
-  return URL.canParse(origin) && new URL(origin).host === host;
+  const ours = serverOrigin(headers, requestUrl);
+  // A malformed or opaque ("null") Origin is, by definition, not ours.
+  if (!origin || !ours || !URL.canParse(origin)) return false;
+  return new URL(origin).origin === ours;
+}
+
+/**
+ * The origin the browser addressed. Behind Next the request URL may say `localhost` whatever
+ * host the browser used, so the host comes from the Host header. The scheme comes from
+ * `x-forwarded-proto`: Next sets it from the socket when no proxy did, and a TLS-terminating
+ * proxy sets it to https (a browser cannot forge it on a cross-site request).
+ */
+function serverOrigin(headers: Headers, requestUrl: string): string | null {
+  const url = new URL(requestUrl);
+  const host = headers.get("host") ?? url.host;
+  const forwarded = headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  const scheme =
+    forwarded === "http" || forwarded === "https" ? forwarded : url.protocol.slice(0, -1);
+  // A Host header with a path, credentials or spaces in it is not a host.
+  if (/[/?#@\\\s]/.test(host)) return null;
+  const candidate = `${scheme}://${host}`;
+  return URL.canParse(candidate) ? new URL(candidate).origin : null;
 }

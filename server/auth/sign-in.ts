@@ -9,12 +9,6 @@ export async function signIn(db: Database, token: string): Promise<string | null
   return principal ? createSession(db, principal.tokenId) : null;
 }
 
-/** Only same-site paths: an open redirect after sign-in would make a phishing helper. */
-export function safeNextPath(next: string | null | undefined): string {
-  const local = next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\");
-  return local && next ? next : "/";
-}
-
 /** The session cookie: httpOnly (no script reads it), SameSite=Lax (no cross-site POSTs carry it). */
 export function sessionCookie(value: string, secure: boolean) {
   return {

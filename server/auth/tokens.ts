@@ -2,6 +2,7 @@ import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { apiTokens } from "@/db/schema/auth";
 import { notFound } from "@/server/errors";
+import { CHANNELS } from "@/server/events/record";
 import type { Principal, Role } from "./roles";
 import { generateSecret, hashSecret } from "./secrets";
 
@@ -55,15 +56,34 @@ export async function listTokens(db: Database, options: { includeRevoked?: boole
     .orderBy(desc(apiTokens.createdAt));
 }
 
-/** Revokes a token; every session made from it stops working with it. Idempotent. */
+/**
+ * Revokes a token; every session made from it stops working with it. Idempotent. The NOTIFY
+ * (delivered at commit) ends the token's open event streams on every instance: they were
+ * authenticated once, when they opened.
+ */
 export async function revokeToken(db: Database, id: string) {
-  const [record] = await db
-    .update(apiTokens)
-    .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
-    .where(eq(apiTokens.id, id))
-    .returning(publicColumns);
-  if (!record) throw notFound(`token ${id}`);
-  return record;
+  return db.transaction(async (tx) => {
+    const [record] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` })
+      .where(eq(apiTokens.id, id))
+      .returning(publicColumns);
+    if (!record) throw notFound(`token ${id}`);
+    await tx.execute(sql`select pg_notify(${CHANNELS.revoked}, ${record.id}::text)`);
+    return record;
+  });
+}
+
+/** Whether the token may still act (not revoked, not expired), and until when at most. */
+export async function tokenLiveness(
+  db: Database,
+  id: string,
+): Promise<{ live: false } | { live: true; expiresAt: Date | null }> {
+  const [row] = await db
+    .select({ expiresAt: apiTokens.expiresAt })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.id, id), tokenIsLive));
+  return row ? { live: true, expiresAt: row.expiresAt } : { live: false };
 }
 
 /** The condition under which a token may act: not revoked and not expired. */
@@ -71,6 +91,21 @@ export const tokenIsLive = and(
   isNull(apiTokens.revokedAt),
   or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)),
 );
+
+/**
+ * The name and role of a live token, for the sign-in confirmation page; null when it may not
+ * act. A read only: showing a link's owner is not a use of the token.
+ */
+export async function describeToken(
+  db: Database,
+  secret: string,
+): Promise<{ id: string; name: string; role: Role } | null> {
+  const [row] = await db
+    .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, hashSecret(secret.trim())), tokenIsLive));
+  return row ?? null;
+}
 
 /**
  * Resolves a bearer secret to its principal, or null. Checked against the database on every

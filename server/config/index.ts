@@ -14,6 +14,7 @@ export type {
   AlertWebhookConfig,
   Config,
   ConfigFile,
+  LimitsConfig,
   PoolConfig,
   ResourcesConfig,
   RetentionConfig,

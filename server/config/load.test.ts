@@ -25,6 +25,14 @@ const SEED_DEFAULTS = {
     // Not from the seed: no webhook unless configured; retention as documented in the README.
     alertWebhook: null,
     retention: { eventsDays: 7, samplesDays: 30 },
+    // Not from the seed: the input limits documented in the README.
+    limits: {
+      payloadBytes: 1_048_576,
+      resultBytes: 1_048_576,
+      metadataBytes: 65_536,
+      jsonDepth: 64,
+      requestBytes: 33_554_432,
+    },
   },
   resources: { pools: {}, agent: ["cpu", "memory_gb", "slots"] },
 };
@@ -201,6 +209,30 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads input limits and rejects a fractional or unbounded one", () => {
+    expect(
+      loadYaml("task_manager:\n  limits:\n    payload_bytes: 2048\n    json_depth: 8\n").taskManager
+        .limits,
+    ).toEqual({
+      payloadBytes: 2048,
+      resultBytes: 1_048_576,
+      metadataBytes: 65_536,
+      jsonDepth: 8,
+      requestBytes: 33_554_432,
+    });
+    expect(
+      errorOf(() => loadYaml("task_manager:\n  limits:\n    result_bytes: 1.5\n")).message,
+    ).toBe(
+      "task-manager.yaml: task_manager.limits.result_bytes: expected a whole number of bytes from 1 to 267386880, received number 1.5",
+    );
+    expect(errorOf(() => loadYaml("task_manager:\n  limits:\n    json_depth: 100000\n")).key).toBe(
+      "task_manager.limits.json_depth",
+    );
+    expect(loadYaml("", { TM_LIMIT_PAYLOAD_BYTES: "4096" }).taskManager.limits.payloadBytes).toBe(
+      4096,
+    );
+  });
+
   it("gives a one-line ConfigError naming the file for a YAML syntax error", () => {
     const error = errorOf(() => loadYaml("task_manager:\n  id: [unclosed\n  name: x\n"));
     expect(error.message).toMatch(/^task-manager\.yaml: invalid YAML: .+line \d+/);
@@ -283,11 +315,14 @@ describe("environment overrides", () => {
   it("each variable in the table sets a key the schema knows", () => {
     // A string that every string-typed key accepts, URLs included.
     const text = "http://from-env.test/";
+    // And 1, a number every number-typed key accepts (ratios, seconds, byte and depth limits).
     for (const { env, type } of ENV_OVERRIDES) {
-      const value = type === "number" ? "0.5" : text;
+      const value = type === "number" ? "1" : text;
       const config = loadConfig({ cwd: dir, env: { [env]: value } });
       expect(config, env).not.toEqual(SEED_DEFAULTS);
-      expect(JSON.stringify(config), env).toContain(type === "number" ? ":0.5" : `"${text}"`);
+      const json = JSON.stringify(config);
+      if (type === "number") expect(json, env).toMatch(/:1[,}]/);
+      else expect(json, env).toContain(`"${text}"`);
     }
   });
 });

@@ -53,6 +53,11 @@ export const ENV_OVERRIDES = [
     path: "task_manager.retention.samples_days",
     type: "number",
   },
+  { env: "TM_LIMIT_PAYLOAD_BYTES", path: "task_manager.limits.payload_bytes", type: "number" },
+  { env: "TM_LIMIT_RESULT_BYTES", path: "task_manager.limits.result_bytes", type: "number" },
+  { env: "TM_LIMIT_METADATA_BYTES", path: "task_manager.limits.metadata_bytes", type: "number" },
+  { env: "TM_LIMIT_JSON_DEPTH", path: "task_manager.limits.json_depth", type: "number" },
+  { env: "TM_LIMIT_REQUEST_BYTES", path: "task_manager.limits.request_bytes", type: "number" },
 ] as const satisfies readonly EnvOverride[];
 
 type Env = Readonly<Record<string, string | undefined>>;

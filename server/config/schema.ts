@@ -108,6 +108,52 @@ const retentionSchema = z
   .prefault({})
   .transform((r) => ({ eventsDays: r.events_days, samplesDays: r.samples_days }));
 
+// jsonb holds at most 255 MB; a limit above that would only move the refusal to the database.
+const MAX_JSON_BYTES = 255 * 1024 * 1024;
+
+const byteLimit = (fallback: number) => {
+  const message = `expected a whole number of bytes from 1 to ${MAX_JSON_BYTES}`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(1, { error: message })
+    .max(MAX_JSON_BYTES, { error: message })
+    .default(fallback);
+};
+
+// Deep nesting costs stack in every JSON encoder and decoder on the way (ours, postgres.js,
+// PostgreSQL's): past a few hundred levels it is an attack, not data.
+const depthLimit = (fallback: number) => {
+  const message = "expected a whole number from 1 to 512";
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(1, { error: message })
+    .max(512, { error: message })
+    .default(fallback);
+};
+
+// What one API call may store in a JSON field, as encoded JSON (UTF-8 bytes).
+const limitsSchema = z
+  .strictObject(
+    {
+      payload_bytes: byteLimit(1024 * 1024),
+      result_bytes: byteLimit(1024 * 1024),
+      metadata_bytes: byteLimit(64 * 1024),
+      json_depth: depthLimit(64),
+      request_bytes: byteLimit(32 * 1024 * 1024),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((l) => ({
+    payloadBytes: l.payload_bytes,
+    resultBytes: l.result_bytes,
+    metadataBytes: l.metadata_bytes,
+    jsonDepth: l.json_depth,
+    requestBytes: l.request_bytes,
+  }));
+
 // Informational only: the product keeps everything in one PostgreSQL database.
 const databasesSchema = z
   .strictObject(
@@ -133,6 +179,7 @@ const taskManagerSchema = z
       alert_thresholds: alertThresholdsSchema,
       alert_webhook: alertWebhookSchema,
       retention: retentionSchema,
+      limits: limitsSchema,
     },
     mapping,
   )
@@ -148,6 +195,7 @@ const taskManagerSchema = z
     alertThresholds: t.alert_thresholds,
     alertWebhook: t.alert_webhook,
     retention: t.retention,
+    limits: t.limits,
   }));
 
 const poolSchema = z.strictObject(
@@ -203,5 +251,6 @@ export type TaskManagerConfig = Config["taskManager"];
 export type AlertThresholds = TaskManagerConfig["alertThresholds"];
 export type AlertWebhookConfig = NonNullable<TaskManagerConfig["alertWebhook"]>;
 export type RetentionConfig = TaskManagerConfig["retention"];
+export type LimitsConfig = TaskManagerConfig["limits"];
 export type ResourcesConfig = Config["resources"];
 export type PoolConfig = ResourcesConfig["pools"][string];

@@ -86,6 +86,16 @@ describe("waitForQueue", () => {
   });
 });
 
+describe("onTokenRevoked", () => {
+  it("hands the tm_revoked payload, a token id, to listeners", async () => {
+    const hub = await openHub();
+    const received = next<string>(hub.onTokenRevoked);
+    await notifyFromElsewhere(CHANNELS.revoked, "0b7a6f0e-2c1d-4e5f-8a9b-0c1d2e3f4a5b");
+    await expect(received).resolves.toBe("0b7a6f0e-2c1d-4e5f-8a9b-0c1d2e3f4a5b");
+    expect(hub.stats().revokedListeners).toBe(0);
+  });
+});
+
 describe("onEvent and onResync", () => {
   it("hands the tm_events payload to listeners as a number", async () => {
     const hub = await openHub();

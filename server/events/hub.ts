@@ -1,4 +1,6 @@
 import postgres from "postgres";
+import { reconnectBackoffS } from "@/db/client";
+import { log } from "@/server/log/logger";
 import { CHANNELS } from "./record";
 
 /** How a `waitForQueue` ended. `aborted` also covers the hub closing under the waiter. */
@@ -8,6 +10,7 @@ export interface EventHubStats {
   queueWaiters: number;
   eventListeners: number;
   resyncListeners: number;
+  revokedListeners: number;
   /** LISTENs re-established after a lost connection, over the hub's life. */
   relistens: number;
 }
@@ -27,7 +30,12 @@ export interface EventHub {
    * reconnect, or a payload was unreadable): subscribers re-read from their last seen id.
    */
   onResync(listener: () => void): () => void;
-  /** Resolves once both channels are LISTENed; notifications sent before that may be missed. */
+  /**
+   * Calls `listener` with a token's id when it is revoked (a tm_revoked notification). A lost
+   * notification is covered by onResync: listeners re-check what they hold there.
+   */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void;
+  /** Resolves once every channel is LISTENed; notifications sent before that may be missed. */
   ready(): Promise<void>;
   stats(): EventHubStats;
   /** Ends the connection; pending waiters resolve "aborted". Idempotent. */
@@ -35,6 +43,8 @@ export interface EventHub {
 }
 
 export const LISTENER_APPLICATION_NAME = "task-manager-listener";
+
+const hubLog = log.child({ component: "event-hub" });
 
 /** Re-listens closer together than this are one reconnect: one wake-up, one resync. */
 const RELISTEN_COALESCE_MS = 100;
@@ -49,6 +59,9 @@ export function createEventHub(url: string): EventHub {
   const sql = postgres(url, {
     max: 1,
     onnotice: () => {},
+    // Notifications sent while it reconnects are lost (and made up by a resync): reconnect
+    // as soon as the database is back, not after postgres.js's default backoff of up to 20 s.
+    backoff: reconnectBackoffS,
     connection: { application_name: LISTENER_APPLICATION_NAME },
   });
   // A Set, not an EventEmitter: hundreds of long-polling claims would trip the emitter's
@@ -56,7 +69,8 @@ export function createEventHub(url: string): EventHub {
   const queueWaiters = new Set<(result: QueueWaitResult) => void>();
   const eventListeners = new Set<(lastId: number) => void>();
   const resyncListeners = new Set<() => void>();
-  const listenCounts = { events: 0, queue: 0 };
+  const revokedListeners = new Set<(tokenId: string) => void>();
+  const listenCounts = { events: 0, queue: 0, revoked: 0 };
   let relistens = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -72,7 +86,7 @@ export function createEventHub(url: string): EventHub {
       try {
         listener();
       } catch (error) {
-        console.error("event hub: a resync listener threw", error);
+        hubLog.error({ err: error }, "a resync listener threw");
       }
     }
   };
@@ -82,7 +96,7 @@ export function createEventHub(url: string): EventHub {
     if (!Number.isSafeInteger(lastId) || lastId <= 0) {
       // The payload should always be an id; if it is not, the only safe reading is "something
       // happened", which is what a resync means.
-      console.error(`event hub: unreadable ${CHANNELS.events} payload ${JSON.stringify(payload)}`);
+      hubLog.warn({ channel: CHANNELS.events, length: payload.length }, "unreadable payload");
       emitResync();
       return;
     }
@@ -90,7 +104,17 @@ export function createEventHub(url: string): EventHub {
       try {
         listener(lastId);
       } catch (error) {
-        console.error("event hub: an event listener threw", error);
+        hubLog.error({ err: error }, "an event listener threw");
+      }
+    }
+  };
+
+  const onRevokedPayload = (tokenId: string) => {
+    for (const listener of [...revokedListeners]) {
+      try {
+        listener(tokenId);
+      } catch (error) {
+        console.error("event hub: a revocation listener threw", error);
       }
     }
   };
@@ -118,11 +142,12 @@ export function createEventHub(url: string): EventHub {
       () => wakeQueueWaiters("notified"),
       () => onListen("queue"),
     ),
+    sql.listen(CHANNELS.revoked, onRevokedPayload, () => onListen("revoked")),
   ]).then(() => undefined);
   // Observed here so a failure is reported even if nobody awaits ready(); ready() still
   // hands the rejection to those who do.
   listening.catch((error: unknown) => {
-    if (!closed) console.error("event hub: LISTEN failed", error);
+    if (!closed) hubLog.error({ err: error }, "LISTEN failed");
   });
 
   return {
@@ -152,11 +177,17 @@ export function createEventHub(url: string): EventHub {
       resyncListeners.add(entry);
       return () => resyncListeners.delete(entry);
     },
+    onTokenRevoked(listener) {
+      const entry = (tokenId: string) => listener(tokenId);
+      revokedListeners.add(entry);
+      return () => revokedListeners.delete(entry);
+    },
     ready: () => listening,
     stats: () => ({
       queueWaiters: queueWaiters.size,
       eventListeners: eventListeners.size,
       resyncListeners: resyncListeners.size,
+      revokedListeners: revokedListeners.size,
       relistens,
     }),
     close() {
@@ -166,6 +197,7 @@ export function createEventHub(url: string): EventHub {
         wakeQueueWaiters("aborted");
         eventListeners.clear();
         resyncListeners.clear();
+        revokedListeners.clear();
         closing = sql.end({ timeout: 5 });
       }
       return closing;

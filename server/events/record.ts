@@ -8,6 +8,8 @@ export const CHANNELS = {
   events: "tm_events",
   /** A task became claimable: long-polling claims wake up and try again. */
   queue: "tm_queue",
+  /** A token was revoked (payload: its id): its open event streams end. */
+  revoked: "tm_revoked",
 } as const;
 
 export type EventKind =

@@ -1,6 +1,8 @@
 import { and, asc, gt, lte } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { taskEvents } from "@/db/schema/tasks";
+import { createFailureLog } from "@/server/log/failure-log";
+import { log } from "@/server/log/logger";
 import type { EventFilter } from "./filter";
 import { type EventHub, getEventHub } from "./hub";
 import type { EventRow } from "./read";
@@ -46,6 +48,8 @@ export interface EventFeedStats {
  * itself (subscriber.ts). N subscribers cost one query per notification, not N.
  */
 export interface EventFeed {
+  /** The hub the feed listens on; streams also hear of revoked tokens there. */
+  readonly hub: EventHub;
   /** Resolves once the feed has found its starting position. */
   ready(): Promise<void>;
   subscribe(params?: SubscribeParams): Promise<EventSubscription>;
@@ -69,8 +73,11 @@ const DEFAULTS = {
   errorRetryMaxMs: 30_000,
 };
 
+const feedLog = log.child({ component: "event-feed" });
+
 export function createEventFeed(options: EventFeedOptions): EventFeed {
   const { db, hub } = options;
+  const readFailures = createFailureLog(feedLog, "reading task_events");
   const capacity = options.capacity ?? DEFAULTS.capacity;
   const pageSize = options.pageSize ?? DEFAULTS.pageSize;
   const gapWaitMs = options.gapWaitMs ?? DEFAULTS.gapWaitMs;
@@ -110,10 +117,11 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
           again = false;
           await cycle();
           errorPause = DEFAULTS.errorRetryMs;
+          readFailures.succeeded();
         }
       } catch (error) {
         if (!stopping.signal.aborted) {
-          console.error("event feed: reading task_events failed; retrying", error);
+          readFailures.failed(error);
           retryLater(errorPause);
           errorPause = Math.min(errorPause * 2, DEFAULTS.errorRetryMaxMs);
         }
@@ -189,6 +197,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   void starting.then(wake, () => {});
 
   return {
+    hub,
     ready: () => starting,
     async subscribe(params = {}) {
       await starting;
@@ -243,7 +252,7 @@ export function eventFeedFor(db: Database): EventFeed {
     // A feed that could not start (database down) is dropped, so the next subscriber (the
     // client reconnecting) starts a new one instead of inheriting the failure.
     created.ready().catch((error: unknown) => {
-      console.error("event feed: start failed", error);
+      feedLog.warn({ err: error }, "the event feed could not start; the next subscriber retries");
       if (feeds.get(db) === created) feeds.delete(db);
       created.close();
     });

@@ -1,8 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import type { AlertWebhookConfig } from "@/server/config";
+import { log } from "@/server/log/logger";
 import type { Sweep } from "@/server/scheduler/types";
 import { isoTime } from "@/server/tasks/sql";
+
+const webhookLog = log.child({ component: "alert-webhook" });
 
 /** Retry delay after the n-th failed attempt: min(5 s x 2^(n-1), 10 min). */
 export const WEBHOOK_BACKOFF_BASE_S = 5;
@@ -96,11 +99,11 @@ async function attempt(
         next_attempt_at = case when ${givenUp} then null else now() + make_interval(secs =>
           least(${WEBHOOK_BACKOFF_BASE_S} * power(2, attempts - 1), ${WEBHOOK_BACKOFF_MAX_S})) end
       where id = ${claimed.id} and attempts = ${claimed.attempts}`);
-    if (givenUp) console.error(`alert webhook: gave up on delivery ${claimed.id}: ${error}`);
+    if (givenUp) webhookLog.warn({ delivery: claimed.id, error }, "gave up on a delivery");
     return { ...base, ok: false, error, givenUp };
   } catch (caught) {
     // The lease runs out and the delivery is tried again: at least once, not lost.
-    console.error(`alert webhook: could not record delivery ${claimed.id}`, caught);
+    webhookLog.warn({ delivery: claimed.id, err: caught }, "could not record a delivery");
     return { ...base, ok: false, error: error ?? "unrecorded success", givenUp: false };
   }
 }

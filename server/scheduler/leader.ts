@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import type { Executor } from "@/db/client";
+import { type Executor, reconnectBackoffS } from "@/db/client";
+import { log } from "@/server/log/logger";
 
 /**
  * The session-level advisory lock whose holder runs the sweeps: "tm_sched" in ASCII. Advisory
@@ -10,6 +11,8 @@ export const SCHEDULER_LOCK_KEY = 0x746d5f7363686564n;
 // pg_locks shows a bigint advisory key as two oids and objsubid 1.
 const LOCK_CLASSID = Number(SCHEDULER_LOCK_KEY >> 32n);
 const LOCK_OBJID = Number(SCHEDULER_LOCK_KEY & 0xffffffffn);
+
+const leaderLog = log.child({ component: "scheduler" });
 
 /** The lock connection's application_name is this plus the instance id. */
 export const SCHEDULER_APPLICATION_PREFIX = "task-manager-scheduler:";
@@ -85,7 +88,7 @@ export function createLeadership(options: LeadershipOptions): Leadership {
     connection = null;
     // PostgreSQL has released the lock with the session, or will when the socket closes.
     lost.end({ timeout: 0 }).catch((error: unknown) => {
-      console.error("scheduler: closing the lost leader connection failed", error);
+      leaderLog.warn({ err: error }, "closing the lost leader connection failed");
     });
     options.onLost(reason);
   };
@@ -97,6 +100,8 @@ export function createLeadership(options: LeadershipOptions): Leadership {
       idle_timeout: 0,
       max_lifetime: null,
       onnotice: () => {},
+      backoff: reconnectBackoffS,
+      connect_timeout: 2,
       connection: { application_name: `${SCHEDULER_APPLICATION_PREFIX}${options.instanceId}` },
       onclose: () => {
         if (connection === candidate) lose("the leader connection closed");
@@ -138,7 +143,8 @@ export function createLeadership(options: LeadershipOptions): Leadership {
           ) as held`;
         held = row?.held === true;
       } catch (error) {
-        console.error("scheduler: checking leadership failed", error);
+        // The loss is logged by onLost; this says why.
+        leaderLog.warn({ err: error }, "checking leadership failed");
       }
       if (!held && connection === current) lose("the lock is no longer held");
       return held;
@@ -151,7 +157,7 @@ export function createLeadership(options: LeadershipOptions): Leadership {
         await current`select pg_advisory_unlock(${SCHEDULER_LOCK_KEY.toString()}::bigint)`;
       } catch (error) {
         // Closing the connection below releases the lock anyway; say why it was not explicit.
-        console.error("scheduler: unlocking failed; closing the connection releases it", error);
+        leaderLog.warn({ err: error }, "unlocking failed; closing the connection releases it");
       } finally {
         await current.end({ timeout: 5 });
       }

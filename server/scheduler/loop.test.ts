@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { tapLogLines } from "@/server/log/logger";
 import { setupTestDatabase } from "@/test/db";
 import { getSchedulerLeader, SCHEDULER_APPLICATION_PREFIX } from "./leader";
 import {
@@ -239,7 +240,8 @@ describe("the sweep loop", () => {
   });
 
   it("runs the other sweeps when one throws, and logs the failure", async () => {
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logged: Record<string, unknown>[] = [];
+    const untap = tapLogLines((line) => logged.push(JSON.parse(line)));
     const before = countingSweep("before");
     const broken: Sweep = {
       name: "broken",
@@ -259,7 +261,15 @@ describe("the sweep loop", () => {
       ["after", true],
     ]);
     expect(report.results[1]).toMatchObject({ ok: false, error: "boom" });
-    expect(logged).toHaveBeenCalledWith("scheduler: sweep broken failed", expect.any(Error));
+    untap();
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        sweep: "broken",
+        msg: "sweep broken failed",
+        err: expect.objectContaining({ message: "boom" }),
+      }),
+    );
     expect(after.runs).toBe(1);
 
     // The loop itself goes on.

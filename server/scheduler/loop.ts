@@ -1,6 +1,8 @@
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import type { Database } from "@/db/client";
+import { createFailureLog } from "@/server/log/failure-log";
+import { log } from "@/server/log/logger";
 import { createAlarm } from "./alarm";
 import { createLeadership } from "./leader";
 import { runPass } from "./pass";
@@ -75,12 +77,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let nextPassAt: Date | null = null;
   // Announce "follower" once per term, not on every retry.
   let announcedFollower = false;
+  const schedulerLog = log.child({ component: "scheduler", instanceId });
+  const loopFailures = createFailureLog(schedulerLog, "the scheduler loop");
 
   const leadership = createLeadership({
     url: options.url,
     instanceId,
     onLost(reason) {
-      console.error(`scheduler ${instanceId}: lost leadership: ${reason}`);
+      schedulerLog.warn({ reason }, "lost leadership");
       nextPassAt = null;
       announcedFollower = false;
       events.emit("lost", { instanceId, reason });
@@ -103,7 +107,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const acquired = await leadership.tryAcquire();
     if (acquired) {
       announcedFollower = false;
-      console.info(`scheduler ${instanceId}: leading`);
+      schedulerLog.info("leading");
       events.emit("leader", { instanceId });
     } else if (!announcedFollower) {
       announcedFollower = true;
@@ -129,9 +133,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     while (!stopping) {
       try {
         await turn();
+        loopFailures.succeeded();
       } catch (error) {
         // The database is unreachable, or a listener threw: the loop must outlive both.
-        console.error(`scheduler ${instanceId}: loop error`, error);
+        loopFailures.failed(error);
         if (!stopping) await alarm.sleepUntil(new Date(Date.now() + retryMs));
       }
     }

@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import { tapLogLines } from "@/server/log/logger";
 import { MIN_PASS_GAP_MS, runPass } from "./pass";
 import type { Sweep } from "./types";
 
@@ -32,11 +33,14 @@ describe("runPass", () => {
   });
 
   it("ignores an invalid due time, and says so", async () => {
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logged: string[] = [];
+    const untap = tapLogLines((line) => logged.push(line));
     const report = await runPass(db, [due(new Date(Number.NaN))], params);
+    untap();
     expect(report.results[0]).toMatchObject({ ok: true, nextDueAt: null });
     expect(report.nextPassAt.getTime()).toBe(report.finishedAt.getTime() + 60_000);
-    expect(logged).toHaveBeenCalled();
-    logged.mockRestore();
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: "error", msg: "invalid nextDueAt" }),
+    );
   });
 });

@@ -1,4 +1,6 @@
 import type { Database } from "@/db/client";
+import { createFailureLog, type FailureLog } from "@/server/log/failure-log";
+import { log } from "@/server/log/logger";
 import type { PassReport, Sweep, SweepResult } from "./types";
 
 /**
@@ -6,6 +8,19 @@ import type { PassReport, Sweep, SweepResult } from "./types";
  * a bug) must not turn the loop into a busy loop against the database.
  */
 export const MIN_PASS_GAP_MS = 100;
+
+const passLog = log.child({ component: "scheduler" });
+/** Per sweep name: a sweep failing on every pass (database down) is logged once, not per pass. */
+const sweepFailures = new Map<string, FailureLog>();
+
+function failuresOf(sweep: string): FailureLog {
+  let failures = sweepFailures.get(sweep);
+  if (!failures) {
+    failures = createFailureLog(passLog.child({ sweep }), `sweep ${sweep}`);
+    sweepFailures.set(sweep, failures);
+  }
+  return failures;
+}
 
 export interface RunPassParams {
   instanceId: string;
@@ -31,8 +46,9 @@ export async function runPass(
       const { nextDueAt } = await sweep.run(db);
       const valid = nextDueAt instanceof Date && !Number.isNaN(nextDueAt.getTime());
       if (nextDueAt !== null && !valid) {
-        console.error(`scheduler: sweep ${sweep.name} returned an invalid nextDueAt`, nextDueAt);
+        passLog.error({ sweep: sweep.name, nextDueAt: String(nextDueAt) }, "invalid nextDueAt");
       }
+      failuresOf(sweep.name).succeeded();
       results.push({
         name: sweep.name,
         ok: true,
@@ -40,7 +56,7 @@ export async function runPass(
         durationMs: performance.now() - started,
       });
     } catch (error) {
-      console.error(`scheduler: sweep ${sweep.name} failed`, error);
+      failuresOf(sweep.name).failed(error);
       results.push({
         name: sweep.name,
         ok: false,

@@ -2,6 +2,7 @@ import "server-only";
 import { getConfig } from "@/server/config";
 import { getDb } from "@/server/db";
 import { closeEventHub, getEventHub } from "@/server/events/hub";
+import { log } from "@/server/log/logger";
 import { wakeSchedulerOnEvents } from "@/server/monitor/trigger";
 import { createScheduler, type Scheduler } from "./loop";
 import { onStartup } from "./startup-hooks";
@@ -83,13 +84,13 @@ async function start(): Promise<BackgroundServices> {
     // because a handler that only cleans up would otherwise keep the process alive.
     const alone = process.listenerCount(signal) === 1;
     stop()
-      .catch((error: unknown) => console.error("background services: stopping failed", error))
+      .catch((error: unknown) => log.error({ err: error }, "background services: stopping failed"))
       .finally(() => {
         if (alone) process.kill(process.pid, signal);
       });
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  console.info(`background services started (scheduler instance ${scheduler.instanceId})`);
+  log.info({ instanceId: scheduler.instanceId }, "background services started");
   return { scheduler, stop };
 }

@@ -1,11 +1,23 @@
 import { z } from "zod";
+import {
+  boundedRecord,
+  metadataJson,
+  payloadJson,
+  pgText,
+  pgTimestamp,
+  resourceAmount,
+} from "@/server/validation";
 
 /**
  * The wire shape of a task, shared by `tasks.submit`, `workflows.submit`, the seed-compatible
  * `taskManager.processRequest` and the SDK. Durations are seconds; `runAt` an ISO timestamp.
  */
-const name = z.string().trim().min(1).max(500);
-const resourceName = z.string().regex(/^[a-z][a-z0-9_]*$/, "lowercase letters, digits and _");
+const name = pgText().trim().min(1).max(500);
+const resourceName = z
+  .string()
+  .max(100)
+  .regex(/^[a-z][a-z0-9_]*$/, "lowercase letters, digits and _");
+const idempotencyKey = pgText().min(1).max(500);
 
 export const backoffInput = z.strictObject({
   /** First retry delay; each further retry doubles it. */
@@ -19,15 +31,17 @@ export const backoffInput = z.strictObject({
 
 export const taskSpecInput = z.strictObject({
   name,
-  type: z.string().trim().min(1).max(200).default("default"),
-  payload: z.json().default({}),
+  type: pgText().trim().min(1).max(200).default("default"),
+  /** At most `limits.payload_bytes` of JSON, nested at most `limits.json_depth` deep. */
+  payload: payloadJson().default({}),
   /** Higher runs first. */
   priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
   /** Capabilities the claiming agent must all have. */
-  capabilities: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
+  capabilities: z.array(pgText().trim().min(1).max(200)).max(100).default([]),
   /** `{resource: amount}`, pools and agent-scoped resources alike. */
-  requires: z.record(resourceName, z.number().positive().max(1e12)).default({}),
-  runAt: z.iso.datetime({ offset: true }).optional(),
+  requires: boundedRecord(resourceName, resourceAmount().positive(), 100).default({}),
+  /** From 0001-01-01 to 9999-12-31 UTC. */
+  runAt: pgTimestamp().optional(),
   timeoutS: z
     .number()
     .int()
@@ -44,22 +58,23 @@ export const taskSpecInput = z.strictObject({
 export const submitTaskInput = taskSpecInput.extend({
   dependsOn: z.array(z.uuid()).max(10_000).default([]),
   /** Makes the call safe to repeat: the same key returns the existing task. */
-  idempotencyKey: z.string().min(1).max(500).optional(),
+  idempotencyKey: idempotencyKey.optional(),
   /** For agents submitting subtasks of a task they run. */
   parentTaskId: z.uuid().optional(),
 });
 
 export const workflowTaskInput = taskSpecInput.extend({
   /** The client's name for this task, unique within the workflow. */
-  key: z.string().trim().min(1).max(200),
+  key: pgText().trim().min(1).max(200),
   /** Keys of tasks in the same workflow. */
-  dependsOn: z.array(z.string().trim().min(1).max(200)).max(10_000).default([]),
+  dependsOn: z.array(pgText().trim().min(1).max(200)).max(10_000).default([]),
 });
 
 export const submitWorkflowInput = z.strictObject({
   name,
-  idempotencyKey: z.string().min(1).max(500).optional(),
-  metadata: z.record(z.string(), z.json()).default({}),
+  idempotencyKey: idempotencyKey.optional(),
+  /** At most `limits.metadata_bytes` of JSON. */
+  metadata: metadataJson().default({}),
   tasks: z.array(workflowTaskInput).min(1).max(20_000),
 });
 

@@ -98,10 +98,23 @@ describe("listTasks", () => {
     expect(await names("\\")).toEqual([]);
   });
 
-  it("rejects a cursor it did not make", async () => {
-    await expect(listTasks(pg.db, { cursor: "not-a-cursor" })).rejects.toMatchObject({
-      code: "BAD_REQUEST",
-    });
+  it("rejects a cursor it did not make, or one PostgreSQL could not read, naming the field", async () => {
+    const forged = (at: string) =>
+      Buffer.from(JSON.stringify({ at, id: randomUUID() })).toString("base64url");
+    for (const cursor of [
+      "not-a-cursor",
+      forged("2024-13-45T99:99:99.000000Z"),
+      forged("0000-01-01T00:00:00.000000Z"),
+    ]) {
+      await expect(listTasks(pg.db, { cursor })).rejects.toMatchObject({
+        issues: [
+          expect.objectContaining({
+            path: ["cursor"],
+            message: "not a cursor returned by tasks.list",
+          }),
+        ],
+      });
+    }
   });
 });
 

@@ -16,6 +16,7 @@ import { agents } from "@/db/schema/agents";
 import { taskEvents as events, taskDependencies, taskStateEnum, tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
 import { DomainError, notFound } from "@/server/errors";
+import { pgText, pgTimestamp } from "@/server/validation";
 
 const taskState = z.enum(taskStateEnum.enumValues);
 
@@ -23,13 +24,18 @@ const taskState = z.enum(taskStateEnum.enumValues);
 export const listTasksInput = z
   .object({
     state: z.union([taskState, z.array(taskState).min(1).max(6)]).optional(),
-    type: z.string().min(1).max(200).optional(),
+    type: pgText().min(1).max(200).optional(),
     agentId: z.uuid().optional(),
     workflowId: z.uuid().optional(),
     /** Case-insensitive substring of the name; `%` and `_` match themselves. */
-    text: z.string().trim().min(1).max(200).optional(),
+    text: pgText().trim().min(1).max(200).optional(),
     /** `nextCursor` of the previous page. */
-    cursor: z.string().min(1).max(200).optional(),
+    cursor: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((cursor) => decodeCursor(cursor) !== null, "not a cursor returned by tasks.list")
+      .optional(),
     limit: z.number().int().min(1).max(500).default(50),
   })
   .prefault({});
@@ -77,6 +83,9 @@ export async function listTasks(db: Executor, input: ListTasksParams) {
   const params = listTasksInput.parse(input);
   const states = params.state === undefined ? [] : [params.state].flat();
   const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
+  if (after === null) {
+    throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by tasks.list");
+  }
   const rows = await db
     .select({ ...summaryColumns, cursorAt: sql<string>`${createdAtText}` })
     .from(tasks)
@@ -163,8 +172,10 @@ export async function getWorkflow(db: Executor, id: string) {
   return { ...workflow, tasks: members, edges };
 }
 
-const cursorSchema = z.object({
-  at: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+// The regex keeps the microseconds a Date would lose; pgTimestamp refuses a 30 February or a
+// year 0, which PostgreSQL would answer with an error.
+const cursorSchema = z.strictObject({
+  at: pgTimestamp().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
   id: z.uuid(),
 });
 
@@ -172,14 +183,17 @@ function encodeCursor(cursor: z.infer<typeof cursorSchema>): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
-function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
+/** The cursor's position, or null if it is not one `listTasks` made. */
+function decodeCursor(cursor: string): z.infer<typeof cursorSchema> | null {
+  let decoded: unknown;
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
-  } catch (error) {
-    throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by tasks.list", {
-      cause: error,
-    });
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString());
+  } catch {
+    // Not base64 of JSON: not a cursor of ours, like any other malformed one.
+    return null;
   }
+  const parsed = cursorSchema.safeParse(decoded);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Makes `%`, `_` and the escape character itself match literally in LIKE. */

@@ -2,24 +2,28 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { DomainError } from "@/server/errors";
+import { pgText, pgTimestamp } from "@/server/validation";
 import { workflowStateSchema } from "./state";
 import { selectRuns, summarize, type WorkflowSummary } from "./summary";
-
-const instant = z.iso.datetime({ offset: true });
 
 export const listWorkflowsInput = z
   .object({
     /** Any of these derived states (server/workflows/state.ts). */
     state: z.union([workflowStateSchema, z.array(workflowStateSchema).min(1).max(5)]).optional(),
     /** Case-insensitive substring of the name; `%` and `_` match themselves. */
-    text: z.string().trim().min(1).max(200).optional(),
+    text: pgText().trim().min(1).max(200).optional(),
     /** The name of the token that submitted it. */
-    submitter: z.string().trim().min(1).max(200).optional(),
+    submitter: pgText().trim().min(1).max(200).optional(),
     /** Created at or after / before this instant (ISO 8601 with an offset). */
-    since: instant.optional(),
-    until: instant.optional(),
+    since: pgTimestamp().optional(),
+    until: pgTimestamp().optional(),
     /** `nextCursor` of the previous page. */
-    cursor: z.string().min(1).max(200).optional(),
+    cursor: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((cursor) => decodeCursor(cursor) !== null, "not a cursor returned by workflows.list")
+      .optional(),
     limit: z.number().int().min(1).max(200).default(50),
   })
   .prefault({});
@@ -45,6 +49,9 @@ export async function listWorkflows(
   const pattern = params.text === undefined ? null : `%${escapeLike(params.text)}%`;
   const states = params.state === undefined ? null : `{${[params.state].flat().join(",")}}`;
   const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
+  if (after === null) {
+    throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by workflows.list");
+  }
   const rows = await selectRuns(
     db,
     sql`(${pattern}::text is null or w.name ilike ${pattern})
@@ -65,7 +72,11 @@ export async function listWorkflows(
 }
 
 const cursorSchema = z.object({
-  at: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+  // A real instant PostgreSQL can read: a forged "0000-…" or a 13th month must be a 400.
+  at: z
+    .string()
+    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    .pipe(pgTimestamp()),
   id: z.uuid(),
 });
 
@@ -73,13 +84,14 @@ function encodeCursor(cursor: z.infer<typeof cursorSchema>): string {
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
 }
 
-function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
+/** The cursor's position, or null for anything `encodeCursor` did not make. */
+function decodeCursor(cursor: string): z.infer<typeof cursorSchema> | null {
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
-  } catch (error) {
-    throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by workflows.list", {
-      cause: error,
-    });
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString()));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    // Not base64url-encoded JSON at all.
+    return null;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { z } from "zod";
 import { GraphPageView } from "@/components/graph/graph-page-view";
+import { requirePagePrincipal } from "@/server/auth/page";
 
 export const metadata: Metadata = { title: "Dependency graph · Task Manager" };
 
@@ -10,6 +11,7 @@ export default async function GraphPage({
 }: {
   searchParams: Promise<{ workflow?: string | string[] }>;
 }) {
+  await requirePagePrincipal();
   const { workflow } = await searchParams;
   const id = z.uuid().safeParse(workflow);
   return (

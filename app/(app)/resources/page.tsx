@@ -1,13 +1,16 @@
 import type { Metadata } from "next";
 import { ResourcesView } from "@/components/resources/resources-view";
 import { formatPercent } from "@/lib/format/percent";
+import { requirePagePrincipal } from "@/server/auth/page";
 import { getConfig } from "@/server/config";
 
 export const metadata: Metadata = { title: "Resources · Task Manager" };
 
 /** The threshold comes from the configuration here, on the server: the API does not expose it. */
-export default function ResourcesPage() {
-  const threshold = getConfig().taskManager.alertThresholds.resourceUsage;
+export default async function ResourcesPage() {
+  await requirePagePrincipal();
+  const config = getConfig();
+  const threshold = config.taskManager.alertThresholds.resourceUsage;
   return (
     <section className="flex flex-col gap-4" aria-labelledby="resources-heading">
       <div className="flex flex-col gap-1">
@@ -22,7 +25,7 @@ export default function ResourcesPage() {
           A resource_usage alert opens at {formatPercent(threshold)} of capacity (the dashed line).
         </p>
       </div>
-      <ResourcesView threshold={threshold} />
+      <ResourcesView threshold={threshold} agentResources={config.resources.agent} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { roles } from "@/server/auth/roles";
 import { guardRoute } from "@/server/auth/route-guard";
 import { getDb } from "@/server/db";
+import { withErrorResponses } from "@/server/http/route-errors";
 import { getSchedulerOverview } from "@/server/scheduler/overview";
 import { getRunningScheduler } from "@/server/scheduler/start";
 
@@ -9,18 +10,18 @@ export const dynamic = "force-dynamic";
 const noStore = { "cache-control": "no-store" };
 
 /** Any role: the leader, this instance's loop, and when the next pass is planned. */
-export async function GET(req: Request) {
+export const GET = withErrorResponses("GET /api/scheduler", async (req: Request) => {
   const guard = await guardRoute(req, roles);
   if (guard instanceof Response) return guard;
   const overview = await getSchedulerOverview(getDb(), getRunningScheduler());
   return Response.json(overview, { headers: noStore });
-}
+});
 
 /**
  * Operators and admins: one pass now, on this instance, whether or not it leads (sweeps are
  * safe concurrently). Answers with the pass report.
  */
-export async function POST(req: Request) {
+export const POST = withErrorResponses("POST /api/scheduler", async (req: Request) => {
   const guard = await guardRoute(req, ["operator", "admin"]);
   if (guard instanceof Response) return guard;
   const scheduler = getRunningScheduler();
@@ -31,4 +32,4 @@ export async function POST(req: Request) {
     );
   }
   return Response.json(await scheduler.runOnce(), { headers: noStore });
-}
+});

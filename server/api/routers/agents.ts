@@ -6,6 +6,7 @@ import { registerAgent } from "@/server/agents/register";
 import { drainAgent, resumeAgent } from "@/server/agents/status";
 import { getEventHub } from "@/server/events/hub";
 import { claimWithWait } from "@/server/tasks/claim-wait";
+import { boundedRecord, metadataJson, pgText, resourceAmount } from "@/server/validation";
 import { agentProcedure, createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
 
 const agentIdInput = z.object({ agentId: z.uuid() });
@@ -15,10 +16,12 @@ export const agentsRouter = createTRPCRouter({
   register: agentProcedure
     .input(
       z.object({
-        name: z.string().trim().min(1).max(200),
-        capabilities: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
-        capacity: z.record(z.string().min(1).max(100), z.number().nonnegative()).default({}),
-        metadata: z.record(z.string(), z.json()).optional(),
+        name: pgText().trim().min(1).max(200),
+        capabilities: z.array(pgText().trim().min(1).max(200)).max(100).default([]),
+        /** `{resource: amount}` of agent-scoped resources; the names are checked against them. */
+        capacity: boundedRecord(pgText().min(1).max(100), resourceAmount(), 100).default({}),
+        /** At most `limits.metadata_bytes` of JSON. */
+        metadata: metadataJson().optional(),
       }),
     )
     .mutation(({ ctx, input }) =>

@@ -1,5 +1,6 @@
 import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
+import { watchAccess } from "@/server/events/access-watch";
 import { eventFilterInput } from "@/server/events/filter";
 import { listEvents, listEventsInput } from "@/server/events/list";
 import { toWireEvent } from "@/server/events/read";
@@ -37,19 +38,37 @@ export const eventsRouter = createTRPCRouter({
     signal,
   }) {
     const { lastEventId, ...filter } = input;
-    const subscription = await eventFeedFor(ctx.db).subscribe({
-      filter,
-      afterId: lastEventId == null ? null : Number(lastEventId),
+    const feed = eventFeedFor(ctx.db);
+    // The stream outlives its authentication: it ends when its token is revoked or expires.
+    const access = watchAccess({
+      db: ctx.db,
+      hub: feed.hub,
+      tokenId: ctx.principal.tokenId,
       signal,
     });
     try {
-      for (let first = await subscription.next(); first; first = await subscription.next()) {
-        const batch = [first, ...subscription.takeReady(MAX_EVENTS_PER_MESSAGE - 1)];
-        const last = batch.at(-1) ?? first;
-        yield tracked(String(last.id), { events: batch.map(toWireEvent) });
+      const subscription = await feed.subscribe({
+        filter,
+        afterId: lastEventId == null ? null : Number(lastEventId),
+        signal: access.signal,
+      });
+      try {
+        for (let first = await subscription.next(); first; first = await subscription.next()) {
+          const batch = [first, ...subscription.takeReady(MAX_EVENTS_PER_MESSAGE - 1)];
+          const last = batch.at(-1) ?? first;
+          yield tracked(String(last.id), { events: batch.map(toWireEvent) });
+        }
+      } finally {
+        subscription.close();
       }
     } finally {
-      subscription.close();
+      access.stop();
+    }
+    if (access.revoked()) {
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: "the token was revoked or has expired",
+      });
     }
     // Not the client leaving: the server is stopping. A retryable error, unlike a normal end,
     // makes EventSource and httpSubscriptionLink reconnect with their last event id.

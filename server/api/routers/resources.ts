@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { listResources } from "@/server/resources/list";
 import { RESOURCE_NAME, upsertResource } from "@/server/resources/upsert";
+import { pgText, resourceAmount } from "@/server/validation";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
 
 export const resourcesRouter = createTRPCRouter({
@@ -13,8 +14,8 @@ export const resourcesRouter = createTRPCRouter({
       z.object({
         name: z.string().regex(RESOURCE_NAME, "lowercase letters, digits and _").max(100),
         scope: z.enum(["pool", "agent"]),
-        capacity: z.number().positive().max(1e12).nullish(),
-        description: z.string().max(1000).nullish(),
+        capacity: resourceAmount().positive().nullish(),
+        description: pgText().max(1000).nullish(),
       }),
     )
     .mutation(({ ctx, input }) => upsertResource(ctx.db, input)),

@@ -7,6 +7,7 @@ import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
 import { submitTask } from "@/server/tasks/submit";
 import { assertSubtaskParent } from "@/server/tasks/subtasks";
+import { int4, pgText, resultJson } from "@/server/validation";
 import { retryTaskWithDependents } from "@/server/workflows/retry";
 import { leaseCaller } from "../lease-caller";
 import {
@@ -18,16 +19,20 @@ import {
 } from "../trpc";
 import { taskQueryProcedures } from "./task-queries";
 
-const lease = { agentId: z.uuid(), taskId: z.uuid(), leaseEpoch: z.number().int().min(1) };
+// An integer column: a larger epoch cannot be a lease anyone holds.
+const leaseEpoch = int4().min(1);
+const lease = { agentId: z.uuid(), taskId: z.uuid(), leaseEpoch };
+/** At most `limits.result_bytes` of JSON, like the error of a failure. */
+const result = resultJson();
 const completeItem = z.strictObject({
   taskId: z.uuid(),
-  leaseEpoch: z.number().int().min(1),
-  result: z.json().optional(),
+  leaseEpoch,
+  result: result.optional(),
 });
 const failItem = z.strictObject({
   taskId: z.uuid(),
-  leaseEpoch: z.number().int().min(1),
-  error: z.json(),
+  leaseEpoch,
+  error: result,
   retryable: z.boolean().default(true),
 });
 
@@ -52,8 +57,8 @@ export const tasksRouter = createTRPCRouter({
       z.strictObject({
         ...lease,
         fraction: z.number().min(0).max(1).optional(),
-        step: z.string().max(500).optional(),
-        message: z.string().max(10_000).optional(),
+        step: pgText().max(500).optional(),
+        message: pgText().max(10_000).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) =>
@@ -61,7 +66,7 @@ export const tasksRouter = createTRPCRouter({
     ),
 
   complete: agentProcedure
-    .input(z.strictObject({ ...lease, result: z.json().optional() }))
+    .input(z.strictObject({ ...lease, result: result.optional() }))
     .mutation(async ({ ctx, input }) => {
       const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
       return single((await completeTasks(ctx.db, caller, [input]))[0]);
@@ -76,7 +81,7 @@ export const tasksRouter = createTRPCRouter({
     }),
 
   fail: agentProcedure
-    .input(z.strictObject({ ...lease, error: z.json(), retryable: z.boolean().default(true) }))
+    .input(z.strictObject({ ...lease, error: result, retryable: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
       const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
       return single((await failTasks(ctx.db, caller, [input]))[0]);
@@ -93,7 +98,7 @@ export const tasksRouter = createTRPCRouter({
     .input(
       z.strictObject({
         id: z.uuid(),
-        reason: z.string().trim().min(1).max(500).default("cancelled by request"),
+        reason: pgText().trim().min(1).max(500).default("cancelled by request"),
       }),
     )
     .mutation(async ({ ctx, input }) => {

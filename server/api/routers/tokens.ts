@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { roles } from "@/server/auth/roles";
 import { createToken, listTokens, revokeToken } from "@/server/auth/tokens";
+import { pgText } from "@/server/validation";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
 export const tokensRouter = createTRPCRouter({
@@ -8,7 +9,7 @@ export const tokensRouter = createTRPCRouter({
   create: adminProcedure
     .input(
       z.object({
-        name: z.string().trim().min(1).max(200),
+        name: pgText().trim().min(1).max(200),
         role: z.enum(roles),
         expiresInDays: z.number().positive().max(3650).optional(),
       }),

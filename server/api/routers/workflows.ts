@@ -2,6 +2,7 @@ import { z } from "zod";
 import { activeWorkflows, activeWorkflowsInput } from "@/server/tasks/active-workflows";
 import { submitWorkflowInput } from "@/server/tasks/inputs";
 import { submitWorkflow } from "@/server/tasks/submit-workflow";
+import { pgText } from "@/server/validation";
 import { cancelWorkflow } from "@/server/workflows/cancel";
 import { pauseWorkflow, resumeWorkflow } from "@/server/workflows/pause";
 import { retryWorkflow } from "@/server/workflows/retry";
@@ -31,7 +32,7 @@ export const workflowsRouter = createTRPCRouter({
     .input(
       z.strictObject({
         id: z.uuid(),
-        reason: z.string().trim().min(1).max(500).default("workflow cancelled by request"),
+        reason: pgText().trim().min(1).max(500).default("workflow cancelled by request"),
       }),
     )
     .mutation(({ ctx, input }) => cancelWorkflow(ctx.db, input.id, input.reason, ctx.principal)),

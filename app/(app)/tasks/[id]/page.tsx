@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { TaskView } from "@/components/task/task-view";
+import { requirePagePrincipal } from "@/server/auth/page";
 import { getDb } from "@/server/db";
 import { DomainError } from "@/server/errors";
 import { getTask } from "@/server/tasks/queries";
@@ -14,6 +15,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * content itself is fetched and kept live in the browser.
  */
 export default async function TaskPage({ params }: { params: Promise<{ id: string }> }) {
+  // Before the query: whether a task exists is data too.
+  await requirePagePrincipal();
   const { id } = await params;
   if (!UUID.test(id)) notFound();
   try {

@@ -1,6 +1,6 @@
 import { handleTrpcRequest } from "@/server/api/handler";
-import { getDb } from "@/server/db";
+import { getDatabaseCircuit, getDb } from "@/server/db";
 
-const handler = (req: Request) => handleTrpcRequest(getDb(), req);
+const handler = (req: Request) => handleTrpcRequest(getDb(), req, getDatabaseCircuit());
 
 export { handler as GET, handler as POST };

@@ -1,0 +1,47 @@
+import { AGENT_SILENCE_S } from "@/server/agents/sweep";
+import type { AlertThresholds } from "@/server/config";
+import { FAILURE_MIN_SAMPLE, FAILURE_WINDOW_S } from "./rules/failure-rate";
+import { formatSeconds, percent } from "./rules/types";
+
+export interface RuleGuide {
+  rule: string;
+  /** Where its threshold is set, or null for a fixed one. */
+  setting: string | null;
+  /** What would open an alert, with the loaded threshold. */
+  trips: string;
+}
+
+/**
+ * Every alert rule with what would open it under the loaded thresholds: the alerts page's
+ * answer to "why is this empty, and what would show up here?". Worded from the rules in
+ * ./rules, whose constants it reads, so the guide cannot drift from what they check.
+ */
+export function ruleGuide(thresholds: AlertThresholds): RuleGuide[] {
+  return [
+    {
+      rule: "task_duration",
+      setting: "alert_thresholds.task_duration (TM_ALERT_TASK_DURATION)",
+      trips: `a task running longer than ${formatSeconds(thresholds.taskDuration)}`,
+    },
+    {
+      rule: "resource_usage",
+      setting: "alert_thresholds.resource_usage (TM_ALERT_RESOURCE_USAGE)",
+      trips: `a pool, or an agent's own resource, at ${percent(thresholds.resourceUsage)} of its capacity or more`,
+    },
+    {
+      rule: "dependency_wait",
+      setting: "alert_thresholds.dependency_wait (TM_ALERT_DEPENDENCY_WAIT)",
+      trips: `a task blocked on its dependencies for longer than ${formatSeconds(thresholds.dependencyWait)}`,
+    },
+    {
+      rule: "failure_rate",
+      setting: "alert_thresholds.failure_rate (TM_ALERT_FAILURE_RATE)",
+      trips: `more than ${percent(thresholds.failureRate)} of the tasks that ended in the last ${formatSeconds(FAILURE_WINDOW_S)} failed (once at least ${FAILURE_MIN_SAMPLE} ended)`,
+    },
+    {
+      rule: "agent_offline",
+      setting: null,
+      trips: `an agent without a heartbeat for ${formatSeconds(AGENT_SILENCE_S)}`,
+    },
+  ];
+}
