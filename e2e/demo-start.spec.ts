@@ -5,6 +5,7 @@ import { createTrpc } from "@/sdk";
 import { FIRST_RUN_ADMIN_TOKEN } from "./fixtures/admin-token";
 import { waitForHealthy } from "./fixtures/launcher";
 import { ownLaunchers } from "./fixtures/own-launcher";
+import { signInByLink } from "./fixtures/sign-in";
 
 // `npm start -- --demo` on a server of its own: it must be stopped with SIGINT mid-run.
 const own = ownLaunchers("e2e-demo-start", 4);
@@ -13,9 +14,7 @@ const own = ownLaunchers("e2e-demo-start", 4);
 const LIVE_WITHIN_MS = 60_000;
 
 async function signIn(page: Page, next: string) {
-  await page.goto(
-    `${own.baseURL}/api/auth/sign-in?token=${encodeURIComponent(FIRST_RUN_ADMIN_TOKEN)}&next=${encodeURIComponent(next)}`,
-  );
+  await signInByLink(page, own.baseURL, FIRST_RUN_ADMIN_TOKEN, next);
 }
 
 test("npm start -- --demo: every page is live within a minute; SIGINT stops it with no task left leased", async ({

@@ -6,6 +6,7 @@ import { FIRST_RUN_ADMIN_TOKEN } from "./fixtures/admin-token";
 import { waitForHealthy } from "./fixtures/launcher";
 import { ownLaunchers } from "./fixtures/own-launcher";
 import { seriousViolations } from "./fixtures/serious-violations";
+import { signInByLink } from "./fixtures/sign-in";
 
 // A server of its own with no data at all (the shared one fills up with other specs' work),
 // on a configuration without pools, so every page is in its empty state.
@@ -24,9 +25,7 @@ test.beforeAll(async () => {
 });
 
 async function signIn(page: Page, token: string, next: string) {
-  await page.goto(
-    `${own.baseURL}/api/auth/sign-in?token=${encodeURIComponent(token)}&next=${encodeURIComponent(next)}`,
-  );
+  await signInByLink(page, own.baseURL, token, next);
 }
 
 async function expectAccessible(page: Page) {
