@@ -227,6 +227,7 @@ test("an operator selects cards and cancels, retries and reprioritises them in b
   await select("queued", a.name).check();
   await select("queued", b.name).check();
   await expect(bar.getByTestId("bulk-count")).toHaveText("2 selected");
+  expect(await seriousViolations(page)).toEqual([]);
   await bar.getByLabel("Priority").fill("7");
   await bar.getByRole("button", { name: "Set priority" }).click();
   await expect(bar.getByTestId("bulk-report")).toContainText("Reprioritised 2 of 2");
