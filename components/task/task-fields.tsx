@@ -30,7 +30,7 @@ export function TaskFields({
     [
       "Workflow",
       task.workflowId ? (
-        <Link key="wf" href={`/?workflow=${task.workflowId}`} className="text-accent underline">
+        <Link key="wf" href={`/workflows/${task.workflowId}`} className="text-accent underline">
           {task.workflowId}
         </Link>
       ) : (
