@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
-import { useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { criticalPath } from "@/lib/graph/critical-path";
 import { useNow } from "@/lib/hooks/use-now";
 import { formatClock, formatDuration } from "@/lib/run/format";
@@ -15,6 +15,7 @@ import {
   timeRange,
   xOf,
 } from "@/lib/timeline/layout";
+import { TIMELINE_RENDERED_MARK } from "@/lib/timeline/marks";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 
@@ -84,6 +85,15 @@ export function RunTimeline({ workflowId }: { workflowId: string }) {
     getItemKey: (index) => rows[index]?.task.id ?? index,
     initialRect: { width: 800, height: 480 },
   });
+
+  const drawn = timeline.isSuccess;
+  useEffect(() => {
+    if (!drawn || performance.getEntriesByName(TIMELINE_RENDERED_MARK).length > 0) return;
+    // The frame after the one that committed the rows: when they are on screen.
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => performance.mark(TIMELINE_RENDERED_MARK)),
+    );
+  }, [drawn]);
 
   if (timeline.isPending) return <p role="status">Loading the timeline…</p>;
   if (timeline.isError) {

@@ -38,6 +38,7 @@ import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
 import { runGraphLayout } from "./ui-graph";
+import { runTimelineRender } from "./ui-timeline";
 import { runWallSoak } from "./wall-soak";
 
 const { values: args } = parseArgs({
@@ -211,6 +212,9 @@ async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>)
   log(`graph detail: ${JSON.stringify(graph)}`);
   figure("graph_layout_2000", graph.layoutMs, "ms");
   figure("graph_render_2000", graph.renderMs, "ms");
+  const timeline = await runTimelineRender(env);
+  log(`timeline detail: ${JSON.stringify(timeline.detail)}`);
+  figure("workflow_timeline_2000_ms", timeline.ms, "ms");
 }
 
 async function uiOnly() {
