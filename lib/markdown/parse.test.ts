@@ -15,6 +15,7 @@ describe("the README's API section, as /docs/api serves it", () => {
     expect(headings).toEqual([
       "Auth",
       "Orchestrator and agent over plain HTTP",
+      "Workflow runs",
       "Live events, metrics and alerts",
     ]);
   });
