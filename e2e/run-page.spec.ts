@@ -18,7 +18,8 @@ async function submitRun() {
     metadata: { team: "render", note: HOSTILE },
     tasks: [
       { key: "prepare", name: "Prepare", maxAttempts: 2, ...spec },
-      { key: "build", name: "Build", dependsOn: ["prepare"], maxAttempts: 1, ...spec },
+      // Ahead of check, released at the same moment: the agent claims build first.
+      { key: "build", name: "Build", dependsOn: ["prepare"], maxAttempts: 1, priority: 1, ...spec },
       { key: "check", name: "Check", dependsOn: ["prepare"], ...spec },
     ],
   });
