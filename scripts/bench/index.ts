@@ -39,6 +39,7 @@ import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
 import { runGraphLayout } from "./ui-graph";
 import { runRunsListRender } from "./ui-runs";
+import { runTimelineRender } from "./ui-timeline";
 import { runWallSoak } from "./wall-soak";
 
 const { values: args } = parseArgs({
@@ -218,6 +219,9 @@ async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>)
   figure("graph_render_2000", graph.renderMs, "ms");
   const runsList = await runRunsListRender(env);
   figure("workflows_list_100k_ms", runsList.ms, "ms");
+  const timeline = await runTimelineRender(env);
+  log(`timeline detail: ${JSON.stringify(timeline.detail)}`);
+  figure("workflow_timeline_2000_ms", timeline.ms, "ms");
 }
 
 async function uiOnly() {

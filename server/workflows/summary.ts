@@ -46,13 +46,21 @@ export type RunRow = TaskStateCounts & {
   paused_at: string | null;
 };
 
-/** One run's row, as the runs list shows it. NOT_FOUND for an unknown id. */
-export async function getWorkflowRun(db: Executor, id: string): Promise<WorkflowSummary> {
+/** A run's page header: its list row plus the submitter's metadata (not in list rows). */
+export type WorkflowRun = WorkflowSummary & { metadata: Record<string, unknown> };
+
+/** One run's row, as the runs list shows it, with its metadata. NOT_FOUND for an unknown id. */
+export async function getWorkflowRun(db: Executor, id: string): Promise<WorkflowRun> {
   const [row] = await selectRuns(db, sql`w.id = ${id}`, null, sql``, 1);
   if (!row) throw notFound(`workflow ${id}`);
-  const [run] = await summarize(db, [row]);
+  const [[run], [meta]] = await Promise.all([
+    summarize(db, [row]),
+    db.execute<{ metadata: Record<string, unknown> }>(
+      sql`select metadata from workflows where id = ${id}`,
+    ),
+  ]);
   if (!run) throw notFound(`workflow ${id}`);
-  return run;
+  return { ...run, metadata: meta?.metadata ?? {} };
 }
 
 /**
