@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo } from "react";
 import { runEventsInput } from "@/lib/run/events-input";
-import { formatClock } from "@/lib/run/format";
+import { formatClock } from "@/lib/runs/format";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 
@@ -53,7 +53,7 @@ export function RunEvents({ workflowId }: { workflowId: string }) {
             <tr key={event.id} className="border-t border-ink-muted/10" data-testid="run-event">
               <td className="px-2 py-1 tabular-nums">
                 <time dateTime={event.createdAt} title={event.createdAt}>
-                  {formatClock(Date.parse(event.createdAt), true)}
+                  {formatClock(event.createdAt, { seconds: true })}
                 </time>
               </td>
               <td className="px-2 py-1 font-mono text-xs">{event.kind}</td>

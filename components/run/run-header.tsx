@@ -1,12 +1,12 @@
 "use client";
 
 import Link from "next/link";
+import { RunActions } from "@/components/runs/run-actions";
+import { RunStateBadge } from "@/components/runs/run-state-badge";
 import { JsonBlock } from "@/components/task/json-block";
 import { useNow } from "@/lib/hooks/use-now";
-import { formatClock, formatDuration, formatEta } from "@/lib/run/format";
+import { formatClock, formatDuration, formatEta } from "@/lib/runs/format";
 import type { WorkflowRun } from "@/server/workflows/summary";
-import { RunActions } from "./run-actions";
-import { RunStateBadge } from "./run-state-badge";
 
 /**
  * Name, state, progress, times, ETA, submitter, metadata and the actions. The duration and the
@@ -62,7 +62,7 @@ export function RunHeader({ run }: { run: WorkflowRun }) {
             "not yet"
           ) : (
             <time dateTime={run.startedAt} title={run.startedAt}>
-              {formatClock(Date.parse(run.startedAt), true)}
+              {formatClock(run.startedAt, { now, seconds: true })}
             </time>
           )}
         </dd>
@@ -77,7 +77,7 @@ export function RunHeader({ run }: { run: WorkflowRun }) {
               {formatEta(run.eta.finishAt, now)}
             </time>
           ) : run.finishedAt ? (
-            `ended ${formatClock(Date.parse(run.finishedAt), true)}`
+            `ended ${formatClock(run.finishedAt, { now, seconds: true })}`
           ) : (
             "—"
           )}
@@ -91,7 +91,7 @@ export function RunHeader({ run }: { run: WorkflowRun }) {
           <JsonBlock value={run.metadata} testId="run-metadata" />
         </div>
       )}
-      <RunActions run={run} />
+      <RunActions run={run} layout="page" />
     </header>
   );
 }

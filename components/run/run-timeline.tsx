@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { criticalPath } from "@/lib/graph/critical-path";
 import { useNow } from "@/lib/hooks/use-now";
-import { formatClock, formatDuration } from "@/lib/run/format";
+import { formatClock, formatDuration } from "@/lib/runs/format";
 import {
   type TimelineBar,
   type TimelineSort,
@@ -39,7 +39,7 @@ const OUTCOME_WORD: Record<TimelineBar["outcome"], string> = {
 };
 
 function barLabel(bar: TimelineBar): string {
-  const span = `${formatClock(bar.startMs, true)} → ${bar.open ? "now" : formatClock(bar.endMs, true)} (${formatDuration((bar.endMs - bar.startMs) / 1000)})`;
+  const span = `${formatClock(bar.startMs, { seconds: true })} → ${bar.open ? "now" : formatClock(bar.endMs, { seconds: true })} (${formatDuration((bar.endMs - bar.startMs) / 1000)})`;
   if (bar.kind === "wait") {
     return bar.attempt === 0
       ? `Queued, waiting: ${span}`

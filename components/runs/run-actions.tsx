@@ -1,72 +1,88 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { usePermissions } from "@/lib/auth/role";
-import { useHydrated } from "@/lib/hooks/use-hydrated";
-import type { RunSummary } from "@/lib/runs/types";
-import { useTRPC } from "@/lib/trpc/client";
-import { errorMessage } from "@/lib/trpc/errors";
+import { useId } from "react";
+import type { WorkflowState } from "@/lib/runs/states";
+import { useRunActions } from "@/lib/runs/use-run-actions";
 
-const button =
-  "rounded border border-ink-muted/40 px-2 py-0.5 text-xs font-medium hover:bg-ink/5 disabled:opacity-60";
+const BUTTON =
+  "rounded border border-ink-muted/40 px-2 font-medium hover:bg-ink/5 disabled:opacity-60";
+const LOOK = {
+  row: { button: `${BUTTON} py-0.5 text-xs`, gap: "gap-1", text: "text-xs" },
+  page: { button: `${BUTTON} py-1 text-sm`, gap: "gap-2", text: "text-sm" },
+} as const;
 
 /**
- * Cancel, retry failed, pause and resume for operators and admins; nothing for anyone else
- * (the server refuses them whatever the page shows). Only what the run's state allows is
- * offered. The operator's own action refreshes the runs at once rather than waiting on the
- * stream; a refusal is shown as the server words it.
+ * Cancel, retry failed, pause and resume, only what the run's state allows. `row` is the runs
+ * list's compact form: each button names its run (a table holds many), cancelling takes the
+ * server's default reason, and only a refusal is shown. `page` is the run page header's: the
+ * cancel asks for a reason and the outcome of every action is shown.
  */
-export function RunActions({ run }: { run: Pick<RunSummary, "id" | "name" | "state" | "counts"> }) {
-  const { operate } = usePermissions();
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const hydrated = useHydrated();
-  const [error, setError] = useState<string | null>(null);
-  const options = {
-    onError: (e: unknown) => setError(errorMessage(e)),
-    onSuccess: () => {
-      setError(null);
-      void queryClient.invalidateQueries(trpc.workflows.list.pathFilter());
-      void queryClient.invalidateQueries(trpc.workflows.run.queryFilter({ id: run.id }));
-    },
-  };
-  const cancel = useMutation(trpc.workflows.cancel.mutationOptions(options));
-  const retry = useMutation(trpc.workflows.retry.mutationOptions(options));
-  const pause = useMutation(trpc.workflows.pause.mutationOptions(options));
-  const resume = useMutation(trpc.workflows.resume.mutationOptions(options));
-  if (!operate) return null;
+export function RunActions({
+  run,
+  layout,
+}: {
+  run: { id: string; name: string; state: WorkflowState; counts: { failed: number } };
+  layout: "row" | "page";
+}) {
+  const actions = useRunActions(run.id);
+  const reasonId = useId();
+  if (!actions.permitted) return null;
 
+  const look = LOOK[layout];
   const unfinished = run.state === "running" || run.state === "paused";
-  // Disabled until hydrated: a click on server-rendered HTML would be lost.
-  const busy =
-    !hydrated || cancel.isPending || retry.isPending || pause.isPending || resume.isPending;
   const action = (label: string, verb: string, onClick: () => void) => (
     <button
       type="button"
-      className={button}
-      disabled={busy}
-      aria-label={`${verb} ${run.name}`}
+      className={look.button}
+      disabled={actions.busy}
+      aria-label={layout === "row" ? `${verb} ${run.name}` : undefined}
       onClick={onClick}
     >
       {label}
     </button>
   );
   return (
-    <div className="flex flex-col gap-1" data-testid="run-actions">
-      <div className="flex flex-wrap gap-1">
-        {run.state === "running" && action("Pause", "Pause", () => pause.mutate({ id: run.id }))}
-        {run.state === "paused" && action("Resume", "Resume", () => resume.mutate({ id: run.id }))}
-        {run.counts.failed > 0 &&
-          action("Retry failed", "Retry failed tasks of", () => retry.mutate({ id: run.id }))}
-        {unfinished &&
-          action("Cancel", "Cancel", () =>
-            cancel.mutate({ id: run.id, reason: "workflow cancelled by an operator" }),
-          )}
+    <div className={`flex flex-col ${look.gap}`} data-testid="run-actions">
+      <div className={`flex flex-wrap ${layout === "page" ? "items-end" : ""} ${look.gap}`}>
+        {run.state === "running" && action("Pause", "Pause", actions.pause)}
+        {run.state === "paused" && action("Resume", "Resume", actions.resume)}
+        {run.counts.failed > 0 && action("Retry failed", "Retry failed tasks of", actions.retry)}
+        {unfinished && layout === "row" && action("Cancel", "Cancel", () => actions.cancel())}
+        {unfinished && layout === "page" && (
+          <form
+            className="flex flex-wrap items-end gap-2"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const reason = String(new FormData(event.currentTarget).get("reason") ?? "").trim();
+              actions.cancel(reason);
+            }}
+          >
+            <div className="flex flex-col gap-0.5">
+              <label htmlFor={reasonId} className="text-xs text-ink-muted">
+                Reason for cancelling
+              </label>
+              <input
+                id={reasonId}
+                name="reason"
+                maxLength={500}
+                placeholder="workflow cancelled by request"
+                className="w-64 rounded border border-ink-muted/40 bg-surface-raised px-2 py-1 text-sm"
+              />
+            </div>
+            <button type="submit" className={look.button} disabled={actions.busy}>
+              Cancel run
+            </button>
+          </form>
+        )}
       </div>
-      {error && (
-        <p role="alert" className="text-xs text-danger">
-          {error}
+      {layout === "page" && actions.notice && (
+        <p role="status" className={look.text} data-testid="run-action-result">
+          {actions.notice}
+        </p>
+      )}
+      {actions.error && (
+        <p role="alert" className={`${look.text} text-danger`} data-testid="run-action-error">
+          {actions.error}
         </p>
       )}
     </div>

@@ -63,11 +63,11 @@ export function RunRow({ run, now }: { run: RunSummary; now: number }) {
       <td className={`${cell} text-xs tabular-nums`}>
         {/* The server's clock and time zone render it first: a difference is expected. */}
         <time dateTime={run.createdAt} suppressHydrationWarning>
-          {formatClock(run.createdAt, now)}
+          {formatClock(run.createdAt, { now })}
         </time>
         {run.startedAt && (
           <span className="block text-ink-muted" suppressHydrationWarning>
-            started {formatClock(run.startedAt, now)}
+            started {formatClock(run.startedAt, { now })}
           </span>
         )}
       </td>
@@ -80,7 +80,7 @@ export function RunRow({ run, now }: { run: RunSummary; now: number }) {
         )}
       </td>
       <td className={cell}>
-        <RunActions run={run} />
+        <RunActions run={run} layout="row" />
       </td>
     </tr>
   );
