@@ -1,0 +1,62 @@
+import { Cron } from "croner";
+
+/** When a schedule fires: a cron expression in a time zone, or every N seconds from an anchor. */
+export type Timing =
+  | { cron: string; timezone: string; everyS?: null; anchor?: Date | null }
+  | { cron?: null; everyS: number; anchor: Date; timezone?: string };
+
+/** Why croner would refuse this expression, or null. Only 5 or 6 fields (6: seconds first). */
+export function cronProblem(cron: string): string | null {
+  const fields = cron.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return "must have 5 fields, or 6 with seconds first";
+  try {
+    new Cron(cron, { paused: true });
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : "is not a cron expression";
+  }
+}
+
+/** An IANA zone the runtime knows (`Europe/Paris`, `UTC`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The first fire time strictly after `after`. Croner walks wall-clock time in the zone: a time
+ * that a spring-forward day skips runs once, at the first instant after the gap, and a time a
+ * fall-back day repeats runs once, at its first occurrence.
+ */
+export function nextFireAfter(timing: Timing, after: Date): Date | null {
+  if (timing.everyS != null) {
+    const stepMs = timing.everyS * 1000;
+    const anchor = timing.anchor.getTime();
+    if (after.getTime() < anchor) return new Date(anchor);
+    const steps = Math.floor((after.getTime() - anchor) / stepMs) + 1;
+    return new Date(anchor + steps * stepMs);
+  }
+  const cron = new Cron(timing.cron ?? "", { paused: true, timezone: timing.timezone });
+  return cron.nextRun(after);
+}
+
+/** Up to `count` fire times after `after`, none after `endAt`. */
+export function fireTimes(
+  timing: Timing,
+  after: Date,
+  count: number,
+  endAt: Date | null = null,
+): Date[] {
+  const times: Date[] = [];
+  let at: Date | null = after;
+  while (times.length < count) {
+    at = nextFireAfter(timing, at);
+    if (!at || (endAt && at > endAt)) break;
+    times.push(at);
+  }
+  return times;
+}
