@@ -69,7 +69,10 @@ describe("fire times across DST", () => {
     expect(plan.nextFireAt?.toISOString()).toBe("2026-11-02T06:30:00.000Z");
   });
   it("supports six fields with seconds", () => {
-    const next = nextFireAfter({ cron: "*/15 * * * * *", timezone: "UTC" }, t("2026-01-01T00:00:01Z"));
+    const next = nextFireAfter(
+      { cron: "*/15 * * * * *", timezone: "UTC" },
+      t("2026-01-01T00:00:01Z"),
+    );
     expect(next?.toISOString()).toBe("2026-01-01T00:00:15.000Z");
   });
 });
@@ -138,7 +141,11 @@ describe("catch-up policies after a downtime", () => {
     expect(fired(plan)).toEqual(["2026-01-01T00:01:10.000Z"]);
     expect(plan.caughtUp).toEqual({ missed: 60, replayed: 0 });
     const late = planFires(
-      input({ catchup: "none", now: new Date(t("2026-01-01T00:00:10Z").getTime() + MISSED_AFTER_MS + 500), timing: { everyS: 3600, anchor: t("2026-01-01T00:00:10Z") } }),
+      input({
+        catchup: "none",
+        now: new Date(t("2026-01-01T00:00:10Z").getTime() + MISSED_AFTER_MS + 500),
+        timing: { everyS: 3600, anchor: t("2026-01-01T00:00:10Z") },
+      }),
     );
     expect(fired(late)).toEqual([]);
     expect(late.caughtUp).toEqual({ missed: 1, replayed: 0 });
@@ -161,7 +168,11 @@ describe("catch-up policies after a downtime", () => {
 describe("startAt, endAt and the end of a schedule", () => {
   it("makes no fire after endAt, and ends the schedule", () => {
     const plan = planFires(
-      input({ now: t("2026-01-01T00:00:15.100Z"), endAt: t("2026-01-01T00:00:12Z"), catchup: "all" }),
+      input({
+        now: t("2026-01-01T00:00:15.100Z"),
+        endAt: t("2026-01-01T00:00:12Z"),
+        catchup: "all",
+      }),
     );
     expect(fired(plan)).toEqual([
       "2026-01-01T00:00:10.000Z",

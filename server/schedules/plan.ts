@@ -76,29 +76,27 @@ export function planFires(input: PlanInput): Plan {
     buffered = null;
     running = true;
   }
-  toMake.forEach((at, index) => {
-    const fire = () => {
+  for (const [index, at] of toMake.entries()) {
+    let skipReason: string | null = null;
+    if (input.overlap === "skip" && running) skipReason = "previous run unfinished";
+    if (input.overlap === "cancel_previous") {
+      // Only the last fire of a pass runs: each earlier one would be cancelled at once.
+      if (index < toMake.length - 1) skipReason = "superseded by a later fire";
+      else if (input.unfinishedRuns > 0) cancelPrevious = true;
+    }
+    if (input.overlap === "buffer_one" && running) {
+      if (buffered) skipReason = "previous run unfinished and a fire already buffered";
+      else {
+        buffered = at;
+        continue;
+      }
+    }
+    if (skipReason) fires.push({ at, outcome: "skipped", reason: skipReason });
+    else {
       fires.push({ at, outcome: "fired" });
       running = true;
-    };
-    const skip = (reason: string) => fires.push({ at, outcome: "skipped", reason });
-    switch (input.overlap) {
-      case "allow":
-        return fire();
-      case "skip":
-        return running ? skip("previous run unfinished") : fire();
-      case "cancel_previous":
-        // Only the last fire of a pass runs: each earlier one would be cancelled at once.
-        if (index < toMake.length - 1) return skip("superseded by a later fire");
-        if (input.unfinishedRuns > 0) cancelPrevious = true;
-        return fire();
-      case "buffer_one":
-        if (!running) return fire();
-        if (buffered) return skip("previous run unfinished and a fire already buffered");
-        buffered = at;
-        return;
     }
-  });
+  }
 
   let nextFireAt = last ? nextFireAfter(input.timing, now) : input.nextFireAt;
   if (nextFireAt && input.endAt && nextFireAt > input.endAt) nextFireAt = null;
