@@ -165,6 +165,14 @@ describe("catch-up policies after a downtime", () => {
   });
 });
 
+describe("late, not down", () => {
+  it("makes every fire of a pass late by less than MISSED_AFTER_MS, whatever the policy", () => {
+    const plan = planFires(input({ catchup: "none", now: t("2026-01-01T00:00:13.500Z") }));
+    expect(fired(plan)).toHaveLength(4);
+    expect(plan.caughtUp).toBeNull();
+  });
+});
+
 describe("startAt, endAt and the end of a schedule", () => {
   it("makes no fire after endAt, and ends the schedule", () => {
     const plan = planFires(

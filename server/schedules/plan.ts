@@ -7,9 +7,10 @@ export type CatchupPolicy = (typeof CATCHUP_POLICIES)[number];
 
 /**
  * A fire later than this counts as missed (the scheduler was down), not merely late: the
- * catch-up policy decides whether it still runs.
+ * catch-up policy decides whether it still runs. A fire less late (a slow pass, a leader
+ * handover) is made as if on time.
  */
-export const MISSED_AFTER_MS = 30_000;
+export const MISSED_AFTER_MS = 10_000;
 /** Most missed fire times one pass replays for one schedule (`catchup: all`): the latest ones. */
 export const MAX_FIRES_PER_PASS = 1000;
 
@@ -52,20 +53,25 @@ export function planFires(input: PlanInput): Plan {
   const { now } = input;
   const { due, total } = dueTimes(input);
   const last = due.at(-1);
-  const onTime = last && now.getTime() - last.getTime() <= MISSED_AFTER_MS ? last : null;
+  const late = (at: Date) => now.getTime() - at.getTime() > MISSED_AFTER_MS;
 
-  let toMake: Date[];
-  if (input.catchup === "none") toMake = onTime ? [onTime] : [];
-  else if (input.catchup === "latest") toMake = last ? [last] : [];
-  else {
-    const windowStart = now.getTime() - input.catchupWindowS * 1000;
-    toMake = due.filter((at) => at === onTime || at.getTime() >= windowStart);
+  // Only late by a slow pass or a leader handover: every due fire is made.
+  let toMake = due;
+  let caughtUp: Plan["caughtUp"] = null;
+  if (total > due.length || due.some(late)) {
+    // Down for a while: the catch-up policy decides. Every fire but an on-time last is missed.
+    const onTime = last && !late(last) ? last : null;
+    if (input.catchup === "none") toMake = onTime ? [onTime] : [];
+    else if (input.catchup === "latest") toMake = last ? [last] : [];
+    else {
+      const windowStart = now.getTime() - input.catchupWindowS * 1000;
+      toMake = due.filter((at) => at === onTime || at.getTime() >= windowStart);
+    }
+    caughtUp = {
+      missed: total - (onTime ? 1 : 0),
+      replayed: toMake.filter((at) => at !== onTime).length,
+    };
   }
-  const missedCount = total - (onTime ? 1 : 0);
-  const caughtUp =
-    missedCount > 0
-      ? { missed: missedCount, replayed: toMake.filter((at) => at !== onTime).length }
-      : null;
 
   const fires: PlannedFire[] = [];
   let running = input.unfinishedRuns > 0;
