@@ -103,7 +103,7 @@ export async function updateSchedule(
       );
     }
     await assertSubmittable(tx, parsed.data);
-    return saveSchedule(tx, row, parsed.data);
+    return saveScheduleInTx(tx, row, parsed.data);
   });
 }
 
@@ -112,10 +112,11 @@ export async function updateSchedule(
  * last fire): a changed timing applies from now on, and a resumed schedule does not replay the
  * time it spent paused.
  */
-async function saveSchedule(
+export async function saveScheduleInTx(
   tx: Transaction,
   row: ScheduleRow,
   params: ScheduleParams,
+  source: ScheduleRow["source"] = row.source,
 ): Promise<ScheduleView> {
   const values = scheduleValues(params);
   const now = new Date();
@@ -127,6 +128,7 @@ async function saveSchedule(
       ...values,
       nextFireAt,
       bufferedFireAt: params.overlap === "buffer_one" ? row.bufferedFireAt : null,
+      source,
       updatedAt: now,
     })
     .where(eq(schedules.id, row.id))
@@ -170,7 +172,7 @@ export async function setSchedulePaused(
     const row = await lockSchedule(tx, id);
     assertManages(row, actor, paused ? "pause" : "resume");
     if (row.paused === paused) return scheduleView(row);
-    return saveSchedule(tx, row, { ...scheduleInput.parse(scheduleParamsOf(row)), paused });
+    return saveScheduleInTx(tx, row, { ...scheduleInput.parse(scheduleParamsOf(row)), paused });
   });
 }
 
