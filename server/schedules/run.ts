@@ -15,7 +15,8 @@ export interface ScheduleRun {
 /**
  * Records the fire and submits its run, in the caller's transaction: the unique key on
  * (schedule, fire time) lets only one transaction ever commit a given fire. Returns null when
- * that fire exists already (another instance made it).
+ * that fire exists already (another instance made it). `created_at` is the wall clock, not the
+ * transaction's start: fire lag (`created_at - fire_at`) is what the benchmark measures.
  */
 export async function makeFire(
   tx: Transaction,
@@ -24,8 +25,8 @@ export async function makeFire(
   extra: Record<string, unknown> = {},
 ): Promise<ScheduleRun | null> {
   const [claimed] = await tx.execute<{ id: number }>(sql`
-    insert into schedule_fires (schedule_id, fire_at, outcome)
-    values (${schedule.id}, ${fireAt.toISOString()}, 'fired')
+    insert into schedule_fires (schedule_id, fire_at, outcome, created_at)
+    values (${schedule.id}, ${fireAt.toISOString()}, 'fired', clock_timestamp())
     on conflict (schedule_id, fire_at) do nothing
     returning id`);
   if (!claimed) return null;
