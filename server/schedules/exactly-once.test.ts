@@ -31,7 +31,10 @@ function fakeClock(start: Date) {
 }
 
 /** A server instance: its own pool, its own scheduler loop with the schedule sweep. */
-function instance(id: string, clock: () => Date): Scheduler & { end: () => Promise<void> } {
+function instance(
+  id: string,
+  clock: () => Date,
+): Scheduler & { end: () => Promise<void>; kill: () => Promise<void> } {
   const { db, sql: pool } = createDatabase(pg.url, { max: 3, applicationName: `tm-test-${id}` });
   const scheduler = createScheduler({
     url: pg.url,
@@ -46,7 +49,9 @@ function instance(id: string, clock: () => Date): Scheduler & { end: () => Promi
     await pool.end({ timeout: 1 });
   };
   cleanups.push(end);
-  return Object.assign(scheduler, { end });
+  // The process dies: its connections close at once, whatever they were doing.
+  const kill = () => pool.end({ timeout: 0 });
+  return Object.assign(scheduler, { end, kill });
 }
 
 async function everySecond(name: string, extra: Record<string, unknown> = {}) {
@@ -122,6 +127,7 @@ describe("each fire happens exactly once", () => {
         where application_name = 'tm-test-a-killed' and wait_event_type = 'Lock'`;
       return (row?.n ?? 0) > 0;
     });
+    await a.kill();
     await pg.sql`select pg_terminate_backend(pid) from pg_stat_activity
                  where application_name = 'tm-test-a-killed'`;
     await passA;

@@ -5,6 +5,7 @@ import { createFailureLog, type FailureLog } from "@/server/log/failure-log";
 import { log } from "@/server/log/logger";
 import type { Sweep } from "@/server/scheduler/types";
 import { fireSchedule } from "./fire";
+import { fireTaskSchedules } from "./fire-batch";
 
 /** How often a fire waiting in a `buffer_one` buffer looks whether the previous run ended. */
 export const BUFFER_POLL_MS = 1000;
@@ -30,12 +31,20 @@ export function createScheduleSweep(options: ScheduleSweepOptions = {}): Sweep {
     name: "schedules",
     async run(db: Database) {
       const now = clock();
-      const due = await db.execute<{ id: string }>(sql`
-        select id from schedules
+      const due = await db.execute<{ id: string; kind: string }>(sql`
+        select id, kind from schedules
         where not paused and (next_fire_at <= ${now.toISOString()} or buffered_fire_at is not null)
         order by next_fire_at nulls last
         limit ${batch}`);
-      for (const { id } of due) await fireOne(db, id, now);
+      const taskIds = due.filter((row) => row.kind === "task").map((row) => row.id);
+      try {
+        await fireTaskSchedules(db, taskIds, now);
+      } catch (error) {
+        // One schedule's spec refused, or a conflict: one at a time finds and isolates it.
+        sweepLog.debug({ err: error }, "batched fires failed; firing one schedule at a time");
+        for (const id of taskIds) await fireOne(db, id, now);
+      }
+      for (const row of due) if (row.kind !== "task") await fireOne(db, row.id, now);
       if (due.length >= batch) return { nextDueAt: now };
       const [next] = await db.execute<{ next: string | null; buffered: boolean | null }>(sql`
         select min(next_fire_at) as next, bool_or(buffered_fire_at is not null) as buffered
