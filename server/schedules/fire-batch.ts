@@ -4,7 +4,7 @@ import type { Database, Transaction } from "@/db/client";
 import { schedules } from "@/db/schema/schedules";
 import { tasks } from "@/db/schema/tasks";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
-import { submitTaskInput } from "@/server/tasks/inputs";
+import { type SubmitTaskParams, submitTaskInput } from "@/server/tasks/inputs";
 import { assertSatisfiable } from "@/server/tasks/requirements";
 import { chunks, taskValues } from "@/server/tasks/rows";
 import { submittedEvent } from "@/server/tasks/submit";
@@ -76,6 +76,19 @@ async function unfinishedTaskRuns(tx: Transaction, ids: string[]): Promise<Map<s
 
 type Planned = { row: ScheduleRow; plan: Plan };
 
+// A stored spec is parsed again before each submission (it may come from an older version), but
+// once per version of the schedule, not once per fire: 1,000 schedules fire every second.
+const parsedSpecs = new Map<string, { version: number; spec: SubmitTaskParams }>();
+
+function taskSpecOf(row: ScheduleRow): SubmitTaskParams {
+  const cached = parsedSpecs.get(row.id);
+  if (cached && cached.version === row.updatedAt.getTime()) return cached.spec;
+  const spec = submitTaskInput.parse(row.spec);
+  if (parsedSpecs.size >= 100_000) parsedSpecs.clear();
+  parsedSpecs.set(row.id, { version: row.updatedAt.getTime(), spec });
+  return spec;
+}
+
 async function makeFires(tx: Transaction, planned: Planned[]) {
   const fires = planned.flatMap(({ row, plan }) =>
     plan.fires.map((fire) => ({
@@ -87,7 +100,7 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
     })),
   );
   const byId = new Map(planned.map(({ row }) => [row.id, row]));
-  const specs = new Map(planned.map(({ row }) => [row.id, submitTaskInput.parse(row.spec)]));
+  const specs = new Map(planned.map(({ row }) => [row.id, taskSpecOf(row)]));
   await assertSatisfiable(
     tx,
     fires

@@ -40,8 +40,23 @@ export function nextFireAfter(timing: Timing, after: Date): Date | null {
     const steps = Math.floor((after.getTime() - anchor) / stepMs) + 1;
     return new Date(anchor + steps * stepMs);
   }
-  const cron = new Cron(timing.cron ?? "", { paused: true, timezone: timing.timezone });
-  return cron.nextRun(after);
+  return cronOf(timing.cron ?? "", timing.timezone).nextRun(after);
+}
+
+// Parsing a pattern costs more than walking it: a sweep asks for the next fire time of the same
+// few patterns thousands of times a second. Bounded, since patterns are user data.
+const parsed = new Map<string, Cron>();
+const MAX_PARSED = 10_000;
+
+function cronOf(pattern: string, timezone: string): Cron {
+  const key = `${timezone} ${pattern}`;
+  let cron = parsed.get(key);
+  if (!cron) {
+    cron = new Cron(pattern, { paused: true, timezone });
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(key, cron);
+  }
+  return cron;
 }
 
 /** Up to `count` fire times after `after`, none after `endAt`. */
