@@ -26,7 +26,7 @@ const failures = new Map<string, FailureLog>();
  */
 export function createScheduleSweep(options: ScheduleSweepOptions = {}): Sweep {
   const clock = options.now ?? (() => new Date());
-  const batch = options.batch ?? 500;
+  const batch = options.batch ?? 2000;
   return {
     name: "schedules",
     async run(db: Database) {

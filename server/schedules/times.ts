@@ -40,8 +40,19 @@ export function nextFireAfter(timing: Timing, after: Date): Date | null {
     const steps = Math.floor((after.getTime() - anchor) / stepMs) + 1;
     return new Date(anchor + steps * stepMs);
   }
-  return cronOf(timing.cron ?? "", timing.timezone).nextRun(after);
+  const key = `${timing.timezone} ${timing.cron} ${after.getTime()}`;
+  const known = nextRuns.get(key);
+  if (known !== undefined) return known;
+  const next = cronOf(timing.cron ?? "", timing.timezone).nextRun(after);
+  if (nextRuns.size >= MAX_NEXT_RUNS) nextRuns.clear();
+  nextRuns.set(key, next);
+  return next;
 }
+
+// Walking a pattern in a time zone costs tens of microseconds, and schedules sharing a pattern
+// (every minute, every hour…) ask the same question at the same instants: answered once.
+const nextRuns = new Map<string, Date | null>();
+const MAX_NEXT_RUNS = 50_000;
 
 // Parsing a pattern costs more than walking it: a sweep asks for the next fire time of the same
 // few patterns thousands of times a second. Bounded, since patterns are user data.
