@@ -194,3 +194,48 @@ describe("overlap policies on the database", () => {
     expect(fires.map((fire) => fire.outcome)).toEqual(["fired", "fired"]);
   });
 });
+
+describe("a spec the engine refuses at fire time", () => {
+  it("is recorded as a skipped fire with the refusal, and the schedule moves on", async () => {
+    await pg.db.execute(
+      sql`insert into resources (name, scope, capacity) values ('sched_pool', 'pool', 2)`,
+    );
+    const schedule = await createSchedule(
+      pg.db,
+      scheduleInput.parse({
+        name: "refused-later",
+        everyS: 1,
+        overlap: "allow",
+        task: { name: "needs the pool", requires: { sched_pool: 2 } },
+      }),
+      { tokenId: null, role: "admin" },
+    );
+    const other = await createSchedule(
+      pg.db,
+      scheduleInput.parse({
+        name: "fine-neighbour",
+        everyS: 1,
+        overlap: "allow",
+        task: { name: "ok" },
+      }),
+      { tokenId: null, role: "admin" },
+    );
+    // The pool shrank since the schedule was saved: the spec asks more than it will ever have.
+    await pg.db.execute(sql`update resources set capacity = 1 where name = 'sched_pool'`);
+    const at = Math.max(Date.parse(schedule.createdAt), Date.parse(other.createdAt)) + 1000;
+    await createScheduleSweep({ now: () => new Date(at) }).run(pg.db);
+
+    const fires = await pg.db.execute<{ name: string; outcome: string; reason: string | null }>(sql`
+      select s.name, f.outcome, f.reason from schedule_fires f join schedules s on s.id = f.schedule_id
+      where s.name in ('refused-later', 'fine-neighbour') order by s.name`);
+    expect(fires.map((fire) => [fire.name, fire.outcome])).toEqual([
+      ["fine-neighbour", "fired"],
+      ["refused-later", "skipped"],
+    ]);
+    expect(fires[1]?.reason).toMatch(/^submit refused: .*sched_pool/);
+    const [row] = await pg.db.execute<{ next_fire_at: string }>(
+      sql`select next_fire_at from schedules where id = ${schedule.id}`,
+    );
+    expect(Date.parse(row?.next_fire_at ?? "")).toBeGreaterThan(at);
+  });
+});
