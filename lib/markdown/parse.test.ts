@@ -15,6 +15,8 @@ describe("the README's API section, as /docs/api serves it", () => {
     expect(headings).toEqual([
       "Auth",
       "Orchestrator and agent over plain HTTP",
+      "Workflow runs",
+      "Schedules",
       "Live events, metrics and alerts",
     ]);
   });
