@@ -209,3 +209,63 @@ for (const theme of ["light", "dark"] as const) {
     expect(await seriousViolations(page)).toEqual([]);
   });
 }
+
+test("an operator selects cards and cancels, retries and reprioritises them in bulk", async ({
+  page,
+}) => {
+  const type = unique("e2e-bulk");
+  const names = [unique("bulk a"), unique("bulk b"), unique("bulk c")];
+  const tasks = await submitStuck(type, names);
+  const [a, b, c] = tasks;
+  if (!a || !b || !c) throw new Error("no tasks");
+  await signIn(page, await createToken("operator"), `/?type=${type}`);
+  const select = (state: string, name: string) =>
+    card(page, state, name).getByRole("checkbox", { name: `Select ${name}` });
+  const bar = page.getByTestId("bulk-bar");
+
+  // Priority of two.
+  await select("queued", a.name).check();
+  await select("queued", b.name).check();
+  await expect(bar.getByTestId("bulk-count")).toHaveText("2 selected");
+  expect(await seriousViolations(page)).toEqual([]);
+  await bar.getByLabel("Priority").fill("7");
+  await bar.getByRole("button", { name: "Set priority" }).click();
+  await expect(bar.getByTestId("bulk-report")).toContainText("Reprioritised 2 of 2");
+  await expect(card(page, "queued", a.name).getByTestId("card-priority")).toHaveText("7");
+  await expect(card(page, "queued", b.name).getByTestId("card-priority")).toHaveText("7");
+  expect((await admin.trpc.tasks.get.query({ id: c.id })).priority).toBe(0);
+
+  // Cancel all three; then retry them, with one refused (it was retried meanwhile).
+  for (const name of names) await select("queued", name).check();
+  await bar.getByRole("button", { name: "Cancel selected" }).click();
+  await expect(bar.getByTestId("bulk-report")).toContainText("Cancelled 3 of 3");
+  for (const name of names) await expect(card(page, "cancelled", name)).toBeVisible();
+  for (const name of names) await select("cancelled", name).check();
+  await admin.trpc.tasks.retry.mutate({ id: c.id });
+  await bar.getByRole("button", { name: "Retry selected" }).click();
+  await expect(bar.getByTestId("bulk-report")).toContainText("Retried 2 of 3");
+  await expect(bar.getByTestId("bulk-report").getByRole("listitem")).toContainText(c.name);
+  await expect(card(page, "queued", a.name)).toBeVisible();
+  await expect(card(page, "queued", b.name)).toBeVisible();
+  // The refused task stays selected for another try.
+  await expect(bar.getByTestId("bulk-count")).toHaveText("1 selected");
+  for (const task of [a, b, c])
+    expect((await admin.trpc.tasks.get.query({ id: task.id })).state).toBe("queued");
+});
+
+test("a viewer gets no checkboxes; a card links to its run", async ({ page }) => {
+  const capability = unique("nobody");
+  const name = unique("in a run");
+  const run = await admin.submitWorkflow({
+    name: unique("e2e card run"),
+    tasks: [{ key: "only", name, type: capability, capabilities: [capability] }],
+  });
+  await signIn(page, await createToken("viewer"), `/?type=${capability}`);
+  await expect(card(page, "queued", name)).toBeVisible();
+  await expect(page.getByTestId("card-select")).toHaveCount(0);
+  await expect(page.getByTestId("bulk-bar")).toHaveCount(0);
+  await expect(card(page, "queued", name).getByTestId("card-run-link")).toHaveAttribute(
+    "href",
+    `/workflows/${run.workflow.id}`,
+  );
+});

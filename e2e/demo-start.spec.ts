@@ -38,11 +38,15 @@ test("npm start -- --demo: every page is live within a minute; SIGINT stops it w
   ).toHaveText(/^[1-9]/, { timeout: timeout() });
   await expect(page.getByTestId("empty-board")).toHaveCount(0);
 
-  await page.goto(`${own.baseURL}/graph`);
-  const picker = page.getByTestId("workflow-picker");
-  await expect(picker.locator("option")).not.toHaveCount(1, { timeout: timeout() });
-  await picker.selectOption({ index: 1 });
+  // A demo run's page, its graph and its timeline (the graph is a section of the run page).
+  const admin = createTrpc({ url: own.baseURL, token: FIRST_RUN_ADMIN_TOKEN });
+  const firstRun = async () => (await admin.workflows.list.query({ limit: 1 })).items[0]?.id;
+  await expect.poll(firstRun, { timeout: timeout() }).toBeDefined();
+  const runId = await firstRun();
+  await page.goto(`${own.baseURL}/workflows/${runId}?tab=graph`);
   await expect(page.getByTestId("graph-workflow-name")).toBeVisible({ timeout: timeout() });
+  await page.goto(`${own.baseURL}/workflows/${runId}?tab=timeline`);
+  await expect(page.getByTestId("timeline-row").first()).toBeVisible({ timeout: timeout() });
 
   await page.goto(`${own.baseURL}/resources`);
   await expect(page.getByTestId("holders-table")).toBeVisible({ timeout: timeout() });
@@ -60,7 +64,6 @@ test("npm start -- --demo: every page is live within a minute; SIGINT stops it w
   await page.close();
 
   // Stop while the fleet's agents hold tasks: those are the ones that must be handed back.
-  const admin = createTrpc({ url: own.baseURL, token: FIRST_RUN_ADMIN_TOKEN });
   const demoAgents = new Set(
     (await admin.agents.list.query())
       .filter((agent) => agent.name.startsWith("demo-"))

@@ -50,9 +50,10 @@ test("every empty page says what would fill it, with this server's URL", async (
   await expect(page.getByTestId("board-ts")).toContainText(`url: "${own.baseURL}"`);
   await expectAccessible(page);
 
+  // The runs list (where /graph now leads).
   await page.goto(`${own.baseURL}/graph`);
-  await expect(page.getByTestId("empty-graph")).toBeVisible();
-  await expect(page.getByTestId("graph-curl")).toContainText(own.baseURL);
+  await expect(page.getByTestId("empty-runs")).toBeVisible();
+  await expect(page.getByTestId("runs-curl")).toContainText(own.baseURL);
   await expectAccessible(page);
 
   await page.goto(`${own.baseURL}/resources`);
@@ -96,12 +97,12 @@ test("every empty page says what would fill it, with this server's URL", async (
 test("an admin creates a token into the snippets, and the curl snippet submits a workflow", async ({
   page,
 }) => {
-  await signIn(page, FIRST_RUN_ADMIN_TOKEN, "/graph");
+  await signIn(page, FIRST_RUN_ADMIN_TOKEN, "/workflows");
   await page
     .getByRole("button", { name: "Create an orchestrator token for these snippets" })
     .click();
   await expect(page.getByRole("status").filter({ hasText: "shown only this once" })).toBeVisible();
-  const curl = (await page.getByTestId("graph-curl").textContent()) ?? "";
+  const curl = (await page.getByTestId("runs-curl").textContent()) ?? "";
   const secret = /Bearer (tm_[\w-]+)/.exec(curl)?.[1];
   expect(secret, curl).toBeDefined();
 
@@ -114,10 +115,10 @@ test("an admin creates a token into the snippets, and the curl snippet submits a
   });
   expect(response.status).toBe(200);
 
-  // The page now has a workflow: the picker offers it, the guide is gone.
+  // The page now has a run: the list shows it, the guide is gone.
   await page.reload();
-  await expect(page.getByTestId("workflow-picker")).toContainText("weekly report");
-  await expect(page.getByTestId("empty-graph")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "weekly report" })).toBeVisible();
+  await expect(page.getByTestId("empty-runs")).toHaveCount(0);
 });
 
 test("a viewer gets a placeholder and no way to mint a token", async ({ page }) => {

@@ -45,11 +45,11 @@ async function registerAgent(capability: string) {
 }
 
 /**
- * Opens the workflow's graph and waits for all its nodes. The first paint of a page can take
+ * Opens the workflow's graph (the run page's Graph section) and waits for all its nodes. The first paint of a page can take
  * several seconds on a loaded CI machine (hydration, then the query), hence the longer wait.
  */
 async function openGraph(page: Page, dag: { workflowId: string; tasks: number }) {
-  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
+  await signIn(page, E2E_ADMIN_TOKEN, `/workflows/${dag.workflowId}?tab=graph`);
   await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks, { timeout: 20_000 });
 }
 
@@ -60,13 +60,10 @@ test("the graph draws every task and edge, and states change live as an agent wo
   page,
 }) => {
   const dag = await submitDiamond();
-  await signIn(page, E2E_ADMIN_TOKEN, "/graph");
-  await expect(page.getByRole("heading", { name: "Dependency graph", level: 1 })).toBeVisible();
-  await expect(page.getByRole("option", { name: new RegExp(dag.name) })).toBeAttached();
-
-  // The picker puts the choice in the URL.
-  await page.getByLabel("Workflow").selectOption(dag.workflowId);
-  await expect(page).toHaveURL(`/graph?workflow=${dag.workflowId}`);
+  // The old address still works: /graph?workflow= lands on the run page's Graph section.
+  await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
+  await expect(page).toHaveURL(`/workflows/${dag.workflowId}?tab=graph`);
+  await expect(page.getByRole("heading", { name: "Graph", level: 2 })).toBeVisible();
   await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks, { timeout: 20_000 });
   await expect(page.locator(".react-flow__edge")).toHaveCount(dag.edges);
   await expect(node(page, dag.idOf("extract"))).toHaveAttribute("data-state", "queued");

@@ -9,7 +9,7 @@ const admin = adminClient();
 async function submitPair() {
   const capability = unique("nobody");
   const names = { upstream: unique("upstream"), downstream: unique("downstream") };
-  const { tasks } = await admin.submitWorkflow({
+  const { tasks, workflow } = await admin.submitWorkflow({
     name: unique("e2e task page"),
     tasks: [
       {
@@ -27,16 +27,21 @@ async function submitPair() {
     up: { ...up, name: names.upstream },
     down: { ...down, name: names.downstream },
     capability,
+    workflowId: workflow.id,
   };
 }
 
 test("shows the task's fields, payload, edges and why it waits, and follows it live", async ({
   page,
 }) => {
-  const { up, down, capability } = await submitPair();
+  const { up, down, capability, workflowId } = await submitPair();
   await signIn(page, await createToken("viewer"), `/tasks/${down.id}`);
   await expect(page.getByTestId("task-name")).toHaveText(down.name);
   await expect(page.getByTestId("task-state")).toHaveText(/Blocked/);
+  await expect(page.getByTestId("task-run-link")).toHaveAttribute(
+    "href",
+    `/workflows/${workflowId}`,
+  );
   await expect(page.getByTestId("explain")).toContainText("waiting for 1 unfinished dependency");
   const upstream = page.getByRole("region", { name: /Upstream/ });
   await expect(upstream.getByRole("link", { name: up.name })).toBeVisible();

@@ -81,7 +81,12 @@ async function demoShots(client: TaskManagerClient): Promise<Shot[]> {
   return [
     { name: "board", path: "/" },
     { name: "task", path: `/tasks/${taskId}` },
-    { name: "graph", path: `/graph?workflow=${workflowId}`, ready: ".react-flow__node" },
+    {
+      name: "run",
+      path: `/workflows/${workflowId}?tab=timeline`,
+      ready: '[data-testid="timeline-bar"]',
+    },
+    { name: "graph", path: `/workflows/${workflowId}?tab=graph`, ready: ".react-flow__node" },
     { name: "resources", path: "/resources" },
     { name: "alerts", path: "/alerts", ready: '[data-testid="alert-row"]' },
     { name: "agents", path: "/agents", ready: '[data-testid="agent-card"]' },

@@ -4,6 +4,7 @@ import { TaskActions } from "@/components/task/task-actions";
 import { agentLabel } from "@/lib/agents/use-agent-names";
 import type { BoardTask } from "@/lib/board/types";
 import { ageOf, formatAge } from "@/lib/format/age";
+import { CardSelect } from "./card-select";
 
 /** One task on the board. Every user-supplied string is rendered as text. */
 export function TaskCard({
@@ -24,13 +25,16 @@ export function TaskCard({
       aria-label={task.name}
       className="flex flex-col gap-1.5 rounded border border-ink-muted/25 bg-surface-raised p-2 text-sm shadow-sm"
     >
-      <Link
-        href={`/tasks/${task.id}`}
-        className="truncate font-medium text-ink underline-offset-2 hover:underline"
-        title={task.name}
-      >
-        {task.name}
-      </Link>
+      <div className="flex items-start gap-1.5">
+        <CardSelect task={task} />
+        <Link
+          href={`/tasks/${task.id}`}
+          className="min-w-0 truncate font-medium text-ink underline-offset-2 hover:underline"
+          title={task.name}
+        >
+          {task.name}
+        </Link>
+      </div>
       <dl className="grid grid-cols-[auto_1fr] gap-x-2 text-xs text-ink-muted">
         <dt>Type</dt>
         <dd className="truncate" title={task.type}>
@@ -45,6 +49,21 @@ export function TaskCard({
             <dt>Agent</dt>
             <dd className="truncate" title={task.agentId}>
               {agentLabel(agentNames, task.agentId)}
+            </dd>
+          </>
+        )}
+        {task.workflowId && (
+          <>
+            <dt>Run</dt>
+            <dd>
+              <Link
+                href={`/workflows/${task.workflowId}`}
+                className="text-accent underline underline-offset-2"
+                aria-label={`Run of ${task.name}`}
+                data-testid="card-run-link"
+              >
+                Open run
+              </Link>
             </dd>
           </>
         )}

@@ -6,7 +6,7 @@ import { usePathname } from "next/navigation";
 /** The signed-in pages, in the order the header lists them. */
 export const NAV_ITEMS = [
   { href: "/", label: "Board" },
-  { href: "/graph", label: "Graph" },
+  { href: "/workflows", label: "Workflows" },
   { href: "/resources", label: "Resources" },
   { href: "/alerts", label: "Alerts" },
   { href: "/agents", label: "Agents" },
@@ -14,6 +14,8 @@ export const NAV_ITEMS = [
 
 function isCurrent(pathname: string, href: string): boolean {
   if (href === "/") return pathname === "/" || pathname.startsWith("/tasks/");
+  // The run page (and the graph, reached from it) belong to the runs.
+  if (href === "/workflows" && pathname === "/graph") return true;
   return pathname === href || pathname.startsWith(`${href}/`);
 }
 

@@ -30,9 +30,19 @@ export function TaskFields({
     [
       "Workflow",
       task.workflowId ? (
-        <Link key="wf" href={`/?workflow=${task.workflowId}`} className="text-accent underline">
-          {task.workflowId}
-        </Link>
+        <span key="wf" className="flex flex-wrap gap-x-3">
+          <Link
+            href={`/workflows/${task.workflowId}`}
+            className="text-accent underline"
+            data-testid="task-run-link"
+          >
+            Open its run
+          </Link>
+          <Link href={`/?workflow=${task.workflowId}`} className="text-accent underline">
+            its tasks on the board
+          </Link>
+          <code className="text-xs text-ink-muted">{task.workflowId}</code>
+        </span>
       ) : (
         "—"
       ),

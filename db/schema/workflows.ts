@@ -20,7 +20,10 @@ export const workflows = pgTable(
     scheduleFireAt: timestamp("schedule_fire_at", { withTimezone: true }),
   },
   (t) => [
-    index("workflows_created_idx").on(t.createdAt.desc()),
+    // The runs list's order (server/workflows/list.ts), id breaking ties. NULLS FIRST is what
+    // a plain `order by … desc` means: drizzle's default NULLS LAST matches no such query, and
+    // the list then sorted the whole history to return one page.
+    index("workflows_created_idx").on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     // The claim reads the paused set once per statement: a partial index keeps that read
     // proportional to the (usually empty) set, not to the history.
     index("workflows_paused_idx").on(t.id).where(sql`${t.pausedAt} is not null`),

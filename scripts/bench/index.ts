@@ -5,12 +5,12 @@
  *
  * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
  * pages in Chromium: the board's first render over 10,000 more tasks, and the graph page with
- * a 2,000-task workflow (layout and first full render).
+ * a 2,000-task workflow (layout and first full render), the runs list over 100,000 runs.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --skip-ui (no Chromium figures), --only ui (just those, on a database
- * holding only their tasks), --profile (throughput only, then the statements that took the
+ * holding only their tasks), --only runs (just `workflows_list_100k_ms`), --profile (throughput only, then the statements that took the
  * database's time and the server's CPU profile), --soak-minutes N (only the wall soak: the
  * wall's JS heap in Chromium at the start and end of N minutes with the demo fleet running),
  * --only outage (just the database outages: PostgreSQL stopped and started under the server,
@@ -41,6 +41,8 @@ import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
 import { runGraphLayout } from "./ui-graph";
+import { runRunsListRender } from "./ui-runs";
+import { runTimelineRender } from "./ui-timeline";
 import { runWallSoak } from "./wall-soak";
 
 const { values: args } = parseArgs({
@@ -84,8 +86,9 @@ async function main() {
   else if (args.only === "ui") await uiOnly();
   else if (args.only === "outage") await outageFigures();
   else if (args.only === "schedules") await scheduleFigures();
+  else if (args.only === "runs") await runsOnly();
   else if (args.only !== undefined) {
-    throw new Error(`--only: expected "ui", "outage" or "schedules"`);
+    throw new Error(`--only: expected "ui", "runs", "outage" or "schedules"`);
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -224,7 +227,10 @@ async function soak() {
   }
 }
 
-/** The pages in Chromium: the board over 10,000 tasks, the graph of a 2,000-task workflow. */
+/**
+ * The pages in Chromium: the board over 10,000 tasks, the graph of a 2,000-task workflow, the
+ * runs list over 100,000 runs.
+ */
 async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
   const board = await runBoardRender(env);
   figure("board_first_render_10k", board.ms, "ms");
@@ -232,12 +238,28 @@ async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>)
   log(`graph detail: ${JSON.stringify(graph)}`);
   figure("graph_layout_2000", graph.layoutMs, "ms");
   figure("graph_render_2000", graph.renderMs, "ms");
+  const runsList = await runRunsListRender(env);
+  figure("workflows_list_100k_ms", runsList.ms, "ms");
+  const timeline = await runTimelineRender(env);
+  log(`timeline detail: ${JSON.stringify(timeline.detail)}`);
+  figure("workflow_timeline_2000_ms", timeline.ms, "ms");
 }
 
 async function uiOnly() {
   const env = await startBenchEnvironment();
   try {
     await uiFigures(env);
+  } finally {
+    await env.close();
+  }
+}
+
+/** The runs list alone (`--only runs`): its 100,000 runs seeded in seconds, no other data. */
+async function runsOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    const runsList = await runRunsListRender(env);
+    figure("workflows_list_100k_ms", runsList.ms, "ms");
   } finally {
     await env.close();
   }

@@ -24,7 +24,7 @@ export interface GraphLayoutResult {
 }
 
 /**
- * The graph page with a 2,000-task workflow (layers with fan-in and fan-out): how long the
+ * The run page's Graph section with a 2,000-task workflow (layers with fan-in and fan-out): how long the
  * layout takes in its worker, and how long until the whole graph is on screen, measured
  * inside the page and read back.
  */
@@ -45,7 +45,7 @@ export async function runGraphLayout(
   const browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const next = `/graph?workflow=${submitted.workflow.id}`;
+    const next = `/workflows/${submitted.workflow.id}?tab=graph`;
     await signInThroughApi(page, env.server.url, env.server.adminToken);
     await page.goto(`${env.server.url}${next}`);
     const names = { layout: LAYOUT_MEASURE, rendered: RENDERED_MARK };

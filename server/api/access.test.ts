@@ -74,6 +74,7 @@ const accessTable: Record<string, AccessCase> = {
   "workflows.active": { type: "query", input: { limit: 2 }, allowed: roles },
   "workflows.list": { type: "query", input: { limit: 5 }, allowed: roles },
   "workflows.run": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "workflows.timeline": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "agents.claim": {
     type: "mutation",
     input: { agentId: randomUUID() },

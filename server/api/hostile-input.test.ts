@@ -204,6 +204,7 @@ const cases: Record<string, Case> = {
   "tokens.revoke": { type: "mutation", role: "admin", input: () => ({ id: uuid() }) },
   "workflows.get": { type: "query", role: "viewer", input: () => ({ id: uuid() }) },
   "workflows.run": { type: "query", role: "viewer", input: () => ({ id: uuid() }) },
+  "workflows.timeline": { type: "query", role: "viewer", input: () => ({ id: uuid() }) },
   "workflows.cancel": {
     type: "mutation",
     role: "orchestrator",

@@ -104,6 +104,12 @@ describe("listWorkflows", () => {
     // One run alone, as the list shows it (durationS and eta move with the clock).
     const { durationS: _d, eta: _e, ...shown } = running ?? {};
     expect(await getWorkflowRun(pg.db, live.workflowId)).toMatchObject(shown);
+    // The run page's header also shows the metadata, which list rows leave out.
+    await pg.db.execute(
+      sql`update workflows set metadata = '{"team":"render"}' where id = ${live.workflowId}`,
+    );
+    expect((await getWorkflowRun(pg.db, live.workflowId)).metadata).toEqual({ team: "render" });
+    expect(running).not.toHaveProperty("metadata");
     await expect(getWorkflowRun(pg.db, randomUUID())).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(running?.finishedAt).toBeNull();
     expect(running?.eta).toEqual({ finishAt: expect.any(String), remainingS: expect.any(Number) });

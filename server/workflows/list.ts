@@ -1,10 +1,10 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { DomainError } from "@/server/errors";
 import { pgText, pgTimestamp } from "@/server/validation";
 import { workflowStateSchema } from "./state";
-import { selectRuns, summarize, type WorkflowSummary } from "./summary";
+import { type RunRow, runsSql, summarize, type WorkflowSummary } from "./summary";
 
 export const listWorkflowsInput = z
   .object({
@@ -46,24 +46,7 @@ export async function listWorkflows(
   input: ListWorkflowsParams,
 ): Promise<WorkflowPage> {
   const params = listWorkflowsInput.parse(input);
-  const pattern = params.text === undefined ? null : `%${escapeLike(params.text)}%`;
-  const states = params.state === undefined ? null : `{${[params.state].flat().join(",")}}`;
-  const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
-  if (after === null) {
-    throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by workflows.list");
-  }
-  const rows = await selectRuns(
-    db,
-    sql`(${pattern}::text is null or w.name ilike ${pattern})
-      and (${params.submitter ?? null}::text is null or tok.name = ${params.submitter ?? null})
-      and (${params.since ?? null}::timestamptz is null or w.created_at >= ${params.since ?? null}::timestamptz)
-      and (${params.until ?? null}::timestamptz is null or w.created_at < ${params.until ?? null}::timestamptz)
-      and (${states}::text[] is null or s.state = any(${states}::text[]))
-      and (${after?.at ?? null}::timestamptz is null
-        or (w.created_at, w.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))`,
-    sql`order by w.created_at desc, w.id desc`,
-    params.limit + 1,
-  );
+  const rows = await db.execute<RunRow>(listWorkflowsSql(params));
   const items = await summarize(db, rows.slice(0, params.limit));
   const last = rows[params.limit - 1];
   const nextCursor =
@@ -93,6 +76,33 @@ function decodeCursor(cursor: string): z.infer<typeof cursorSchema> | null {
     // Not base64url-encoded JSON at all.
     return null;
   }
+}
+
+/**
+ * The page's statement: the filters over workflows walked newest first. The order is exactly
+ * workflows_created_idx's (created_at desc, id desc), so the first page stops after `limit`
+ * rows and counts only their tasks; an order the index did not give would count every
+ * workflow's tasks to sort them.
+ */
+export function listWorkflowsSql(params: z.output<typeof listWorkflowsInput>): SQL {
+  const pattern = params.text === undefined ? null : `%${escapeLike(params.text)}%`;
+  const states = params.state === undefined ? null : `{${[params.state].flat().join(",")}}`;
+  const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
+  if (after === null) {
+    throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by workflows.list");
+  }
+  return runsSql(
+    sql`(${pattern}::text is null or w.name ilike ${pattern})
+      and (${params.submitter ?? null}::text is null
+        or w.created_by in (select id from api_tokens where name = ${params.submitter ?? null}))
+      and (${params.since ?? null}::timestamptz is null or w.created_at >= ${params.since ?? null}::timestamptz)
+      and (${params.until ?? null}::timestamptz is null or w.created_at < ${params.until ?? null}::timestamptz)
+      and (${after?.at ?? null}::timestamptz is null
+        or (w.created_at, w.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))`,
+    states === null ? null : sql`s.state = any(${states}::text[])`,
+    sql`order by w.created_at desc, w.id desc`,
+    params.limit + 1,
+  );
 }
 
 /** Makes `%`, `_` and the escape character itself match literally in LIKE. */

@@ -32,7 +32,7 @@ export interface WorkflowSummary {
   eta: { finishAt: string; remainingS: number } | null;
 }
 
-type RunRow = TaskStateCounts & {
+export type RunRow = TaskStateCounts & {
   id: string;
   name: string;
   state: WorkflowState;
@@ -46,23 +46,47 @@ type RunRow = TaskStateCounts & {
   paused_at: string | null;
 };
 
-/** One run's row, as the runs list shows it. NOT_FOUND for an unknown id. */
-export async function getWorkflowRun(db: Executor, id: string): Promise<WorkflowSummary> {
-  const [row] = await selectRuns(db, sql`w.id = ${id}`, sql``, 1);
+/** A run's page header: its list row plus the submitter's metadata (not in list rows). */
+export type WorkflowRun = WorkflowSummary & { metadata: Record<string, unknown> };
+
+/** One run's row, as the runs list shows it, with its metadata. NOT_FOUND for an unknown id. */
+export async function getWorkflowRun(db: Executor, id: string): Promise<WorkflowRun> {
+  const [row] = await selectRuns(db, sql`w.id = ${id}`, null, sql``, 1);
   if (!row) throw notFound(`workflow ${id}`);
-  const [run] = await summarize(db, [row]);
+  const [[run], [meta]] = await Promise.all([
+    summarize(db, [row]),
+    db.execute<{ metadata: Record<string, unknown> }>(
+      sql`select metadata from workflows where id = ${id}`,
+    ),
+  ]);
   if (!run) throw notFound(`workflow ${id}`);
-  return run;
+  return { ...run, metadata: meta?.metadata ?? {} };
 }
 
 /**
- * Workflows matching `where` (over `w`, the workflow, `tok`, its submitting token, and `s.state`)
- * with their counts, times and state, in `orderBy`, at most `limit`. Each row's own tasks are
- * counted (tasks_workflow_key_idx), so the cost follows the rows read, not the history.
- * `cursor_at` is created_at to the microsecond, for keyset pages.
+ * Workflows matching `where` (over `w`, the workflow alone) and then `runWhere` (over `s.state`,
+ * derived from the tasks), with their counts, times and state, in `orderBy`, at most `limit`.
+ * Each row's own tasks are counted (tasks_workflow_key_idx), so the cost follows the rows read,
+ * not the history. `cursor_at` is created_at to the microsecond, for keyset pages.
  */
-export function selectRuns(db: Executor, where: SQL, orderBy: SQL, limit: number) {
-  return db.execute<RunRow>(sql`
+export function selectRuns(
+  db: Executor,
+  where: SQL,
+  runWhere: SQL | null,
+  orderBy: SQL,
+  limit: number,
+) {
+  return db.execute<RunRow>(runsSql(where, runWhere, orderBy, limit));
+}
+
+/**
+ * The statement `selectRuns` executes. Without `runWhere`, the limit applies to the workflows
+ * before any task is counted: the planner prices the per-run counts far too cheaply, and with
+ * the limit outside it would count the whole history's tasks to sort and keep a page (its
+ * plan is checked in list-plan.test.ts).
+ */
+export function runsSql(where: SQL, runWhere: SQL | null, orderBy: SQL, limit: number): SQL {
+  return sql`
     select w.id, w.name, s.state, w.created_by as submitter_id, tok.name as submitter_name,
       ${utc(sql`w.created_at`)} as created_at,
       to_char(w.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
@@ -71,16 +95,21 @@ export function selectRuns(db: Executor, where: SQL, orderBy: SQL, limit: number
       extract(epoch from coalesce(f.finished_at, now()) - c.started_at)::float8 as duration_s,
       ${utc(sql`w.paused_at`)} as paused_at,
       c.blocked, c.queued, c.running, c.succeeded, c.failed, c.cancelled
-    from workflows w
+    from (
+      select w.id, w.name, w.created_by, w.created_at, w.paused_at from workflows w
+      where ${where}
+      ${orderBy}
+      ${runWhere === null ? sql`limit ${limit}` : sql``}
+    ) w
     left join api_tokens tok on tok.id = w.created_by
     cross join lateral ${taskStateCountsSql(sql`w.id`)} c
     cross join lateral (select ${workflowStateSql("c", sql`w.paused_at`)} as state) s
     cross join lateral (
       select case when c.blocked + c.queued + c.running = 0 then c.finished_at end as finished_at
     ) f
-    where ${where}
+    where ${runWhere ?? sql`true`}
     ${orderBy}
-    limit ${limit}`);
+    limit ${limit}`;
 }
 
 /** The rows as the API shows them, with the ETA of those running. */

@@ -1,11 +1,11 @@
-import type { Metadata } from "next";
+import { redirect } from "next/navigation";
 import { z } from "zod";
-import { GraphPageView } from "@/components/graph/graph-page-view";
 import { requirePagePrincipal } from "@/server/auth/page";
 
-export const metadata: Metadata = { title: "Dependency graph · Task Manager" };
-
-/** `/graph?workflow=<id>`: a workflow's DAG, live. The id in the URL makes the view linkable. */
+/**
+ * The old graph page: the graph is now a section of the run page. `/graph?workflow=<id>` links
+ * (bookmarks, older screenshots, scripts) land on that run's graph; anything else on the runs list.
+ */
 export default async function GraphPage({
   searchParams,
 }: {
@@ -14,15 +14,5 @@ export default async function GraphPage({
   await requirePagePrincipal();
   const { workflow } = await searchParams;
   const id = z.uuid().safeParse(workflow);
-  return (
-    <section className="flex flex-col gap-4">
-      <h1 className="text-2xl font-semibold">Dependency graph</h1>
-      {workflow !== undefined && !id.success ? (
-        <p role="alert" className="text-danger">
-          “{String(workflow)}” is not a workflow id.
-        </p>
-      ) : null}
-      <GraphPageView workflowId={id.success ? id.data : undefined} />
-    </section>
-  );
+  redirect(id.success ? `/workflows/${id.data.toLowerCase()}?tab=graph` : "/workflows");
 }

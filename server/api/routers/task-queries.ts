@@ -11,6 +11,7 @@ import {
 } from "@/server/tasks/queries";
 import { listWorkflows, listWorkflowsInput } from "@/server/workflows/list";
 import { getWorkflowRun } from "@/server/workflows/summary";
+import { workflowTimeline } from "@/server/workflows/timeline";
 import { viewerProcedure } from "../trpc";
 
 const idInput = z.object({ id: z.uuid() });
@@ -55,4 +56,9 @@ export const workflowQueryProcedures = {
 
   /** One run as `list` shows it (state, counts, times, ETA): the run page's header. */
   run: viewerProcedure.input(idInput).query(({ ctx, input }) => getWorkflowRun(ctx.db, input.id)),
+
+  /** Every task with its attempts (queued, claimed, ended, outcome): the run page's timeline. */
+  timeline: viewerProcedure
+    .input(idInput)
+    .query(({ ctx, input }) => workflowTimeline(ctx.db, input.id)),
 };

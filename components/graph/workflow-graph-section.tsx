@@ -2,7 +2,6 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
-import { SubmitGuide } from "@/components/guide/submit-guide";
 import { applyWorkflowEvents } from "@/lib/graph/apply-events";
 import { prepareLayoutWorker } from "@/lib/graph/layout-client";
 import { STATUS_STYLES, TASK_STATES } from "@/lib/graph/status";
@@ -10,23 +9,15 @@ import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
 import { GraphLegend } from "./graph-legend";
 import { WorkflowGraph } from "./workflow-graph";
-import { WorkflowPicker } from "./workflow-picker";
 
-/** The graph page's body: picker, switches, the live graph of the chosen workflow, legend. */
-export function GraphPageView({ workflowId }: { workflowId: string | undefined }) {
-  const trpc = useTRPC();
-  // The picker's own query (same input): shared, not fetched twice.
-  const list = useQuery(trpc.workflows.list.queryOptions({ limit: 100 }));
+/**
+ * A workflow's dependency graph, live: the run page's Graph section (components/run). Events
+ * patch the cached workflow in place; the legend explains the node styles.
+ */
+export function WorkflowGraphSection({ workflowId }: { workflowId: string }) {
   return (
     <div className="flex flex-col gap-4">
-      <WorkflowPicker selected={workflowId} />
-      {workflowId ? (
-        <LiveWorkflowGraph key={workflowId} workflowId={workflowId} />
-      ) : list.data?.items.length === 0 ? (
-        <SubmitGuide id="graph" title="No workflow yet: submit one to see its graph here" />
-      ) : (
-        <p className="text-ink-muted">Choose a workflow to see its dependency graph.</p>
-      )}
+      <LiveWorkflowGraph workflowId={workflowId} />
       <GraphLegend />
     </div>
   );
