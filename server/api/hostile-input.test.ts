@@ -8,7 +8,7 @@ import { appRouter } from "@/server/api/root";
 import type { Role } from "@/server/auth/roles";
 import { type ApiFixture, createApiFixture } from "@/test/api-fixture";
 import { setupTestDatabase } from "@/test/db";
-import { TEST_ORIGIN } from "@/test/trpc-http";
+import { callProcedure, TEST_ORIGIN } from "@/test/trpc-http";
 
 /**
  * Every procedure, driven over the real HTTP handler with hostile values put into a valid input:
@@ -455,6 +455,18 @@ async function bodyOf(response: Response, refused: boolean, kind: Kind): Promise
 }
 
 /** The body without tRPC's development-only `data.stack` (the error-handling owner's part). */
+
+// The property run met this once, by chance: a generated waitMs of 1 that had not yet run out.
+it("answers a long-polling claim that finds nothing with no tasks, not a 500", async () => {
+  const answer = await callProcedure<{ tasks: unknown[] }>(pg.db, {
+    path: "agents.claim",
+    type: "mutation",
+    token: fixture.tokens.agent,
+    input: { agentId: fixture.agentId, max: 1, waitMs: 50 },
+  });
+  expect(answer.status).toBe(200);
+  expect(answer.data.tasks).toEqual([]);
+});
 
 it("covers every procedure of the router", () => {
   expect(Object.keys(appRouter._def.procedures).sort()).toEqual(Object.keys(cases).sort());
