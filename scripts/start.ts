@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { createDatabase } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { ensureBootstrapAdmin } from "@/server/auth/bootstrap";
-import { loadConfig } from "@/server/config";
+import { getConfig } from "@/server/config";
+import { parseConfiguredSchedules } from "@/server/schedules/config-sync";
 import { ensureBuild } from "./start/build";
 import { prepareDataDir } from "./start/data-dir";
 import { demoRequest, type LauncherDemo, startLauncherDemo } from "./start/demo";
@@ -44,8 +45,9 @@ interface RunningDatabase {
 async function main(): Promise<number> {
   const settings = readStartSettings(repoRoot);
   const demoAsked = demoRequest(process.argv);
-  // Before anything is started: a bad file must cost the user nothing but the message.
-  loadConfig();
+  // Before anything is started: a bad file must cost the user nothing but the message. The
+  // schedules' specs too, checked as tasks.submit would (with the file's limits).
+  parseConfiguredSchedules(getConfig().schedules);
   const stop = watchStopSignals();
 
   await prepareDataDir(settings.dataDir);

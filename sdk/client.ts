@@ -13,6 +13,10 @@ export type WorkflowListInput = RouterInputs["workflows"]["list"];
 export type WorkflowPage = RouterOutputs["workflows"]["list"];
 export type WorkflowRun = WorkflowPage["items"][number];
 export type TaskState = Task["state"];
+export type ScheduleInput = RouterInputs["schedules"]["create"];
+export type ScheduleUpdate = RouterInputs["schedules"]["update"];
+export type Schedule = RouterOutputs["schedules"]["get"];
+export type SchedulePreviewInput = RouterInputs["schedules"]["preview"];
 export type TaskManagerTrpc = TRPCClient<AppRouter>;
 
 export interface TaskManagerClientOptions {
@@ -76,6 +80,23 @@ export function createTaskManagerClient(options: TaskManagerClientOptions) {
     /** No task of the workflow is claimed until `resumeWorkflow`; running ones finish. */
     pauseWorkflow: (id: string) => trpc.workflows.pause.mutate({ id }),
     resumeWorkflow: (id: string) => trpc.workflows.resume.mutate({ id }),
+    /** A recurring task or workflow (cron or `everyS`); its spec is validated now. */
+    createSchedule: (input: ScheduleInput): Promise<Schedule> =>
+      trpc.schedules.create.mutate(input),
+    /** Changes some fields; the merged schedule is validated whole. */
+    updateSchedule: (input: ScheduleUpdate): Promise<Schedule> =>
+      trpc.schedules.update.mutate(input),
+    deleteSchedule: (id: string) => trpc.schedules.delete.mutate({ id }),
+    getSchedule: (id: string): Promise<Schedule> => trpc.schedules.get.query({ id }),
+    listSchedules: (input: { limit?: number; afterName?: string } = {}) =>
+      trpc.schedules.list.query(input),
+    pauseSchedule: (id: string): Promise<Schedule> => trpc.schedules.pause.mutate({ id }),
+    /** Fires start again from now; the paused time is not replayed. */
+    resumeSchedule: (id: string): Promise<Schedule> => trpc.schedules.resume.mutate({ id }),
+    /** A run now, whatever the timing and the overlap policy say. */
+    triggerSchedule: (id: string) => trpc.schedules.trigger.mutate({ id }),
+    /** The next fire times of a cron expression or interval, before saving it. */
+    previewSchedule: (input: SchedulePreviewInput) => trpc.schedules.preview.query(input),
     /** Re-runs a failed or cancelled task; `withDependents`: and what its failure cancelled. */
     retryTask: (id: string, options: { withDependents?: boolean } = {}) =>
       trpc.tasks.retry.mutate({ id, withDependents: options.withDependents }),

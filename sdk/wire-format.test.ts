@@ -19,6 +19,9 @@ const END = "<!-- wire-format:end -->";
 /** "Workflow runs": carries on from the walkthrough's tokens and agent. */
 const RUNS_START = "<!-- wire-format-runs:start";
 const RUNS_END = "<!-- wire-format-runs:end -->";
+/** "Schedules": carries on from the walkthrough's orchestrator token. */
+const SCHEDULES_START = "<!-- wire-format-schedules:start";
+const SCHEDULES_END = "<!-- wire-format-schedules:end -->";
 
 const pg = setupTestDatabase();
 let server: TestServer;
@@ -307,5 +310,41 @@ describe("README: workflow runs over plain HTTP", () => {
     expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
       "task is cancelled, not running",
     );
+  });
+});
+
+describe("README: schedules over plain HTTP", () => {
+  it("previews, creates, triggers, pauses, updates, resumes and deletes as documented", async () => {
+    const markdown = readFileSync(README, "utf8");
+    const first = await runWalkthrough(walkthroughBlocks(markdown), {
+      TM_URL: server.url,
+      ADMIN_TOKEN: server.adminToken,
+    });
+    const { vars, calls, echoes } = await runWalkthrough(
+      walkthroughBlocks(markdown, SCHEDULES_START, SCHEDULES_END),
+      first.vars,
+    );
+    expect(calls.map((call) => `${call.method} ${new URL(call.url).pathname}`)).toEqual([
+      "GET /api/trpc/schedules.preview",
+      "POST /api/trpc/schedules.create",
+      "POST /api/trpc/schedules.trigger",
+      "POST /api/trpc/schedules.pause",
+      "POST /api/trpc/schedules.update",
+      "POST /api/trpc/schedules.resume",
+      "GET /api/trpc/schedules.list",
+      "POST /api/trpc/schedules.delete",
+    ]);
+    expect(echoes.map((echo) => echo.printed)).toEqual([
+      "2026-03-08T07:00:00.000Z",
+      "paused: true",
+      "every 3600 s",
+    ]);
+    for (const { printed, shown } of echoes) expect(printed).toBe(shown);
+    // The triggered run is an ordinary task that names its schedule.
+    const task = await fetch(
+      `${server.url}/api/trpc/tasks.get?input=${encodeURIComponent(JSON.stringify({ id: vars.FIRED_TASK }))}`,
+      { headers: { authorization: `Bearer ${vars.ORCHESTRATOR_TOKEN}` } },
+    );
+    expect(task.status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 import { type Role, roles } from "@/server/auth/roles";
 import { createToken } from "@/server/auth/tokens";
-import { createEventHub, type EventHub } from "@/server/events/hub";
+import { closeEventHub, createEventHub, type EventHub } from "@/server/events/hub";
 import { createEventFeed, type EventFeed, provideEventFeed } from "@/server/events/stream";
 import type { TestDatabase } from "./db";
 import { callProcedure } from "./trpc-http";
@@ -20,6 +20,9 @@ export interface ApiFixture {
  * feed `events.stream` reads (the process hub would listen on DATABASE_URL instead).
  */
 export async function createApiFixture(pg: TestDatabase): Promise<ApiFixture> {
+  // A long-polling agents.claim waits on the process hub (getEventHub), which listens on
+  // DATABASE_URL: without it, a claim with waitMs > 0 that finds nothing answered 500.
+  process.env.DATABASE_URL = pg.url;
   const hub: EventHub = createEventHub(pg.url);
   const feed: EventFeed = createEventFeed({ db: pg.db, hub });
   provideEventFeed(pg.db, feed);
@@ -55,6 +58,7 @@ export async function createApiFixture(pg: TestDatabase): Promise<ApiFixture> {
     async close() {
       feed.close();
       await hub.close();
+      await closeEventHub();
     },
   };
 }

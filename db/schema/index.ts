@@ -4,5 +4,6 @@ export * from "./agents";
 export * from "./alerts";
 export * from "./auth";
 export * from "./resources";
+export * from "./schedules";
 export * from "./tasks";
 export * from "./workflows";

@@ -57,6 +57,9 @@ export const tasks = pgTable(
     backoffMaxS: doublePrecision("backoff_max_s").notNull().default(300),
     triggerRule: triggerRuleEnum("trigger_rule").notNull().default("all_success"),
     idempotencyKey: text("idempotency_key"),
+    /** Set on a task a schedule submitted: which schedule, and for which fire time. */
+    scheduleId: uuid("schedule_id"),
+    scheduleFireAt: timestamptz("schedule_fire_at"),
     /**
      * Dependencies not yet finished in a way that lets this task go on. Decremented in the
      * transaction that ends each upstream task, so releasing dependents never scans.
@@ -99,6 +102,10 @@ export const tasks = pgTable(
     index("tasks_finished_idx").on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
     // Also serves lookups by workflow alone (its leading column).
     uniqueIndex("tasks_workflow_key_idx").on(t.workflowId, t.key),
+    // Overlap policies look for a schedule's unfinished runs.
+    index("tasks_schedule_idx")
+      .on(t.scheduleId)
+      .where(sql`${t.scheduleId} is not null and ${t.state} in ('blocked', 'queued', 'running')`),
   ],
 );
 

@@ -15,6 +15,9 @@ export const workflows = pgTable(
     /** Set while paused: claims skip the workflow's tasks (server/tasks/claim.ts). */
     pausedAt: timestamp("paused_at", { withTimezone: true }),
     pausedBy: uuid("paused_by"),
+    /** Set on a workflow a schedule submitted: which schedule, and for which fire time. */
+    scheduleId: uuid("schedule_id"),
+    scheduleFireAt: timestamp("schedule_fire_at", { withTimezone: true }),
   },
   (t) => [
     // The runs list's order (server/workflows/list.ts), id breaking ties. NULLS FIRST is what
@@ -24,5 +27,6 @@ export const workflows = pgTable(
     // The claim reads the paused set once per statement: a partial index keeps that read
     // proportional to the (usually empty) set, not to the history.
     index("workflows_paused_idx").on(t.id).where(sql`${t.pausedAt} is not null`),
+    index("workflows_schedule_idx").on(t.scheduleId).where(sql`${t.scheduleId} is not null`),
   ],
 );

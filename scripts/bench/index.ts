@@ -14,7 +14,9 @@
  * database's time and the server's CPU profile), --soak-minutes N (only the wall soak: the
  * wall's JS heap in Chromium at the start and end of N minutes with the demo fleet running),
  * --only outage (just the database outages: PostgreSQL stopped and started under the server,
- * `outage_fail_ms` and `outage_recovery_ms`), --skip-outage.
+ * `outage_fail_ms` and `outage_recovery_ms`), --skip-outage, --only schedules (just the fire lag
+ * of --schedules N schedules, default 1,000, due every second for --schedule-seconds S, default
+ * 60: `schedule_fire_lag_p99_ms`), --skip-schedules.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -33,6 +35,7 @@ import {
   resetStatements,
   toggleCpuProfile,
 } from "./profile";
+import { runScheduleLag } from "./schedules";
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
@@ -57,6 +60,9 @@ const { values: args } = parseArgs({
     "soak-minutes": { type: "string" },
     "skip-ui": { type: "boolean", default: false },
     "skip-outage": { type: "boolean", default: false },
+    "skip-schedules": { type: "boolean", default: false },
+    schedules: { type: "string" },
+    "schedule-seconds": { type: "string" },
     only: { type: "string" },
   },
 });
@@ -79,9 +85,11 @@ async function main() {
   else if (args.profile) await profile();
   else if (args.only === "ui") await uiOnly();
   else if (args.only === "outage") await outageFigures();
+  else if (args.only === "schedules") await scheduleFigures();
   else if (args.only === "runs") await runsOnly();
-  else if (args.only !== undefined) throw new Error(`--only: expected "ui", "runs" or "outage"`);
-  else await benchmark();
+  else if (args.only !== undefined) {
+    throw new Error(`--only: expected "ui", "runs", "outage" or "schedules"`);
+  } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -95,6 +103,18 @@ function throughputParams() {
     completeBatchMs: 2,
     timeoutMs: 240_000,
   };
+}
+
+/** Fire lag of many 1-second schedules, on its own PostgreSQL (no server competes for it). */
+async function scheduleFigures() {
+  const result = await runScheduleLag({
+    schedules: positive("schedules", args.schedules, 1_000),
+    seconds: positive("schedule-seconds", args["schedule-seconds"], args.quick ? 10 : 60),
+  });
+  log(`schedules detail: ${JSON.stringify(result)}`);
+  process.stdout.write(`schedule_fires: ${result.made} of ${result.expected}\n`);
+  figure("schedule_fire_lag_p50_ms", result.lag.p50, "ms");
+  figure("schedule_fire_lag_p99_ms", result.lag.p99, "ms");
 }
 
 async function benchmark() {
@@ -170,6 +190,7 @@ async function benchmark() {
   }
   // On a server and PostgreSQL of its own: it stops and starts the database.
   if (!args["skip-outage"]) await outageFigures();
+  if (!args["skip-schedules"]) await scheduleFigures();
 }
 
 /**

@@ -139,6 +139,44 @@ const accessTable: Record<string, AccessCase> = {
     input: { id: randomUUID() },
     allowed: ["orchestrator", "operator", "admin"],
   },
+  // Orchestrators only on the schedules their token created (server/schedules/manage.test.ts).
+  "schedules.create": {
+    type: "mutation",
+    input: { name: "access", everyS: 3600, task: { name: "access" } },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "schedules.update": {
+    type: "mutation",
+    input: { id: randomUUID(), everyS: 60 },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "schedules.delete": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "schedules.pause": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "schedules.resume": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "schedules.trigger": {
+    type: "mutation",
+    input: { id: randomUUID() },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
+  "schedules.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "schedules.list": { type: "query", allowed: roles },
+  "schedules.preview": {
+    type: "query",
+    input: { cron: "0 9 * * 1-5", timezone: "Europe/Paris", count: 3 },
+    allowed: roles,
+  },
   "auth.me": { type: "query", allowed: roles },
   "system.info": { type: "query", allowed: roles },
   "tokens.create": {

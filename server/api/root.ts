@@ -4,6 +4,7 @@ import { authRouter } from "./routers/auth";
 import { eventsRouter } from "./routers/events";
 import { metricsRouter } from "./routers/metrics";
 import { resourcesRouter } from "./routers/resources";
+import { schedulesRouter } from "./routers/schedules";
 import { systemRouter } from "./routers/system";
 import { taskManagerRouter } from "./routers/task-manager";
 import { tasksRouter } from "./routers/tasks";
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
   metrics: metricsRouter,
   resources: resourcesRouter,
+  schedules: schedulesRouter,
   system: systemRouter,
   taskManager: taskManagerRouter,
   tasks: tasksRouter,

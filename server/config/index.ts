@@ -18,6 +18,7 @@ export type {
   PoolConfig,
   ResourcesConfig,
   RetentionConfig,
+  SchedulesConfig,
   TaskManagerConfig,
 } from "./schema.ts";
 export { configSchema } from "./schema.ts";

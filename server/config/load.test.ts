@@ -35,6 +35,8 @@ const SEED_DEFAULTS = {
     },
   },
   resources: { pools: {}, agent: ["cpu", "memory_gb", "slots"] },
+  // Not from the seed: no schedules unless declared.
+  schedules: {},
 };
 
 const EXAMPLE_FILE = fileURLToPath(new URL("../../task-manager.yaml", import.meta.url));

@@ -37,7 +37,13 @@ export type EventKind =
   | "alert.opened"
   | "alert.updated"
   | "alert.resolved"
-  | "alert.acknowledged";
+  | "alert.acknowledged"
+  /** A schedule submitted a run (server/schedules/); data names the schedule and fire time. */
+  | "schedule.fired"
+  /** A fire the overlap policy did not run; data.reason says why. */
+  | "schedule.skipped"
+  /** Fires were missed while no scheduler ran; data says how many, and how many were replayed. */
+  | "schedule.caught_up";
 
 export type NewEvent = Omit<typeof taskEvents.$inferInsert, "id" | "createdAt" | "kind"> & {
   kind: EventKind;

@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { getConfig } from "@/server/config";
 import { syncResourcesFromConfig } from "@/server/resources/sync";
+import { syncSchedulesFromConfig } from "@/server/schedules/config-sync";
 
 /**
  * Work each instance does once at start, before its scheduler and listener start, in order.
@@ -12,5 +13,9 @@ export const onStartup: Array<(db: Database) => Promise<void>> = [
   // The configured pools and agent-scoped resources exist before the first claim.
   async (db) => {
     await syncResourcesFromConfig(db, getConfig().resources);
+  },
+  // After the pools: a configured schedule's spec may require one of them.
+  async (db) => {
+    await syncSchedulesFromConfig(db, getConfig().schedules);
   },
 ];
