@@ -8,8 +8,8 @@ import { type SubmitTaskParams, submitTaskInput } from "@/server/tasks/inputs";
 import { assertSatisfiable } from "@/server/tasks/requirements";
 import { chunks, taskValues } from "@/server/tasks/rows";
 import { submittedEvent } from "@/server/tasks/submit";
-import { type Plan, planFires } from "./plan";
-import { type ScheduleRow, timingOf } from "./rows";
+import type { Plan } from "./plan";
+import { planFor, type ScheduleRow } from "./rows";
 import { cancelUnfinishedRuns } from "./run";
 
 /**
@@ -43,17 +43,7 @@ export async function fireTaskSchedules(db: Database, ids: readonly string[], no
     );
     const planned = rows.map((row) => ({
       row,
-      plan: planFires({
-        timing: timingOf(row),
-        overlap: row.overlap,
-        catchup: row.catchup,
-        catchupWindowS: row.catchupWindowS,
-        endAt: row.endAt,
-        nextFireAt: row.nextFireAt,
-        bufferedFireAt: row.bufferedFireAt,
-        now,
-        unfinishedRuns: unfinished.get(row.id) ?? 0,
-      }),
+      plan: planFor(row, now, unfinished.get(row.id) ?? 0),
     }));
     for (const { row, plan } of planned) {
       if (plan.cancelPrevious) await cancelUnfinishedRuns(tx, row);

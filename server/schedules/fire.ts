@@ -2,8 +2,8 @@ import { and, eq, isNotNull, lte, or } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { schedules } from "@/db/schema/schedules";
 import { recordEvents } from "@/server/events/record";
-import { planFires } from "./plan";
-import { timingOf } from "./rows";
+
+import { planFor } from "./rows";
 import { cancelUnfinishedRuns, countUnfinishedRuns, makeFire, skipFire } from "./run";
 
 /**
@@ -34,17 +34,7 @@ export async function fireSchedule(
       .for("update", { skipLocked: true });
     if (!row) return;
     const unfinishedRuns = row.overlap === "allow" ? 0 : await countUnfinishedRuns(tx, row);
-    const plan = planFires({
-      timing: timingOf(row),
-      overlap: row.overlap,
-      catchup: row.catchup,
-      catchupWindowS: row.catchupWindowS,
-      endAt: row.endAt,
-      nextFireAt: row.nextFireAt,
-      bufferedFireAt: row.bufferedFireAt,
-      now,
-      unfinishedRuns,
-    });
+    const plan = planFor(row, now, unfinishedRuns);
     if (plan.cancelPrevious && !refusal) await cancelUnfinishedRuns(tx, row);
     let lastFireAt = row.lastFireAt;
     for (const fire of plan.fires) {

@@ -1,6 +1,7 @@
 import type { schedules } from "@/db/schema/schedules";
 import { DomainError } from "@/server/errors";
 import type { ScheduleParams } from "./inputs";
+import { type Plan, planFires } from "./plan";
 import type { Timing } from "./times";
 import { nextFireAfter } from "./times";
 
@@ -17,6 +18,21 @@ export function timingOf(
 ): Timing {
   if (row.everyS != null) return { everyS: row.everyS, anchor: row.startAt ?? row.createdAt };
   return { cron: row.cron ?? "", timezone: row.timezone };
+}
+
+/** What a pass does for the schedule in `row` at `now` (server/schedules/plan.ts). */
+export function planFor(row: ScheduleRow, now: Date, unfinishedRuns: number): Plan {
+  return planFires({
+    timing: timingOf(row),
+    overlap: row.overlap,
+    catchup: row.catchup,
+    catchupWindowS: row.catchupWindowS,
+    endAt: row.endAt,
+    nextFireAt: row.nextFireAt,
+    bufferedFireAt: row.bufferedFireAt,
+    now,
+    unfinishedRuns,
+  });
 }
 
 /** The first fire after `now` (and not before `startAt`), or null when `endAt` has passed. */

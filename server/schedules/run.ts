@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
 import { type NewEvent, recordEvents } from "@/server/events/record";
+import { cancelUnfinishedTasks } from "@/server/tasks/cancel-unfinished";
 import { submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
-import { type EndedAttempt, endedColumns, settleEndedAttempts } from "@/server/tasks/settle";
+import { settleEndedAttempts } from "@/server/tasks/settle";
 import { submitTask } from "@/server/tasks/submit";
 import { submitWorkflow } from "@/server/tasks/submit-workflow";
 import type { ScheduleRow } from "./rows";
@@ -128,19 +129,9 @@ export async function cancelUnfinishedRuns(tx: Transaction, schedule: ScheduleRo
     schedule.kind === "task"
       ? sql`schedule_id = ${schedule.id}`
       : sql`workflow_id in (select id from workflows where schedule_id = ${schedule.id})`;
-  const ended = await tx.execute<EndedAttempt>(sql`
-    with target as (
-      select id, state from tasks
-      where ${scope} and state in ('blocked', 'queued', 'running')
-      order by id for update
-    )
-    update tasks t set state = 'cancelled', cancel_reason = ${reason}, finished_at = now(),
-      lease_expires_at = null, updated_at = now()
-    from target
-    where t.id = target.id and target.state in ('blocked', 'queued', 'running')
-    returning ${endedColumns(sql`target.state`)}`);
+  const ended = await cancelUnfinishedTasks(tx, scope, reason);
   if (ended.length === 0) return;
-  await settleEndedAttempts(tx, [...ended], () => ({ reason }));
+  await settleEndedAttempts(tx, ended, () => ({ reason }));
   const workflowIds = [...new Set(ended.map((row) => row.workflow_id).filter((id) => id !== null))];
   if (workflowIds.length === 0) return;
   const events: NewEvent[] = workflowIds.map((workflowId) => ({

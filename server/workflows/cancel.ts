@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { DomainError } from "@/server/errors";
 import { recordEvents } from "@/server/events/record";
-import { type EndedAttempt, endedColumns, settleEndedAttempts } from "@/server/tasks/settle";
+import { cancelUnfinishedTasks } from "@/server/tasks/cancel-unfinished";
+import { settleEndedAttempts } from "@/server/tasks/settle";
 import { lockWorkflow, type WorkflowActor } from "./lock";
 import { workflowTransaction } from "./transaction";
 
@@ -18,8 +19,7 @@ export interface CancelWorkflowResult {
  * back. Cancelling a cancelled workflow changes nothing; one that succeeded or failed has
  * nothing left to cancel (CONFLICT). A pause ends with the cancel.
  *
- * Tasks are locked in id order. A claim holding one of them commits first, and its task is then
- * cancelled as running: nothing a claim takes after this transaction's lock escapes it.
+ * Nothing a claim takes after this transaction's locks escapes it (cancelUnfinishedTasks).
  */
 export async function cancelWorkflow(
   db: Database,
@@ -29,17 +29,7 @@ export async function cancelWorkflow(
 ): Promise<CancelWorkflowResult> {
   return workflowTransaction(db, async (tx) => {
     const workflow = await lockWorkflow(tx, id, actor, "cancel");
-    const ended = await tx.execute<EndedAttempt>(sql`
-      with target as (
-        select id, state from tasks
-        where workflow_id = ${id} and state in ('blocked', 'queued', 'running')
-        order by id for update
-      )
-      update tasks t set state = 'cancelled', cancel_reason = ${reason}, finished_at = now(),
-        lease_expires_at = null, updated_at = now()
-      from target
-      where t.id = target.id and target.state in ('blocked', 'queued', 'running')
-      returning ${endedColumns(sql`target.state`)}`);
+    const ended = await cancelUnfinishedTasks(tx, sql`workflow_id = ${id}`, reason);
     if (ended.length === 0) {
       if (workflow.state === "cancelled") return { id, cancelled: 0 };
       throw new DomainError(
