@@ -5,18 +5,21 @@
  *
  * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
  * pages in Chromium: the board's first render over 10,000 more tasks, and the graph page with
- * a 2,000-task workflow (layout and first full render), the runs list over 100,000 runs.
+ * a 2,000-task workflow (layout and first full render), a run's timeline of 2,000 tasks, and the
+ * runs list over 100,000 runs; then database outages and schedule fire lag.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
- * --skip-graphile, --skip-ui (no Chromium figures), --only ui (just those, on a database
- * holding only their tasks), --only runs (just `workflows_list_100k_ms`), --profile (throughput only, then the statements that took the
- * database's time and the server's CPU profile), --soak-minutes N (only the wall soak: the
- * wall's JS heap in Chromium at the start and end of N minutes with the demo fleet running),
- * --only outage (just the database outages: PostgreSQL stopped and started under the server,
- * `outage_fail_ms` and `outage_recovery_ms`), --skip-outage, --only schedules (just the fire lag
- * of --schedules N schedules, default 1,000, due every second for --schedule-seconds S, default
- * 60: `schedule_fire_lag_p99_ms`), --skip-schedules.
+ * --skip-graphile, --skip-ui (no Chromium figures), --skip-outage, --skip-schedules,
+ * --profile (throughput only, then the statements that took the database's time and the
+ * server's CPU profile), --soak-minutes N (only the wall soak: the wall's JS heap in Chromium
+ * at the start and end of N minutes with the demo fleet running). One group alone:
+ * - --only ui: the Chromium figures, on a database holding only their tasks;
+ * - --only runs: `workflows_list_100k_ms`;
+ * - --only outage: PostgreSQL stopped and started under the server (`outage_fail_ms`,
+ *   `outage_recovery_ms`);
+ * - --only schedules: the fire lag of --schedules N schedules (default 1,000) due every second
+ *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
