@@ -2,7 +2,12 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
 import { E2E_ADMIN_TOKEN } from "./fixtures/admin-token";
 import { createToken, E2E_BASE_URL, signIn } from "./fixtures/api";
-import { openPoolAlert, submitSmallWorkflow, waitForLiveWall } from "./fixtures/wall";
+import {
+  cancelActiveRuns,
+  openPoolAlert,
+  submitSmallWorkflow,
+  waitForLiveWall,
+} from "./fixtures/wall";
 
 const PANELS = ["headline", "alerts", "pools", "workflows"] as const;
 
@@ -99,12 +104,14 @@ test("an alert opened through the API is on the wall within 2 s", async ({ page 
 });
 
 test("a submitted workflow appears as a live graph that follows its tasks", async ({ page }) => {
+  await cancelActiveRuns(E2E_BASE_URL, E2E_ADMIN_TOKEN);
   await signIn(page, await createToken("viewer"), "/wall?layout=grid");
   await waitForLiveWall(page);
   const workflow = await submitSmallWorkflow(E2E_BASE_URL, E2E_ADMIN_TOKEN);
   const card = page.locator(`[data-testid="wall-workflow"][data-workflow-id="${workflow.id}"]`);
   try {
-    await expect(card).toContainText(workflow.name);
+    // The wall re-selects its runs at most every 5 s (components/wall/workflow-graphs.tsx).
+    await expect(card).toContainText(workflow.name, { timeout: 15_000 });
     await expect(card).toContainText("1 queued");
     await expect(card.locator("svg g[data-state]")).toHaveCount(2);
   } finally {
