@@ -1,11 +1,8 @@
 "use client";
 
-import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
 import { type BoardFilters, boardFiltersToSearch, hasFilters } from "@/lib/board/filters";
+import { TYPING_DELAY_MS, useUrlFilters } from "@/lib/hooks/use-url-filters";
 
-/** Typing settles for this long before the URL (and the columns' queries) change. */
-const TYPING_DELAY_MS = 300;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const input =
@@ -26,32 +23,7 @@ export function BoardFiltersForm({
   rawSearch: string;
   agentNames: Map<string, string>;
 }) {
-  const router = useRouter();
-  const pathname = usePathname();
-  const [draft, setDraft] = useState<BoardFilters>(filters);
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const filtersRef = useRef(filters);
-  filtersRef.current = filters;
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: follow the URL, not each render
-  useEffect(() => {
-    clearTimeout(timer.current);
-    setDraft(filtersRef.current);
-  }, [rawSearch]);
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  const navigate = (next: BoardFilters) => {
-    const search = boardFiltersToSearch(next);
-    if (search !== boardFiltersToSearch(filtersRef.current))
-      router.push(`${pathname}${search}`, { scroll: false });
-  };
-  const change = (patch: BoardFilters, delay: number) => {
-    const next = { ...draft, ...patch };
-    setDraft(next);
-    clearTimeout(timer.current);
-    if (delay === 0) navigate(next);
-    else timer.current = setTimeout(() => navigate(next), delay);
-  };
+  const { draft, change, submit } = useUrlFilters(filters, rawSearch, boardFiltersToSearch);
 
   const workflowInvalid =
     Boolean(draft.workflowId?.trim()) && !UUID.test(draft.workflowId?.trim() ?? "");
@@ -65,8 +37,7 @@ export function BoardFiltersForm({
         className="grid grid-cols-2 gap-3 md:grid-cols-[2fr_1fr_1fr_1.5fr_auto] md:items-end"
         onSubmit={(event) => {
           event.preventDefault();
-          clearTimeout(timer.current);
-          navigate(draft);
+          submit();
         }}
       >
         <label className="flex flex-col gap-1 text-sm font-medium">

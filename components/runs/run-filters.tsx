@@ -1,48 +1,17 @@
 "use client";
 
-import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { TYPING_DELAY_MS, useUrlFilters } from "@/lib/hooks/use-url-filters";
 import { type RunFilters, runFiltersToSearch } from "@/lib/runs/filters";
 import { RUN_STATE_LOOK, WORKFLOW_STATES } from "@/lib/runs/states";
-
-/** Typing settles for this long before the URL (and the list's query) changes. */
-const TYPING_DELAY_MS = 300;
 
 const input =
   "w-full rounded border border-ink-muted/40 bg-surface-raised px-2 py-1 text-sm aria-invalid:border-danger";
 
 /**
- * The runs list's filters. As on the board (components/board/board-filters.tsx), the URL is
- * their only store: each change pushes a history entry, and the fields follow the URL when it
- * changes underneath them (back, forward, a link).
+ * The runs list's filters, kept in the URL as the board's are (lib/hooks/use-url-filters.ts).
  */
 export function RunFiltersForm({ filters, rawSearch }: { filters: RunFilters; rawSearch: string }) {
-  const router = useRouter();
-  const pathname = usePathname();
-  const [draft, setDraft] = useState<RunFilters>(filters);
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const filtersRef = useRef(filters);
-  filtersRef.current = filters;
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: follow the URL, not each render
-  useEffect(() => {
-    clearTimeout(timer.current);
-    setDraft(filtersRef.current);
-  }, [rawSearch]);
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  const navigate = (next: RunFilters) => {
-    const search = runFiltersToSearch(next);
-    if (search !== runFiltersToSearch(filtersRef.current))
-      router.push(`${pathname}${search}`, { scroll: false });
-  };
-  const change = (patch: Partial<Record<keyof RunFilters, string>>, delay: number) => {
-    const next = { ...draft, ...patch } as RunFilters;
-    setDraft(next);
-    clearTimeout(timer.current);
-    if (delay === 0) navigate(next);
-    else timer.current = setTimeout(() => navigate(next), delay);
-  };
+  const { draft, change, submit } = useUrlFilters(filters, rawSearch, runFiltersToSearch);
   const anyFilter = runFiltersToSearch(filters) !== "" || runFiltersToSearch(draft) !== "";
 
   return (
@@ -51,8 +20,7 @@ export function RunFiltersForm({ filters, rawSearch }: { filters: RunFilters; ra
         className="grid grid-cols-2 gap-3 md:grid-cols-[2fr_1fr_1.5fr_1fr_1fr_auto] md:items-end"
         onSubmit={(event) => {
           event.preventDefault();
-          clearTimeout(timer.current);
-          navigate(draft);
+          submit();
         }}
       >
         <label className="flex flex-col gap-1 text-sm font-medium">

@@ -20,6 +20,8 @@ describe("run filters", () => {
         params("state=bogus&since=2026-02-31&until=yesterday&q=%00x&submitter=%20%20"),
       ),
     ).toEqual({});
+    // Year 0 parses in JavaScript, but PostgreSQL has no year 0: the API refuses it.
+    expect(parseRunFilters(params("since=0000-01-01&until=0000-12-31"))).toEqual({});
   });
 
   it("makes days UTC instants, until inclusive", () => {

@@ -25,7 +25,8 @@ const MAX_LENGTH = 200;
 const acceptable = (value: string) => value.length <= MAX_LENGTH && !value.includes("\u0000");
 
 function validDay(value: string): boolean {
-  if (!DAY.test(value)) return false;
+  // Four digits and not year 0: the years PostgreSQL stores (server/validation/timestamp.ts).
+  if (!DAY.test(value) || value < "0001-01-01") return false;
   const instant = Date.parse(`${value}T00:00:00Z`);
   // Date.parse rolls 2026-02-31 over to March: a day must read back as itself.
   return !Number.isNaN(instant) && new Date(instant).toISOString().slice(0, 10) === value;

@@ -1,6 +1,30 @@
 import type { Database } from "@/db/client";
 import { tokenLiveness } from "@/server/auth/tokens";
+import { isDatabaseUnavailable } from "@/server/errors";
+import { log } from "@/server/log/logger";
 import type { EventHub } from "./hub";
+
+const watchLog = log.child({ component: "event-stream" });
+
+type Liveness = Awaited<ReturnType<typeof tokenLiveness>>;
+const inFlight = new WeakMap<Database, Map<string, Promise<Liveness>>>();
+
+/**
+ * One read of a token row for every stream that asks at the same time: after a hub reconnect
+ * every open stream re-checks at once, and thousands of screens often share a few tokens.
+ */
+function sharedLiveness(db: Database, tokenId: string): Promise<Liveness> {
+  let reads = inFlight.get(db);
+  if (!reads) {
+    reads = new Map();
+    inFlight.set(db, reads);
+  }
+  const pending = reads.get(tokenId);
+  if (pending) return pending;
+  const read = tokenLiveness(db, tokenId).finally(() => reads.delete(tokenId));
+  reads.set(tokenId, read);
+  return read;
+}
 
 /** Re-check at least this often (a token that expires, a notification that never came). */
 const RECHECK_MS = 60_000;
@@ -51,7 +75,7 @@ export function watchAccess(params: {
     clearTimeout(timer);
     if (controller.signal.aborted) return;
     try {
-      const liveness = await tokenLiveness(db, tokenId);
+      const liveness = await sharedLiveness(db, tokenId);
       if (controller.signal.aborted) return;
       if (!liveness.live) return end();
       const untilExpiry = liveness.expiresAt ? liveness.expiresAt.getTime() - Date.now() : null;
@@ -60,8 +84,9 @@ export function watchAccess(params: {
       timer = setTimeout(check, Math.max(1000, Math.min(untilExpiry ?? RECHECK_MS, RECHECK_MS)));
       timer.unref?.();
     } catch (error) {
-      // The database is unreachable: the stream's own reads fail too. Try again later.
-      console.error("event stream: checking the token failed", error);
+      // Unreachable, the database is reported once by its circuit, not once per open stream.
+      // Either way the stream's own reads fail too: try again later.
+      if (!isDatabaseUnavailable(error)) watchLog.warn({ err: error }, "checking a token failed");
       timer = setTimeout(check, RECHECK_MS);
       timer.unref?.();
     }

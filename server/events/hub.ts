@@ -114,7 +114,7 @@ export function createEventHub(url: string): EventHub {
       try {
         listener(tokenId);
       } catch (error) {
-        console.error("event hub: a revocation listener threw", error);
+        hubLog.error({ err: error }, "a revocation listener threw");
       }
     }
   };

@@ -3,10 +3,14 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { resetConfigForTests } from "@/server/config";
 import { type ApiFixture, createApiFixture } from "@/test/api-fixture";
 import { setupTestDatabase } from "@/test/db";
-import { TEST_ORIGIN } from "@/test/trpc-http";
+import { callProcedure, TEST_ORIGIN } from "@/test/trpc-http";
 import { handleTrpcRequest, TRPC_ENDPOINT } from "./handler";
 
-/** The whole request is bounded before tRPC parses it, whatever its Content-Length says. */
+/**
+ * What one call may send: the JSON fields' limits follow the configuration, nesting is refused
+ * with the limit rather than a stack overflow, and the whole request is bounded before tRPC
+ * parses it, whatever its Content-Length says.
+ */
 
 const pg = setupTestDatabase();
 let fixture: ApiFixture;
@@ -94,4 +98,43 @@ it("refuses an over-long URL with 414 instead of parsing it", async () => {
     }),
   );
   expect(response.status).toBe(414);
+});
+
+it("bounds a JSON field as the configuration says (TM_LIMIT_PAYLOAD_BYTES)", async () => {
+  vi.stubEnv("TM_LIMIT_PAYLOAD_BYTES", "100");
+  resetConfigForTests();
+  const submit = (payload: unknown) =>
+    callProcedure(pg.db, {
+      path: "tasks.submit",
+      type: "mutation",
+      input: { name: "limit", payload },
+      token: fixture.tokens.orchestrator,
+    });
+  // {"s":"…"} is 8 bytes around the string: 92 characters make exactly 100 bytes.
+  expect((await submit({ s: "x".repeat(92) })).status).toBe(200);
+  const refused = await submit({ s: "x".repeat(93) });
+  expect(refused.status).toBe(400);
+  expect(refused.body.error?.message).toContain("larger than 100 bytes of JSON");
+});
+
+it("refuses a body nested 100,000 deep with the limit, not a stack overflow", async () => {
+  const depth = 100_000;
+  const body = `{"name":"deep","payload":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+  const url = new URL(`${TRPC_ENDPOINT}/tasks.submit`, TEST_ORIGIN);
+  const response = await handleTrpcRequest(
+    pg.db,
+    new Request(url, {
+      method: "POST",
+      headers: {
+        host: url.host,
+        authorization: `Bearer ${fixture.tokens.orchestrator}`,
+        "content-type": "application/json",
+      },
+      body,
+    }),
+  );
+  const text = await response.text();
+  expect(response.status).toBe(400);
+  expect(text).toContain("nested deeper than 64 levels");
+  expect(text).not.toContain("Maximum call stack size exceeded");
 });
