@@ -16,6 +16,12 @@ function pids() {
   };
 }
 
+/** Expects the process a pid file named to run (or not); a missing pid fails either way. */
+function expectRunning(pid: number | undefined, what: string, running: boolean) {
+  expect(pid, `${what}: its pid file names no pid`).toBeGreaterThan(0);
+  expect(isProcessRunning(pid ?? 0), what).toBe(running);
+}
+
 async function me(request: APIRequestContext, token: string) {
   return request.get(`${baseURL}/api/trpc/auth.me`, {
     headers: { authorization: `Bearer ${token}` },
@@ -35,8 +41,8 @@ test("after kill -9 of the launcher, a new start takes over with the same data",
   first.kill("SIGKILL");
   await first.exited;
   // The premise: Next and PostgreSQL outlive a launcher killed with -9.
-  expect(isProcessRunning(orphans.server ?? -1), "orphaned Next server").toBe(true);
-  expect(isProcessRunning(orphans.postgres ?? -1), "orphaned PostgreSQL").toBe(true);
+  expectRunning(orphans.server, "orphaned Next server", true);
+  expectRunning(orphans.postgres, "orphaned PostgreSQL", true);
 
   // No bootstrap secret this time: had the data been lost, a random admin token would be
   // minted and the old one would be refused.
@@ -54,13 +60,13 @@ test("after kill -9 of the launcher, a new start takes over with the same data",
   expect(await health.json()).toMatchObject({ status: "ok", database: { reachable: true } });
   expect((await me(request, RESTART_ADMIN_TOKEN)).status()).toBe(200);
   expect(second.output()).not.toContain("an admin token was created");
-  expect(isProcessRunning(orphans.server ?? -1), "old Next server").toBe(false);
-  expect(isProcessRunning(orphans.postgres ?? -1), "old PostgreSQL").toBe(false);
+  expectRunning(orphans.server, "old Next server", false);
+  expectRunning(orphans.postgres, "old PostgreSQL", false);
 
   // And a plain SIGTERM stops everything, cleanly.
   const current = pids();
   second.kill("SIGTERM");
   expect(await second.exited).toBe(0);
-  expect(isProcessRunning(current.server ?? -1), "Next server after SIGTERM").toBe(false);
-  expect(isProcessRunning(current.postgres ?? -1), "PostgreSQL after SIGTERM").toBe(false);
+  expectRunning(current.server, "Next server after SIGTERM", false);
+  expectRunning(current.postgres, "PostgreSQL after SIGTERM", false);
 });

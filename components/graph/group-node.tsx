@@ -23,30 +23,23 @@ export const GroupNode = memo(function GroupNode({
     <>
       <span className="font-medium">{data.count} tasks collapsed</span>
       <span className="text-xs">
-        <span aria-hidden="true">{status.icon}</span> All succeeded
-        {expandGroup ? " — expand" : ""}
+        <span aria-hidden="true">{status.icon}</span> All succeeded — expand
       </span>
     </>
   );
   return (
     <>
       <NodeHandles horizontal={targetPosition === Position.Left} />
-      {expandGroup ? (
-        <button
-          type="button"
-          // xyflow turns pointer events off on nodes it need not select or drag.
-          className={`${className} pointer-events-auto focus-visible:ring-4 focus-visible:ring-accent`}
-          onClick={() => expandGroup(data.groupId)}
-          data-testid="graph-group"
-          data-count={data.count}
-        >
-          {body}
-        </button>
-      ) : (
-        <div className={className} data-testid="graph-group" data-count={data.count}>
-          {body}
-        </div>
-      )}
+      <button
+        type="button"
+        // xyflow turns pointer events off on nodes it need not select or drag.
+        className={`${className} pointer-events-auto focus-visible:ring-4 focus-visible:ring-accent`}
+        onClick={() => expandGroup(data.groupId)}
+        data-testid="graph-group"
+        data-count={data.count}
+      >
+        {body}
+      </button>
     </>
   );
 });

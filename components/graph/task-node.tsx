@@ -5,7 +5,6 @@ import Link from "next/link";
 import { memo } from "react";
 import type { TaskFlowNode } from "@/lib/graph/elements";
 import { STATUS_STYLES } from "@/lib/graph/status";
-import { useGraphActions } from "./graph-actions";
 import { NodeHandles } from "./node-handles";
 
 /**
@@ -13,7 +12,6 @@ import { NodeHandles } from "./node-handles";
  * a thicker outline on the critical path. The whole box links to the task page.
  */
 export const TaskNode = memo(function TaskNode({ data, targetPosition }: NodeProps<TaskFlowNode>) {
-  const { linkTasks } = useGraphActions();
   const { task, critical } = data;
   const status = STATUS_STYLES[task.state];
   const progress =
@@ -46,31 +44,19 @@ export const TaskNode = memo(function TaskNode({ data, targetPosition }: NodePro
   return (
     <>
       <NodeHandles horizontal={targetPosition === Position.Left} />
-      {linkTasks ? (
-        <Link
-          href={`/tasks/${task.id}`}
-          // Thousands of nodes: prefetching each task page would flood the server.
-          prefetch={false}
-          // xyflow turns pointer events off on nodes it need not select or drag.
-          className={`${className} pointer-events-auto focus-visible:ring-4 focus-visible:ring-accent`}
-          data-testid="graph-node"
-          data-task-id={task.id}
-          data-state={task.state}
-          data-critical={critical}
-        >
-          {body}
-        </Link>
-      ) : (
-        <div
-          className={className}
-          data-testid="graph-node"
-          data-task-id={task.id}
-          data-state={task.state}
-          data-critical={critical}
-        >
-          {body}
-        </div>
-      )}
+      <Link
+        href={`/tasks/${task.id}`}
+        // Thousands of nodes: prefetching each task page would flood the server.
+        prefetch={false}
+        // xyflow turns pointer events off on nodes it need not select or drag.
+        className={`${className} pointer-events-auto focus-visible:ring-4 focus-visible:ring-accent`}
+        data-testid="graph-node"
+        data-task-id={task.id}
+        data-state={task.state}
+        data-critical={critical}
+      >
+        {body}
+      </Link>
     </>
   );
 });

@@ -41,30 +41,23 @@ const nodeTypes: NodeTypes = { task: TaskNode, group: GroupNode };
 
 export interface WorkflowGraphProps {
   workflow: { id: string; tasks: readonly GraphTask[]; edges: readonly GraphEdge[] };
-  /** CSS height of the graph's box. */
-  height?: string;
-  direction?: LayoutDirection;
   /** Draw each connected set of succeeded tasks as one box. */
   collapseFinished?: boolean;
-  /**
-   * A small read-only graph (a wall screen): no controls or minimap, no links, no panning or
-   * zooming, groups cannot be expanded.
-   */
-  readOnly?: boolean;
   /** The graph's accessible name. */
   label?: string;
 }
 
+/** Ranks run top to bottom: a run page is taller than wide once its tabs are open. */
+const direction: LayoutDirection = "TB";
+
 /**
- * A workflow's DAG, laid out in layers off the main thread, with each task's live state and
- * the critical path. Reusable: the graph page shows it full size, a wall screen small.
+ * A workflow's DAG on the run page's Graph tab, laid out in layers off the main thread, with
+ * each task's live state and the critical path. (The wall draws its small graphs with its own
+ * grid: components/wall/mini-dag.tsx.)
  */
 export function WorkflowGraph({
   workflow,
-  height = "70vh",
-  direction = "TB",
   collapseFinished: collapse = false,
-  readOnly = false,
   label = "Dependency graph",
 }: WorkflowGraphProps) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
@@ -77,7 +70,7 @@ export function WorkflowGraph({
     () => (collapse ? collapseFinished(tasks, edges, expanded) : uncollapsed(tasks, edges)),
     [collapse, tasks, edges, expanded],
   );
-  const layoutInput = useMemo(() => layoutInputOf(view, direction), [view, direction]);
+  const layoutInput = useMemo(() => layoutInputOf(view, direction), [view]);
   const { layout, current: layoutCurrent, error } = useGraphLayout(workflow.id, layoutInput);
 
   // Running tasks' weight grows with time: recompute the path now and then, not per second.
@@ -93,7 +86,7 @@ export function WorkflowGraph({
       layout
         ? buildElements(view, layout, critical, previous.current, direction)
         : { nodes: [], edges: [] },
-    [view, layout, critical, direction],
+    [view, layout, critical],
   );
   useEffect(() => {
     previous.current = new Map(elements.nodes.map((node) => [node.id, node]));
@@ -121,23 +114,21 @@ export function WorkflowGraph({
     const firstNode = placed.find(([, p]) => p[along] === first)?.[0];
     if (start.length === 0 && firstNode !== undefined) start.push({ id: firstNode });
     return { nodes: start, minZoom: 0.5, maxZoom: 1, padding: 0.05 };
-  }, [layout, view.nodes.length, direction]);
+  }, [layout, view.nodes.length]);
 
   const actions = useMemo(
     () => ({
-      linkTasks: !readOnly,
-      expandGroup: readOnly
-        ? undefined
-        : (groupId: string) => setExpanded((before) => new Set([...before, groupId])),
+      linkTasks: true,
+      expandGroup: (groupId: string) => setExpanded((before) => new Set([...before, groupId])),
     }),
-    [readOnly],
+    [],
   );
 
   return (
     <section
       aria-label={label}
       className="relative w-full overflow-hidden rounded-md border border-ink-muted/30 bg-surface-raised"
-      style={{ height }}
+      style={{ height: "70vh" }}
       data-testid="workflow-graph"
       data-node-count={elements.nodes.length}
       data-edge-count={elements.edges.length}
@@ -169,16 +160,10 @@ export function WorkflowGraph({
             // Each node's link or button takes focus; xyflow's own wrapper need not.
             nodesFocusable={false}
             edgesFocusable={false}
-            panOnDrag={!readOnly}
-            zoomOnScroll={!readOnly}
-            zoomOnPinch={!readOnly}
-            zoomOnDoubleClick={!readOnly}
-            preventScrolling={!readOnly}
-            proOptions={{ hideAttribution: readOnly }}
           >
             <Background />
-            {readOnly ? null : <Controls showInteractive={false} />}
-            {readOnly || elements.nodes.length < 40 ? null : (
+            <Controls showInteractive={false} />
+            {elements.nodes.length < 40 ? null : (
               <MiniMap pannable zoomable ariaLabel="Overview of the whole graph" />
             )}
             <RenderedMark />

@@ -1,5 +1,5 @@
 import type { ActiveWorkflow } from "@/server/tasks/active-workflows";
-import { layeredLayout } from "./layered-layout";
+import { miniDagGrid } from "./mini-dag-grid";
 import { TASK_STATUS } from "./task-status";
 
 /** Nodes drawn at most per graph; the rest are counted under it. */
@@ -17,7 +17,7 @@ const PAD = 14;
  */
 export function MiniDag({ workflow }: { workflow: Pick<ActiveWorkflow, "tasks" | "edges"> }) {
   const tasks = workflow.tasks.slice(0, MAX_NODES);
-  const layout = layeredLayout(
+  const layout = miniDagGrid(
     tasks.map((task) => task.id),
     workflow.edges,
   );

@@ -15,6 +15,9 @@ function errnoCode(error: unknown): string | undefined {
 
 /** Whether `pid` names a process that has not exited. */
 export function isProcessRunning(pid: number): boolean {
+  // kill(0) and kill(-n) address process groups (kill(-1) every process we may signal) and
+  // would answer "running" for a pid that was never read: only a real pid can be running.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LiveEvent } from "@/lib/live/live-events";
+import { task } from "@/test/fixtures/graphs";
 import { applyWorkflowEvents, type LiveTask } from "./apply-events";
-import { task } from "./test-graphs";
 
 const WF = "wf-1";
 const liveTask = (id: string): LiveTask => ({ ...task(id), agentId: null, priority: 0 });

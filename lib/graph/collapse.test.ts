@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { edges, task } from "@/test/fixtures/graphs";
 import { collapseFinished, groupId, uncollapsed } from "./collapse";
-import { edges, task } from "./test-graphs";
 
 const done = (id: string) => task(id, { state: "succeeded" });
 

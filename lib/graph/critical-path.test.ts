@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { edges, layeredDag, ran, task } from "@/test/fixtures/graphs";
 import { criticalPath, DEFAULT_ESTIMATE_S, estimateSeconds, taskSeconds } from "./critical-path";
-import { edges, layeredDag, ran, task } from "./test-graphs";
 
 const NOW = Date.parse("2026-01-01T01:00:00Z");
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { edges, layeredDag } from "@/test/fixtures/graphs";
 import { DAGRE_MAX_NODES, type LayoutInput, layoutGraph, layoutKey } from "./layout";
-import { edges, layeredDag } from "./test-graphs";
 
 const box = (id: string) => ({ id, width: 200, height: 64 });
 

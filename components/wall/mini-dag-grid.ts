@@ -1,9 +1,10 @@
 import { ranksById } from "@/lib/graph/ranks";
 
 /**
- * A layered layout for small DAGs: a node's layer is the longest path to it from a root, so
- * every edge points rightwards (lib/graph/ranks.ts); within a layer nodes keep their given
- * order. A grid, not pixels: cheap enough to run on every live update of a wall graph.
+ * The wall's grid for small DAGs (the graph page's pixel layout is lib/graph/layout.ts): a
+ * node's layer is the longest path to it from a root, so every edge points rightwards
+ * (lib/graph/ranks.ts); within a layer nodes keep their given order. A grid, not pixels:
+ * cheap enough to run on every live update of a wall graph.
  */
 export interface LayoutNode {
   id: string;
@@ -12,17 +13,17 @@ export interface LayoutNode {
   row: number;
 }
 
-export interface LayeredLayout {
+export interface MiniDagGrid {
   nodes: Map<string, LayoutNode>;
   layers: number;
   /** Rows of the tallest layer. */
   rows: number;
 }
 
-export function layeredLayout(
+export function miniDagGrid(
   ids: readonly string[],
   edges: readonly { from: string; to: string }[],
-): LayeredLayout {
+): MiniDagGrid {
   const ranks = ranksById(ids, edges);
   const nodes = new Map<string, LayoutNode>();
   const rowsInLayer: number[] = [];

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { layeredLayout } from "./layered-layout";
+import { miniDagGrid } from "./mini-dag-grid";
 
-describe("layeredLayout", () => {
+describe("miniDagGrid (the wall's grid, not lib/graph's pixel layout)", () => {
   it("puts each node one layer after its deepest parent", () => {
     // a → b → d, a → c → d, a → d: d is on layer 2 (the longest path), not 1.
-    const layout = layeredLayout(
+    const layout = miniDagGrid(
       ["a", "b", "c", "d"],
       [
         { from: "a", to: "b" },
@@ -25,7 +25,7 @@ describe("layeredLayout", () => {
   });
 
   it("ignores edges to nodes it was not given, and survives a cycle", () => {
-    const layout = layeredLayout(
+    const layout = miniDagGrid(
       ["x", "y"],
       [
         { from: "gone", to: "x" },
@@ -33,11 +33,16 @@ describe("layeredLayout", () => {
         { from: "y", to: "x" },
       ],
     );
-    expect(layout.nodes.size).toBe(2);
-    expect(layout.layers).toBeGreaterThanOrEqual(1);
+    // Neither node of the cycle has a parent outside it: both stay on the first layer, in
+    // their given order, rather than the layout looping or dropping them.
+    expect([...layout.nodes.values()]).toEqual([
+      { id: "x", layer: 0, row: 0 },
+      { id: "y", layer: 0, row: 1 },
+    ]);
+    expect(layout).toMatchObject({ layers: 1, rows: 2 });
   });
 
   it("lays out nothing as nothing", () => {
-    expect(layeredLayout([], [])).toMatchObject({ layers: 0, rows: 0 });
+    expect(miniDagGrid([], [])).toMatchObject({ layers: 0, rows: 0 });
   });
 });
