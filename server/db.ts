@@ -3,6 +3,7 @@ import { sql as statement } from "drizzle-orm";
 import { createDatabase, type Database } from "@/db/client";
 import { createDatabaseCircuit, type DatabaseCircuit } from "@/server/database-circuit";
 import { log } from "@/server/log/logger";
+import { processSlot } from "@/server/process/slots";
 
 /**
  * A new connection that is not ready within this many seconds fails the request with 503: a
@@ -15,12 +16,11 @@ interface ServerDatabase {
   circuit: DatabaseCircuit;
 }
 
-// One pool per server process. Kept on globalThis so `next dev` reloads don't leak pools, and
-// so the route handlers and instrumentation (separate bundles) share it.
-const holder = globalThis as typeof globalThis & { __tmServerDatabase?: ServerDatabase };
+// One pool per server process, shared by every bundle (server/process/slots.ts).
+const slot = processSlot<ServerDatabase>("serverDatabase");
 
 function serverDatabase(): ServerDatabase {
-  if (!holder.__tmServerDatabase) {
+  return slot.getOrCreate(() => {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start the server with `npm start`");
     const { db } = createDatabase(url, {
@@ -31,9 +31,8 @@ function serverDatabase(): ServerDatabase {
       probe: () => db.execute(statement`select 1`),
       log: log.child({ component: "database" }),
     });
-    holder.__tmServerDatabase = { db, circuit };
-  }
-  return holder.__tmServerDatabase;
+    return { db, circuit };
+  });
 }
 
 /** The server's database, from DATABASE_URL (the start command always sets it). */

@@ -1,6 +1,8 @@
 import postgres from "postgres";
 import { reconnectBackoffS } from "@/db/client";
 import { log } from "@/server/log/logger";
+import { onShutdown } from "@/server/process/shutdown";
+import { processSlot } from "@/server/process/slots";
 import { CHANNELS } from "./record";
 
 /** How a `waitForQueue` ended. `aborted` also covers the hub closing under the waiter. */
@@ -205,23 +207,28 @@ export function createEventHub(url: string): EventHub {
   };
 }
 
-// One hub per server process. Kept on globalThis: instrumentation and route handlers are
-// separate bundles with separate module instances, and `next dev` reloads modules.
-const holder = globalThis as typeof globalThis & { __tmEventHub?: EventHub };
+// One hub per server process, shared by every bundle (server/process/slots.ts).
+const slot = processSlot<{ hub: EventHub; undoShutdown: () => void }>("eventHub");
 
-/** The server's event hub, from DATABASE_URL, created on first use. */
+/**
+ * The server's event hub, from DATABASE_URL, created on first use; a stopping server closes it
+ * after the streams and background services that use it.
+ */
 export function getEventHub(): EventHub {
-  if (!holder.__tmEventHub) {
+  return slot.getOrCreate(() => {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start the server with `npm start`");
-    holder.__tmEventHub = createEventHub(url);
-  }
-  return holder.__tmEventHub;
+    return {
+      hub: createEventHub(url),
+      undoShutdown: onShutdown("connections", "event hub", closeEventHub),
+    };
+  }).hub;
 }
 
 /** Closes the server's event hub, if one was created; the next getEventHub() opens anew. */
 export async function closeEventHub(): Promise<void> {
-  const hub = holder.__tmEventHub;
-  holder.__tmEventHub = undefined;
-  await hub?.close();
+  const current = slot.get();
+  slot.clear();
+  current?.undoShutdown();
+  await current?.hub.close();
 }

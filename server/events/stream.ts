@@ -3,6 +3,8 @@ import type { Database } from "@/db/client";
 import { taskEvents } from "@/db/schema/tasks";
 import { createFailureLog } from "@/server/log/failure-log";
 import { log } from "@/server/log/logger";
+import { onShutdown } from "@/server/process/shutdown";
+import { processSlot } from "@/server/process/slots";
 import type { EventFilter } from "./filter";
 import { type EventHub, getEventHub } from "./hub";
 import type { EventRow } from "./read";
@@ -232,9 +234,9 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   };
 }
 
-// One feed per server process (per database handle). On globalThis: route handlers are bundled
-// separately from instrumentation, and `next dev` re-evaluates modules.
-const holder = globalThis as typeof globalThis & { __tmEventFeeds?: WeakMap<Database, EventFeed> };
+// One feed per server process (per database handle), shared by every bundle
+// (server/process/slots.ts).
+const feedsSlot = processSlot<WeakMap<Database, EventFeed>>("eventFeeds");
 
 /**
  * The feed over `db`: in the server, `getDb()` with the process's hub, created on first use.
@@ -242,18 +244,20 @@ const holder = globalThis as typeof globalThis & { __tmEventFeeds?: WeakMap<Data
  * (`provideEventFeed`), since the process hub listens on DATABASE_URL.
  */
 export function eventFeedFor(db: Database): EventFeed {
-  holder.__tmEventFeeds ??= new WeakMap();
-  let feed = holder.__tmEventFeeds.get(db);
+  const feeds = feedsSlot.getOrCreate(() => new WeakMap());
+  let feed = feeds.get(db);
   if (!feed) {
     const created = createEventFeed({ db, hub: getEventHub() });
-    const feeds = holder.__tmEventFeeds;
     feeds.set(db, created);
-    closeOnShutdown(created);
+    // Streams never end by themselves, and Next waits for open requests before it exits:
+    // they end first when the server stops. Clients reconnect with their last event id.
+    const undoShutdown = onShutdown("streams", "event feed", () => created.close());
     // A feed that could not start (database down) is dropped, so the next subscriber (the
     // client reconnecting) starts a new one instead of inheriting the failure.
     created.ready().catch((error: unknown) => {
       feedLog.warn({ err: error }, "the event feed could not start; the next subscriber retries");
       if (feeds.get(db) === created) feeds.delete(db);
+      undoShutdown();
       created.close();
     });
     feed = created;
@@ -263,25 +267,5 @@ export function eventFeedFor(db: Database): EventFeed {
 
 /** Makes `feed` the one `eventFeedFor(db)` returns. */
 export function provideEventFeed(db: Database, feed: EventFeed): void {
-  holder.__tmEventFeeds ??= new WeakMap();
-  holder.__tmEventFeeds.set(db, feed);
-}
-
-/**
- * Ends every stream when the server is told to stop. Next waits for open requests before it
- * exits, and a stream never ends on its own: without this, a stop takes until the launcher's
- * kill timeout. Clients see the stream end with a retryable error and reconnect (elsewhere)
- * with their last event id.
- */
-function closeOnShutdown(feed: EventFeed) {
-  const signals = ["SIGTERM", "SIGINT"] as const;
-  const onSignal = (signal: NodeJS.Signals) => {
-    for (const other of signals) process.off(other, onSignal);
-    feed.close();
-    // Nobody else handles the signal (not the server): do what it would have done.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  };
-  // Prepended, and removed before it acts: it runs first and is gone before the others run,
-  // so a handler that counts the listeners (server/scheduler/start.ts) counts as without it.
-  for (const signal of signals) process.prependListener(signal, onSignal);
+  feedsSlot.getOrCreate(() => new WeakMap()).set(db, feed);
 }

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { processSlot } from "@/server/process/slots";
 import { prettyLine } from "./pretty";
 import { serializeError } from "./serialize-error";
 
@@ -12,11 +13,8 @@ const REDACT_PATHS = ["authorization", "cookie", "token", "secret", "password", 
 
 type Tap = (line: string) => void;
 
-// One logger per process; on globalThis because Next bundles route handlers and
-// instrumentation separately, each with its own module instances.
-const holder = globalThis as typeof globalThis & { __tmLogTaps?: Set<Tap>; __tmLogger?: Logger };
-holder.__tmLogTaps ??= new Set();
-const taps = holder.__tmLogTaps;
+// One logger per process, shared by every bundle (server/process/slots.ts).
+const taps = processSlot<Set<Tap>>("logTaps").getOrCreate(() => new Set());
 
 /**
  * JSON lines on stdout (`{"level":"warn","time":…,"msg":…}`), or a readable rendering of them
@@ -59,10 +57,8 @@ function createLogger(): Logger {
   return logger;
 }
 
-holder.__tmLogger ??= createLogger();
-
 /** The process's logger; `log.child({ component: "scheduler" })` names the part that logs. */
-export const log: Logger = holder.__tmLogger;
+export const log: Logger = processSlot<Logger>("logger").getOrCreate(createLogger);
 
 /** Tests: receives every line written from now on (JSON, before any pretty-printing). */
 export function tapLogLines(tap: Tap): () => void {

@@ -4,6 +4,8 @@ import { getDb } from "@/server/db";
 import { closeEventHub, getEventHub } from "@/server/events/hub";
 import { log } from "@/server/log/logger";
 import { wakeSchedulerOnEvents } from "@/server/monitor/trigger";
+import { onShutdown } from "@/server/process/shutdown";
+import { processSlot } from "@/server/process/slots";
 import { createScheduler, type Scheduler } from "./loop";
 import { onStartup } from "./startup-hooks";
 import { allSweeps } from "./sweeps";
@@ -14,12 +16,9 @@ export interface BackgroundServices {
   stop(): Promise<void>;
 }
 
-// Kept on globalThis: instrumentation.ts and the route handlers are separate bundles with
-// their own module instances, and `next dev` re-evaluates modules on reload.
-const holder = globalThis as typeof globalThis & {
-  __tmBackground?: Promise<BackgroundServices>;
-  __tmScheduler?: Scheduler;
-};
+// Shared by every bundle: instrumentation.ts starts them, route handlers ask for the scheduler.
+const background = processSlot<Promise<BackgroundServices>>("backgroundServices");
+const running = processSlot<Scheduler>("scheduler");
 
 /**
  * Starts this process's background services once (later calls share the first start): the
@@ -27,20 +26,19 @@ const holder = globalThis as typeof globalThis & {
  * instrumentation.ts `register()`; a start that fails may be retried.
  */
 export function startBackgroundServices(): Promise<BackgroundServices> {
-  if (!holder.__tmBackground) {
+  return background.getOrCreate(() => {
     const starting = start();
-    holder.__tmBackground = starting;
     // Forget a failed start so a retry starts afresh; the caller still gets the rejection.
     starting.catch(() => {
-      if (holder.__tmBackground === starting) holder.__tmBackground = undefined;
+      if (background.get() === starting) background.clear();
     });
-  }
-  return holder.__tmBackground;
+    return starting;
+  });
 }
 
 /** This process's scheduler, or null before startBackgroundServices() has finished. */
 export function getRunningScheduler(): Scheduler | null {
-  return holder.__tmScheduler ?? null;
+  return running.get() ?? null;
 }
 
 async function start(): Promise<BackgroundServices> {
@@ -60,37 +58,24 @@ async function start(): Promise<BackgroundServices> {
     intervalS: config.taskManager.schedulingInterval,
   });
   scheduler.start();
-  holder.__tmScheduler = scheduler;
+  running.set(scheduler);
   // Alert rules are re-evaluated when their inputs change, not only on the loop's timers.
   const stopWaking = wakeSchedulerOnEvents(hub, scheduler);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      holder.__tmScheduler = undefined;
+      undoShutdown();
+      running.clear();
       stopWaking();
+      // The lock goes with the scheduler's connection: another instance takes over at once.
       await scheduler.stop();
       await closeEventHub();
-      holder.__tmBackground = undefined;
+      background.clear();
     })();
     return stopping;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    // Next registers its own handlers, which exit the process once its server has drained;
-    // this one only releases the lock early so another instance takes over at once. If no
-    // other handler is left (NEXT_MANUAL_SIG_HANDLE), the signal is raised again once stopped,
-    // because a handler that only cleans up would otherwise keep the process alive.
-    const alone = process.listenerCount(signal) === 1;
-    stop()
-      .catch((error: unknown) => log.error({ err: error }, "background services: stopping failed"))
-      .finally(() => {
-        if (alone) process.kill(process.pid, signal);
-      });
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  const undoShutdown = onShutdown("background", "scheduler", stop);
   log.info({ instanceId: scheduler.instanceId }, "background services started");
   return { scheduler, stop };
 }
