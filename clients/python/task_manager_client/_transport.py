@@ -13,6 +13,7 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
@@ -114,6 +115,13 @@ class Connection:
     def close(self) -> None:
         self._http.close()
 
+    def __del__(self) -> None:
+        # A client dropped without close() must not leak its socket (or warn about it).
+        try:
+            self._http.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
 
 def _describe(error: BaseException) -> str:
     if isinstance(error, socket.timeout):
@@ -155,9 +163,14 @@ class Transport:
         self._ssl_context = ssl_context
         self.timeout_s = timeout_s
         self._local = threading.local()
+        self._connections: "weakref.WeakSet[Connection]" = weakref.WeakSet()
+        self._connections_lock = threading.Lock()
 
     def new_connection(self) -> Connection:
-        return Connection(self._scheme, self._host, self._port, self._ssl_context)
+        conn = Connection(self._scheme, self._host, self._port, self._ssl_context)
+        with self._connections_lock:
+            self._connections.add(conn)
+        return conn
 
     def _thread_connection(self) -> Connection:
         conn = getattr(self._local, "conn", None)
@@ -165,6 +178,13 @@ class Transport:
             conn = self.new_connection()
             self._local.conn = conn
         return conn
+
+    def close(self) -> None:
+        """Closes every keep-alive connection (a later call opens a new one)."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            conn.close()
 
     def headers(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         headers = {"authorization": f"Bearer {self._token}", "user-agent": USER_AGENT}

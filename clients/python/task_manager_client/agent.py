@@ -22,6 +22,10 @@ class AgentClient:
     def __init__(self, url: str, token: str, *, timeout_s: float = 60.0) -> None:
         self.transport = Transport(url, token, timeout_s=timeout_s)
 
+    def close(self) -> None:
+        """Closes the keep-alive connections; the client stays usable."""
+        self.transport.close()
+
     def _mutate(self, procedure: str, input: Any, **options: Any) -> Any:
         return self.transport.call(procedure, input, mutation=True, **options)
 

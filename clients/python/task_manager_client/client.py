@@ -77,6 +77,16 @@ class TaskManagerClient:
         self.retry_unavailable_s = retry_unavailable_s
         self._on_retry = on_retry
 
+    def close(self) -> None:
+        """Closes the client's keep-alive connections; it stays usable (they reopen on demand)."""
+        self._transport.close()
+
+    def __enter__(self) -> "TaskManagerClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
     # --- any procedure ------------------------------------------------------------------------
 
     def query(self, procedure: str, input: Any = None) -> Any:

@@ -29,6 +29,11 @@ class _ContextBase:
         return str(self._entry.task["id"])
 
     @property
+    def attempt(self) -> int:
+        """Which attempt this is: 1 for the first run, 2 for the first retry..."""
+        return int(self._entry.task.get("attempt") or 1)
+
+    @property
     def lease_epoch(self) -> int:
         """The lease the worker holds; every report about the task carries it."""
         return int(self._entry.task["leaseEpoch"])

@@ -9,6 +9,7 @@ all (connection refused or reset, a proxy's non-JSON error page).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Mapping, Optional, Type
 
 __all__ = [
@@ -110,6 +111,28 @@ class BadRequestError(TaskManagerError):
     """
 
     code = "BAD_REQUEST"
+
+    @property
+    def issues(self) -> List[Dict[str, Any]]:
+        """Each validation issue (``{"path": [...], "message": ...}``), when the server listed them."""
+        try:
+            parsed = json.loads(self.message)
+        except ValueError:
+            return []
+        if not isinstance(parsed, list):
+            return []
+        return [issue for issue in parsed if isinstance(issue, dict) and "message" in issue]
+
+    def __str__(self) -> str:
+        issues = self.issues
+        if not issues:
+            return super().__str__()
+        where = f"{self.procedure}: " if self.procedure else ""
+        described = "; ".join(
+            f"{'.'.join(str(part) for part in issue.get('path') or []) or '(input)'}: {issue['message']}"
+            for issue in issues
+        )
+        return f"{where}{described} (BAD_REQUEST)"
 
     @property
     def field_errors(self) -> Dict[str, List[str]]:

@@ -40,6 +40,7 @@ class WorkerEvent:
     """What a listener registered with :meth:`AgentWorker.on` receives.
 
     ``kind``: ``registered``, ``claimed`` (``tasks``), ``completed`` (``task``, ``result``),
+    ``stopping`` (stop() began: no more claims),
     ``failed`` (``task``, ``error``, ``retryable``) or ``error`` (``error``, ``during``: register,
     claim, heartbeat, progress, complete, fail, stop; ``task`` when it concerns one).
     """
@@ -422,6 +423,7 @@ class AgentWorker:
 
     def _shutdown(self, grace_s: float, flush_timeout_s: float) -> None:
         self._stopping.set()
+        self._emit("stopping")
         self._claim_conn.abort()
         self._wake()
         for thread in self._threads:
@@ -457,6 +459,7 @@ class AgentWorker:
                     thread.join()
             self._reports.close()
             self._close_loop()
+            self._agent.close()
 
     def _release_orphans(self, agent_id: str) -> None:
         """A claim interrupted by stop() may have leased tasks whose answer never arrived. Once

@@ -57,7 +57,8 @@ async function startServer(databaseUrl: string): Promise<RunningServer> {
     dataDir,
     port,
     bootstrapAdminToken: adminToken,
-    env: { NODE_ENV: "production", DATABASE_URL: databaseUrl },
+    // A small request limit, so the client's PayloadTooLargeError is tested with 1 MiB, not 32.
+    env: { NODE_ENV: "production", DATABASE_URL: databaseUrl, TM_LIMIT_REQUEST_BYTES: "1048576" },
   });
   try {
     await waitForHealthy(launcher, `http://127.0.0.1:${port}`, { timeoutMs: 600_000 });
