@@ -80,6 +80,10 @@ class Connection:
                 self._http.timeout = timeout_s
                 if self._http.sock is None:
                     self._http.connect()
+                with self._lock:
+                    # abort() either sees this socket (and shuts it) or set the flag before.
+                    if self._aborted:
+                        raise ConnectionAbortedError("aborted")
                 self._http.sock.settimeout(timeout_s)  # type: ignore[union-attr]
                 self._http.request(method, target, body=body, headers=headers)
                 sent = True
@@ -104,8 +108,9 @@ class Connection:
 
     def abort(self) -> None:
         """Ends the call in progress (another thread's); later calls are refused at once."""
-        self._aborted = True
-        sock = self._http.sock
+        with self._lock:
+            self._aborted = True
+            sock = self._http.sock
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)

@@ -145,7 +145,8 @@ class AgentWorker:
         self._started = False
         self._stop_started = False
         self._claim_interrupted = False
-        self._threads: List[threading.Thread] = []
+        self._claim_thread: Optional[threading.Thread] = None
+        self._heartbeat_thread: Optional[threading.Thread] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._loop_thread: Optional[threading.Thread] = None
         self._reports = Reports(
@@ -200,12 +201,12 @@ class AgentWorker:
             return
         self._agent_id = str(agent["id"])
         self._emit("registered", agent_id=self._agent_id)
-        self._threads = [
-            threading.Thread(target=self._claim_loop, name=f"{self.name}-claim", daemon=True),
-            threading.Thread(target=self._heartbeat_loop, name=f"{self.name}-heartbeat", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._claim_thread = threading.Thread(target=self._claim_loop, name=f"{self.name}-claim", daemon=True)
+        self._heartbeat_thread = threading.Thread(
+            target=self._heartbeat_loop, name=f"{self.name}-heartbeat", daemon=True
+        )
+        self._claim_thread.start()
+        self._heartbeat_thread.start()
 
     def stop(self, grace_s: float = 30.0, *, flush_timeout_s: float = 10.0) -> None:
         """Stops claiming, lets running handlers finish for up to ``grace_s`` seconds, hands the
@@ -426,9 +427,8 @@ class AgentWorker:
         self._emit("stopping")
         self._claim_conn.abort()
         self._wake()
-        for thread in self._threads:
-            if thread.name.endswith("-claim"):
-                thread.join()
+        if self._claim_thread is not None:
+            self._claim_thread.join()
         deadline = time.monotonic() + grace_s
         with self._changed:
             while self._running and not self._hurry.is_set():
@@ -454,9 +454,8 @@ class AgentWorker:
         finally:
             give_up.cancel()
             self._heartbeat_stop.set()
-            for thread in self._threads:
-                if thread is not threading.current_thread() and thread.name.endswith("-heartbeat"):
-                    thread.join()
+            if self._heartbeat_thread is not None and self._heartbeat_thread is not threading.current_thread():
+                self._heartbeat_thread.join()
             self._reports.close()
             self._close_loop()
             self._agent.close()
