@@ -33,7 +33,7 @@ Event = Dict[str, Any]
 # The server's own default (server/api/trpc.ts); its `connected` message may say otherwise.
 _DEFAULT_INACTIVITY_S = 30.0
 # Some slack over the limit: a ping due exactly then must not trigger a reconnect.
-_INACTIVITY_MARGIN_S = 5.0
+_MAX_INACTIVITY_MARGIN_S = 5.0
 _MAX_RECONNECT_PAUSE_S = 5.0
 _QUEUE_SIZE = 1000
 
@@ -139,7 +139,7 @@ class EventStream(Iterator[Event]):
         self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=_QUEUE_SIZE)
         self._closed = threading.Event()
         self._lock = threading.Lock()
-        self._conn: Optional[http.client.HTTPConnection] = None
+        self._sock: Optional[socket.socket] = None
         self._last_id: Optional[int] = int(last_event_id) if last_event_id is not None else None
         self._yielded_id: Optional[int] = self._last_id
         self._inactivity_s = _DEFAULT_INACTIVITY_S
@@ -199,10 +199,10 @@ class EventStream(Iterator[Event]):
             return
         self._closed.set()
         with self._lock:
-            conn = self._conn
-        if conn is not None and conn.sock is not None:
+            sock = self._sock
+        if sock is not None:
             try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
         try:
@@ -249,6 +249,9 @@ class EventStream(Iterator[Event]):
         except BaseException as error:  # a bug must end the iteration, not hang it
             self._put(error)
 
+    def _read_timeout_s(self) -> float:
+        return self._inactivity_s + min(_MAX_INACTIVITY_MARGIN_S, self._inactivity_s / 2)
+
     def _head(self) -> int:
         """The newest settled event id: "from now" must still mean "no gap", so a reconnect
         before the first event resumes from here rather than from a later "now"."""
@@ -272,13 +275,18 @@ class EventStream(Iterator[Event]):
         if self._last_id is not None:
             headers["last-event-id"] = str(self._last_id)
         conn = transport.new_connection()._http  # a connection of its own, never pooled
-        with self._lock:
-            if self._closed.is_set():
-                raise _Closed()
-            self._conn = conn
         try:
             try:
-                conn.timeout = self._inactivity_s + _INACTIVITY_MARGIN_S
+                conn.timeout = self._read_timeout_s()
+                conn.connect()
+                # Kept apart from `conn`: http.client drops conn.sock once a response says
+                # "Connection: close", while the response goes on reading from this socket.
+                sock = conn.sock
+                with self._lock:
+                    # close() either sees this socket (and shuts it) or set the flag before.
+                    if self._closed.is_set():
+                        raise _Closed()
+                    self._sock = sock
                 conn.request("GET", transport.target("events.stream", input or None), headers=headers)
                 response = conn.getresponse()
             except (OSError, http.client.HTTPException) as error:
@@ -288,13 +296,13 @@ class EventStream(Iterator[Event]):
             if response.status != 200:
                 answer("events.stream", response.status, response.headers, response.read())
                 raise ServerUnreachableError(f"HTTP {response.status}")
-            self._read_messages(response, conn)
+            self._read_messages(response)
         finally:
             with self._lock:
-                self._conn = None
+                self._sock = None
             conn.close()
 
-    def _read_messages(self, response: http.client.HTTPResponse, conn: http.client.HTTPConnection) -> None:
+    def _read_messages(self, response: http.client.HTTPResponse) -> None:
         parser = SseParser()
         while True:
             try:
@@ -312,17 +320,18 @@ class EventStream(Iterator[Event]):
                     raise _Closed()
                 raise ServerUnreachableError("the server closed the event stream")
             for message in parser.feed(chunk):
-                self._handle(message, conn)
+                self._handle(message)
 
-    def _handle(self, message: SseMessage, conn: http.client.HTTPConnection) -> None:
+    def _handle(self, message: SseMessage) -> None:
         if message.retry is not None:
             self._retry_s = message.retry / 1000
         if message.event == "connected":
             limit = _json(message.data).get("reconnectAfterInactivityMs")
             if isinstance(limit, (int, float)) and limit > 0:
                 self._inactivity_s = limit / 1000
-                if conn.sock is not None:
-                    conn.sock.settimeout(self._inactivity_s + _INACTIVITY_MARGIN_S)
+                sock = self._sock
+                if sock is not None:
+                    sock.settimeout(self._read_timeout_s())
             self._started.set()
         elif message.event == "ping":
             pass  # it only proves the connection alive: the read timeout starts again
