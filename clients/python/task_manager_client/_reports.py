@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ._transport import backoff_s
 from ._wire import to_json
 from .agent import AgentClient
-from .errors import TaskManagerError
+from .errors import TaskManagerError, error_from_answer
 
 JsonDict = Dict[str, Any]
 Emit = Callable[..., None]
@@ -206,8 +206,6 @@ def _refusal_json(error: TaskManagerError) -> JsonDict:
 
 def _refused(outcome: Optional[JsonDict]) -> TaskManagerError:
     """The exception of an item the server refused (``{"ok": false, "code", "message"}``)."""
-    from .errors import error_from_answer
-
     if not outcome:
         return TaskManagerError("the server returned no outcome for this task")
     code = outcome.get("code")

@@ -284,7 +284,7 @@ def with_retries(
     mutation: bool,
     budget_s: float,
     on_retry: Optional[Callable[[TaskManagerError, float], None]] = None,
-    wait: Callable[[float], bool] = lambda s: (time.sleep(s), True)[1],
+    wait: Optional[Callable[[float], bool]] = None,
 ) -> Any:
     """Runs ``call``, repeating what :func:`retryable` allows for up to ``budget_s`` seconds.
 
@@ -303,5 +303,7 @@ def with_retries(
                 raise
             if on_retry is not None:
                 on_retry(error, pause)
-            if not wait(pause):
+            if wait is None:
+                time.sleep(pause)
+            elif not wait(pause):
                 raise
