@@ -8,6 +8,7 @@
 
 from ._transport import __version__
 from .agent import AgentClient
+from .aio import AsyncEventStream, AsyncTaskManagerClient
 from .client import TERMINAL_RUN_STATES, TERMINAL_STATES, TaskManagerClient
 from .context import AsyncTaskContext, TaskContext
 from .errors import (
@@ -45,6 +46,8 @@ __all__ = [
     "__version__",
     "AgentClient",
     "AgentWorker",
+    "AsyncEventStream",
+    "AsyncTaskManagerClient",
     "AsyncTaskContext",
     "EventStream",
     "TaskContext",

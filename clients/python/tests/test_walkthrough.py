@@ -3,12 +3,14 @@ paused, resumed, failed, retried and cancelled; then a schedule), in Python."""
 
 from __future__ import annotations
 
+import asyncio
 import unittest
 from datetime import datetime, timezone
 
 from task_manager_client import (
     AgentClient,
     AgentWorker,
+    AsyncTaskManagerClient,
     ConflictError,
     TaskManagerClient,
 )
@@ -236,6 +238,30 @@ class SeedProcessRequest(unittest.TestCase):
         self.assertEqual(len(run["workflow"]["edges"]), 1)
         fleet = orchestrator.process_request({"type": "monitoring"})
         self.assertIn(agent_id, [a["id"] for a in fleet["agents"]])
+
+    def test_the_seed_async_orchestrator_style(self) -> None:
+        """`async def schedule_task(...)` as the seed writes it, with the asyncio client."""
+        server = fixture.server()
+        tag = fixture.tag()
+        client = AsyncTaskManagerClient(server.url, server.tokens["orchestrator"])
+
+        async def schedule_task(task_request):
+            return await client.process_request(task_request)
+
+        async def orchestrate():
+            submitted = await schedule_task(
+                {"type": "scheduling", "task": {"name": "async seed", "capabilities": [tag]}}
+            )
+            task_id = submitted["task"]["id"]
+            async with client.events(task_id=task_id, last_event_id="0") as stream:
+                first = await stream.get(60)
+            await client.cancel_task(task_id, "done with it")
+            return first, await client.wait_for_task(task_id, timeout_s=60)
+
+        first, done = asyncio.run(orchestrate())
+        client.close()
+        self.assertEqual(first["kind"], "task.submitted")
+        self.assertEqual(done["state"], "cancelled")
 
 
 if __name__ == "__main__":
