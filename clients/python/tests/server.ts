@@ -12,7 +12,7 @@ import { stopLeftovers } from "../../../e2e/fixtures/leftovers";
 import { withBuildLocked } from "../../../test/server";
 
 /*
- * A real server for the Python client's tests (clients/python/tests/server_fixture.py runs it):
+ * A real server for the Python client's tests (clients/python/tests/fixture.py runs it):
  * its own embedded PostgreSQL, migrated, and `npm start`'s launcher on it. Prints one JSON line
  * `{"url", "adminToken", "tokens": {role: secret}}` once healthy, then obeys one command per
  * stdin line, answering `ok <command>` (or `error <command>: <why>`):
