@@ -144,6 +144,7 @@ class EventStream(Iterator[Event]):
         self._yielded_id: Optional[int] = self._last_id
         self._inactivity_s = _DEFAULT_INACTIVITY_S
         self._retry_s: Optional[float] = None
+        self._got_connected = False
         self.reconnects = 0
         """How many times the stream connected again after losing its connection."""
         self._started = threading.Event()
@@ -219,35 +220,41 @@ class EventStream(Iterator[Event]):
     # --- the reader thread -------------------------------------------------------------------
 
     def _run(self) -> None:
-        failures = 0
         try:
-            while not self._closed.is_set():
-                try:
-                    if self._last_id is None:
-                        self._last_id = self._head()
-                    self._read_once()
-                    failures = 0
-                    reason: BaseException = ServerUnreachableError("the event stream ended")
-                except (UnavailableError, ServerUnreachableError) as error:
-                    failures += 1
-                    reason = error
-                except _Closed:
-                    return
-                if self._closed.is_set():
-                    return
-                pause = backoff_s(failures, _MAX_RECONNECT_PAUSE_S)
-                hint = getattr(reason, "retry_after", None) or self._retry_s
-                if hint:
-                    pause = max(pause, hint)
-                if self._closed.wait(pause):
-                    return
-                if self._on_reconnect is not None:
-                    self._on_reconnect(None if self._last_id is None else str(self._last_id), reason)
-                self.reconnects += 1
-        except TaskManagerError as error:
-            self._put(error)
-        except BaseException as error:  # a bug must end the iteration, not hang it
-            self._put(error)
+            self._follow()
+        except _Closed:
+            return
+        except BaseException as error:  # revoked token, bad filter, or a bug: end the iteration
+            try:
+                self._put(error)
+            except _Closed:
+                return
+
+    def _follow(self) -> None:
+        """Connects, reads, and reconnects until closed; raises what a reconnect cannot fix."""
+        failures = 0
+        while not self._closed.is_set():
+            self._got_connected = False
+            try:
+                if self._last_id is None:
+                    self._last_id = self._head()
+                self._read_once()
+                reason: BaseException = ServerUnreachableError("the event stream ended")
+            except (UnavailableError, ServerUnreachableError) as error:
+                reason = error
+            # A connection that got as far as `connected` was a success: start the backoff over.
+            failures = 1 if self._got_connected else failures + 1
+            if self._closed.is_set():
+                return
+            pause = backoff_s(failures, _MAX_RECONNECT_PAUSE_S)
+            hint = getattr(reason, "retry_after", None) or self._retry_s
+            if hint:
+                pause = max(pause, hint)
+            if self._closed.wait(pause):
+                return
+            if self._on_reconnect is not None:
+                self._on_reconnect(None if self._last_id is None else str(self._last_id), reason)
+            self.reconnects += 1
 
     def _read_timeout_s(self) -> float:
         return self._inactivity_s + min(_MAX_INACTIVITY_MARGIN_S, self._inactivity_s / 2)
@@ -332,6 +339,7 @@ class EventStream(Iterator[Event]):
                 sock = self._sock
                 if sock is not None:
                     sock.settimeout(self._read_timeout_s())
+            self._got_connected = True
             self._started.set()
         elif message.event == "ping":
             pass  # it only proves the connection alive: the read timeout starts again
