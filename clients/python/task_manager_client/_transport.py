@@ -95,8 +95,9 @@ class Connection:
                 return response.status, response.headers, data
             except _STALE_CONNECTION as error:
                 self._http.close()
-                # The server closed an idle connection under us: it never read the request.
-                if reused and not fresh and not self._aborted:
+                # The server closed an idle connection under us. Sent again only when that is
+                # safe: a query, or a request that never left (a mutation may have happened).
+                if reused and not fresh and not self._aborted and (not sent or method == "GET"):
                     continue
                 raise ServerUnreachableError(_describe(error), data={"sent": sent}) from error
             except (OSError, http.client.HTTPException) as error:
