@@ -1,0 +1,361 @@
+"""AgentWorker against the real server: a DAG by three agents, failures, fencing, stopping."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+from typing import Any, Dict, List
+
+from task_manager_client import (
+    AgentClient,
+    AgentWorker,
+    ConflictError,
+    LeaseLostError,
+    NonRetryableError,
+    TaskManagerClient,
+    WorkerEvent,
+)
+
+from . import fixture
+
+GUARD_S = 60.0
+"""Bounds a wait that an event ends; never a pause."""
+
+
+def setUpModule() -> None:
+    fixture.server()
+
+
+class WorkerTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.server = fixture.server()
+        self.tag = fixture.tag()
+        self.orchestrator = TaskManagerClient(self.server.url, self.server.tokens["orchestrator"])
+        self.operator = TaskManagerClient(self.server.url, self.server.tokens["operator"])
+        self.workers: List[AgentWorker] = []
+
+    def tearDown(self) -> None:
+        for worker in self.workers:
+            worker.stop(grace_s=0)
+        self.orchestrator.close()
+        self.operator.close()
+
+    def worker(self, name: str, handlers: Dict[str, Any], **options: Any) -> AgentWorker:
+        options.setdefault("capabilities", [self.tag])
+        options.setdefault("wait_s", 5)
+        worker = AgentWorker(
+            self.server.url, self.server.tokens["agent"], f"{name}-{self.tag}", handlers=handlers, **options
+        )
+        self.workers.append(worker)
+        return worker
+
+    def submit(self, name: str, **fields: Any) -> Dict[str, Any]:
+        fields.setdefault("capabilities", [self.tag])
+        return self.orchestrator.submit_task(name, **fields)["task"]
+
+
+class DagByThreeAgents(WorkerTestCase):
+    def test_a_50_task_dag_runs_in_dependency_order_on_two_sync_agents_and_an_async_one(self) -> None:
+        rng = random.Random(16)
+        keys = [f"t{i:02d}" for i in range(50)]
+        deps = {key: sorted(rng.sample(keys[:i], min(i, rng.randint(0, 3)))) for i, key in enumerate(keys)}
+        async_only = {key for i, key in enumerate(keys) if i % 10 == 5}
+        tasks = [
+            {
+                "key": key,
+                "name": f"step {key}",
+                "type": "step",
+                "payload": {"key": key},
+                "depends_on": deps[key],
+                "capabilities": [self.tag, f"{self.tag}-async"] if key in async_only else [self.tag],
+            }
+            for key in keys
+        ]
+        lock = threading.Lock()
+        clock = iter(range(1_000_000))
+        started: Dict[str, int] = {}
+        ended: Dict[str, int] = {}
+        ran_by: Dict[str, str] = {}
+
+        def record(task: Dict[str, Any], ctx: Any, who: str, moment: Dict[str, int]) -> None:
+            with lock:
+                moment[task["payload"]["key"]] = next(clock)
+                ran_by[task["payload"]["key"]] = who
+
+        def sync_step(who: str):
+            def handler(task, ctx):
+                record(task, ctx, who, started)
+                ctx.progress(0.5, "halfway")
+                record(task, ctx, who, ended)
+                return {"key": task["payload"]["key"], "by": who}
+
+            return handler
+
+        async def async_step(task, ctx):
+            record(task, ctx, "async", started)
+            await ctx.progress(0.5, "halfway")
+            await asyncio.sleep(0)
+            record(task, ctx, "async", ended)
+            return {"key": task["payload"]["key"], "by": "async"}
+
+        for who in ("sync-a", "sync-b"):
+            self.worker(who, {"step": sync_step(who)}, concurrency=3).start()
+        self.worker(
+            "async", {"step": async_step}, concurrency=3, capabilities=[self.tag, f"{self.tag}-async"]
+        ).start()
+
+        submitted = self.orchestrator.submit_workflow("fifty steps", tasks)
+        run = self.orchestrator.wait_for_workflow(submitted["workflow"]["id"], timeout_s=180)
+
+        self.assertEqual(run["state"], "succeeded")
+        self.assertEqual(run["counts"]["succeeded"], 50)
+        self.assertEqual(set(ended), set(keys))
+        for key, upstream in deps.items():
+            for dep in upstream:
+                self.assertGreater(started[key], ended[dep], f"{key} started before {dep} ended")
+        self.assertTrue(async_only <= {key for key, who in ran_by.items() if who == "async"})
+        # The server agrees: every task started after each of its upstream tasks finished.
+        graph = self.orchestrator.get_workflow(submitted["workflow"]["id"])
+        by_id = {task["id"]: task for task in graph["tasks"]}
+        self.assertEqual(len(graph["edges"]), sum(len(d) for d in deps.values()))
+        for edge in graph["edges"]:
+            self.assertGreaterEqual(by_id[edge["to"]]["startedAt"], by_id[edge["from"]]["finishedAt"])
+        result = self.orchestrator.get_task(submitted["tasks"][7]["id"])["result"]
+        self.assertEqual(result["key"], "t07")
+
+
+class Failures(WorkerTestCase):
+    def test_a_handler_failure_is_retried_with_backoff(self) -> None:
+        attempts: List[int] = []
+
+        def flaky(task, ctx):
+            attempts.append(ctx.attempt)
+            if ctx.attempt == 1:
+                raise RuntimeError("rate limited")
+            return {"attempt": ctx.attempt}
+
+        self.worker("flaky", {"flaky": flaky}).start()
+        task = self.submit("flaky", type="flaky", max_attempts=3, backoff={"base_s": 1, "max_s": 1})
+        done = self.orchestrator.wait_for_task(task["id"], timeout_s=GUARD_S)
+
+        self.assertEqual(done["state"], "succeeded")
+        self.assertEqual(done["result"], {"attempt": 2})
+        self.assertEqual((attempts, done["attempts"]), ([1, 2], 2))
+        events = self.orchestrator.task_events(task["id"])["items"]
+        retrying = next(e for e in events if e["kind"] == "task.retrying")
+        self.assertEqual(retrying["toState"], "queued")
+        restarted = [e for e in events if e["kind"] == "task.started"][1]
+        # The server held the retry back for its backoff (1 s) before it could be claimed again.
+        self.assertGreaterEqual((restarted["createdAt"] - retrying["createdAt"]).total_seconds(), 0.9)
+
+    def test_non_retryable_error_fails_the_task_for_good_and_cancels_its_dependents(self) -> None:
+        calls: List[str] = []
+
+        def reject(task, ctx):
+            calls.append(task["id"])
+            raise NonRetryableError("the review was rejected")
+
+        self.worker("reviewer", {"review": reject}).start()
+        submitted = self.orchestrator.submit_workflow(
+            "review then publish",
+            [
+                {"key": "review", "name": "Review", "type": "review", "max_attempts": 5,
+                 "capabilities": [self.tag]},
+                {"key": "publish", "name": "Publish", "type": "publish", "depends_on": ["review"],
+                 "capabilities": [self.tag]},
+            ],
+        )
+        run = self.orchestrator.wait_for_workflow(submitted["workflow"]["id"], timeout_s=GUARD_S)
+        self.assertEqual(run["state"], "failed")
+        review = self.orchestrator.get_task(submitted["tasks"][0]["id"])
+        self.assertEqual((review["state"], review["attempts"], len(calls)), ("failed", 1, 1))
+        self.assertEqual(review["error"]["name"], "NonRetryableError")
+        self.assertEqual(review["error"]["message"], "the review was rejected")
+        self.assertEqual(self.orchestrator.get_task(submitted["tasks"][1]["id"])["state"], "cancelled")
+
+    def test_a_task_type_without_a_handler_fails_for_good(self) -> None:
+        self.worker("picky", {"known": lambda task, ctx: None}).start()
+        task = self.submit("unknown type", type="mystery")
+        done = self.orchestrator.wait_for_task(task["id"], timeout_s=GUARD_S)
+        self.assertEqual(done["state"], "failed")
+        self.assertIn('no handler for task type "mystery"', done["error"]["message"])
+
+    def test_a_result_json_cannot_carry_fails_the_task_instead_of_the_batch(self) -> None:
+        self.worker("nan", {"nan": lambda task, ctx: {"ratio": float("nan")}}).start()
+        task = self.submit("not json", type="nan")
+        done = self.orchestrator.wait_for_task(task["id"], timeout_s=GUARD_S)
+        self.assertEqual(done["state"], "failed")
+        self.assertEqual(done["attempts"], 1)
+
+
+class Fencing(WorkerTestCase):
+    def test_a_stale_lease_epoch_raises_conflict_and_changes_nothing(self) -> None:
+        agent = AgentClient(self.server.url, self.server.tokens["agent"])
+        agent_id = agent.register(f"fenced-{self.tag}", capabilities=[self.tag])["id"]
+        task = self.submit("fenced")
+        [first] = agent.claim(agent_id, max=1, wait_ms=10_000)
+        self.orchestrator.cancel_task(task["id"], "re-run it")
+        self.operator.retry_task(task["id"])
+        [second] = agent.claim(agent_id, max=1, wait_ms=10_000)
+        self.assertEqual(second["id"], first["id"])
+        self.assertGreater(second["leaseEpoch"], first["leaseEpoch"])
+
+        with self.assertRaises(ConflictError) as refused:
+            agent.complete(agent_id, task["id"], first["leaseEpoch"], {"stale": True})
+        self.assertIn("stale lease", refused.exception.message)
+        with self.assertRaises(ConflictError):
+            agent.progress(agent_id, task["id"], first["leaseEpoch"], fraction=0.9)
+        outcomes = agent.complete_many(
+            agent_id, [{"taskId": task["id"], "leaseEpoch": first["leaseEpoch"], "result": {}}]
+        )["results"]
+        self.assertEqual((outcomes[0]["ok"], outcomes[0]["code"]), (False, "CONFLICT"))
+        self.assertEqual(self.orchestrator.get_task(task["id"])["state"], "running")
+        agent.complete(agent_id, task["id"], second["leaseEpoch"], {"fresh": True})
+        self.assertEqual(self.orchestrator.get_task(task["id"])["result"], {"fresh": True})
+        agent.close()
+
+    def test_a_lost_lease_cancels_a_sync_handler_and_progress_raises_lease_lost(self) -> None:
+        seen: Dict[str, Any] = {}
+        running = threading.Event()
+
+        def wait_for_cancel(task, ctx):
+            running.set()
+            seen["cancelled"] = ctx.wait_cancelled(GUARD_S)
+            try:
+                ctx.progress(0.9)
+            except LeaseLostError as error:
+                seen["progress"] = error
+            return {"too": "late"}
+
+        self.worker("sync", {"slow": wait_for_cancel}, heartbeat_s=0.2).start()
+        task = self.submit("cancelled while running", type="slow")
+        self.assertTrue(running.wait(GUARD_S))
+        self.orchestrator.cancel_task(task["id"], "no longer needed")
+        done = self.orchestrator.wait_for_task(task["id"], timeout_s=GUARD_S)
+
+        self.assertEqual(done["state"], "cancelled")
+        self.workers[0].stop(grace_s=GUARD_S)
+        self.assertTrue(seen["cancelled"])
+        self.assertIsInstance(seen["progress"], LeaseLostError)
+        self.assertIsNone(self.orchestrator.get_task(task["id"])["result"])
+
+    def test_a_lost_lease_cancels_an_async_handler(self) -> None:
+        outcome: Dict[str, Any] = {}
+        running = threading.Event()
+        cancelled = threading.Event()
+
+        async def forever(task, ctx):
+            running.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                outcome["ctx.cancelled"] = ctx.cancelled
+                outcome["reason"] = ctx.cancel_reason
+                cancelled.set()
+                raise
+
+        self.worker("async", {"forever": forever}, heartbeat_s=0.2).start()
+        submitted = self.orchestrator.submit_workflow(
+            "cancel me", [{"key": "a", "name": "A", "type": "forever", "capabilities": [self.tag]}]
+        )
+        self.assertTrue(running.wait(GUARD_S))
+        self.orchestrator.cancel_workflow(submitted["workflow"]["id"], "superseded")
+        self.assertTrue(cancelled.wait(GUARD_S))
+        self.assertTrue(outcome["ctx.cancelled"])
+        self.assertIsInstance(outcome["reason"], LeaseLostError)
+
+
+class Stopping(WorkerTestCase):
+    def test_stop_lets_running_tasks_finish_within_the_grace_and_hands_back_the_rest(self) -> None:
+        release = threading.Event()
+        both_running = threading.Barrier(3)
+        slow_ctx: Dict[str, Any] = {}
+
+        def quick(task, ctx):
+            both_running.wait(GUARD_S)
+            release.wait(GUARD_S)
+            return {"finished": "in the grace period"}
+
+        def slow(task, ctx):
+            slow_ctx["ctx"] = ctx
+            both_running.wait(GUARD_S)
+            ctx.wait_cancelled(GUARD_S)
+            return {"finished": "too late"}
+
+        worker = self.worker("stopping", {"quick": quick, "slow": slow}, concurrency=2)
+        worker.on("stopping", lambda event: release.set())
+        worker.start()
+        quick_task = self.submit("quick", type="quick")
+        slow_task = self.submit("slow", type="slow", backoff={"base_s": 0, "max_s": 0})
+        both_running.wait(GUARD_S)
+
+        worker.stop(grace_s=1.0)
+
+        self.assertEqual(self.orchestrator.get_task(quick_task["id"])["state"], "succeeded")
+        handed_back = self.orchestrator.get_task(slow_task["id"])
+        self.assertEqual(handed_back["state"], "queued")
+        self.assertEqual(handed_back["error"]["message"], "worker shutting down")
+        self.assertIsNone(handed_back["agentId"])
+        self.assertTrue(slow_ctx["ctx"].cancelled)
+        # Back in the queue: another agent runs it at once, no lease left to expire first.
+        self.worker("successor", {"slow": lambda task, ctx: {"finished": "by the successor"}}).start()
+        done = self.orchestrator.wait_for_task(slow_task["id"], timeout_s=GUARD_S)
+        self.assertEqual(done["result"], {"finished": "by the successor"})
+
+    def test_sigterm_drains_the_worker_and_returns_its_task_to_the_queue(self) -> None:
+        task = self.submit("held at SIGTERM", type="hold", backoff={"base_s": 0, "max_s": 0})
+        script = (
+            "import sys\n"
+            "from task_manager_client import AgentWorker\n"
+            "def hold(task, ctx):\n"
+            "    print('running', task['id'], flush=True)\n"
+            "    ctx.wait_cancelled(600)\n"
+            "worker = AgentWorker(sys.argv[1], sys.argv[2], sys.argv[3], capabilities=[sys.argv[4]],\n"
+            "                     handlers={'hold': hold}, wait_s=5)\n"
+            "worker.run(grace_s=0.5)\n"
+            "print('stopped', flush=True)\n"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", script, self.server.url, self.server.tokens["agent"],
+             f"sigterm-{self.tag}", self.tag],
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            self.assertEqual(process.stdout.readline().split(), ["running", task["id"]])
+            process.send_signal(signal.SIGTERM)
+            self.assertEqual(process.wait(GUARD_S), 0)
+            self.assertEqual(process.stdout.readline().strip(), "stopped")
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if process.stdout:
+                process.stdout.close()
+        handed_back = self.orchestrator.get_task(task["id"])
+        self.assertEqual((handed_back["state"], handed_back["agentId"]), ("queued", None))
+        self.assertEqual(handed_back["error"]["message"], "worker shutting down")
+
+    def test_stop_during_a_long_poll_returns_without_waiting_for_it(self) -> None:
+        worker = self.worker("idle", {"never": lambda task, ctx: None}, wait_s=55)
+        claimed: List[WorkerEvent] = []
+        worker.on("claimed", claimed.append)
+        worker.start()
+        started = time.monotonic()
+        worker.stop(grace_s=5)
+        # Guard only: a stop that waited for the long poll would take its 55 s.
+        self.assertLess(time.monotonic() - started, 50)
+        self.assertEqual(claimed, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
