@@ -100,6 +100,11 @@ const accessTable: Record<string, AccessCase> = {
     input: { agentId: lease.agentId, items: [{ taskId: lease.taskId, leaseEpoch: 1, error: "x" }] },
     allowed: ["agent", "admin"],
   },
+  "tasks.requeue": {
+    type: "mutation",
+    input: { agentId: lease.agentId, items: [{ taskId: lease.taskId, leaseEpoch: 1 }] },
+    allowed: ["agent", "admin"],
+  },
   "tasks.cancel": {
     type: "mutation",
     input: { id: randomUUID() },

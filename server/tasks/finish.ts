@@ -56,6 +56,30 @@ export async function failTasks(
   });
 }
 
+/**
+ * Gives leased tasks back to the queue at once, as a stopping agent does with what it could
+ * not finish: not a failure, so the attempt is refunded (a task on its last attempt is not
+ * lost to a deploy) and there is no backoff. Fenced like complete and fail.
+ */
+export async function requeueTasks(
+  db: Database,
+  caller: LeaseCaller,
+  items: readonly LeaseRef[],
+): Promise<FencedOutcome[]> {
+  return db.transaction(async (tx) => {
+    const ended = await tx.execute<EndedAttempt>(sql`
+      update tasks t set state = 'queued', attempts = greatest(t.attempts - 1, 0),
+        agent_id = null, lease_expires_at = null, queued_at = now(), updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
+        as v("taskId" uuid, "leaseEpoch" int)
+      where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
+        and t.agent_id = ${caller.agentId} and t.state = 'running'
+      returning ${endedColumns(sql`'running'::task_state`)}`);
+    await settleEndedAttempts(tx, ended, () => ({ handedBack: true }));
+    return outcomes(tx, items, ended, caller);
+  });
+}
+
 async function outcomes(
   tx: Parameters<typeof explainFenced>[0],
   items: readonly LeaseRef[],

@@ -171,6 +171,11 @@ export const procedureInputs: Record<string, Case> = {
       items: [{ taskId: f.taskId, leaseEpoch: f.leaseEpoch, error: "e", retryable: false }],
     }),
   },
+  "tasks.requeue": {
+    type: "mutation",
+    role: "agent",
+    input: (f) => ({ agentId: f.agentId, items: [{ taskId: f.taskId, leaseEpoch: f.leaseEpoch }] }),
+  },
   "tasks.cancel": {
     type: "mutation",
     role: "orchestrator",

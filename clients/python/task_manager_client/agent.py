@@ -121,3 +121,8 @@ class AgentClient:
     def fail_many(self, agent_id: str, items: Sequence[Mapping[str, Any]]) -> JsonDict:
         """Many failures (``{taskId, leaseEpoch, error, retryable}``), one outcome per item."""
         return self._mutate("tasks.failMany", {"agentId": agent_id, "items": list(items)})
+
+    def requeue(self, agent_id: str, items: Sequence[Mapping[str, Any]]) -> JsonDict:
+        """Gives leased tasks (``{taskId, leaseEpoch}``) back to the queue now, as a stopping
+        worker does: not a failure, so their attempt is refunded and no backoff applies."""
+        return self._mutate("tasks.requeue", {"agentId": agent_id, "items": list(items)})

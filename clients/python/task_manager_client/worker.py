@@ -93,8 +93,8 @@ class AgentWorker:
       (``ctx.cancelled``; ``asyncio.CancelledError`` for async handlers); its result is dropped.
     - ``stop(grace_s)`` (or SIGTERM / SIGINT under :meth:`run`) claims nothing more, gives
       running handlers ``grace_s`` seconds, then hands the unfinished tasks back to the queue at
-      once (a retryable failure, ``worker shutting down``) instead of leaving their lease to
-      expire. A second signal cuts the grace short.
+      once (``tasks.requeue``: their attempt refunded, no backoff) instead of leaving their
+      lease to expire. A second signal cuts the grace short.
 
     Network trouble is retried with backoff and reported as ``error`` events; it never ends
     the loop.
@@ -297,7 +297,8 @@ class AgentWorker:
                 self._emit("claimed", tasks=tasks)
             for task in tasks:
                 if self._stopping.is_set():
-                    self._reports.fail(task, WorkerShuttingDown(), True)
+                    # Leased but not started: stop() hands it back with the others.
+                    self._claim_interrupted = True
                 else:
                     self._start_task(task)
             # Without a long poll an empty answer would make this a busy loop.
@@ -439,7 +440,6 @@ class AgentWorker:
             leftovers = [entry for entry in self._running.values() if not entry.abandoned]
             for entry in leftovers:
                 self._abandon(entry, WorkerShuttingDown(), "stop")
-                self._reports.fail(entry.task, WorkerShuttingDown(), True)
         # Cancelled coroutines end at their next await; let them, so the loop closes clean.
         for entry in leftovers:
             if entry.is_async:
@@ -449,8 +449,8 @@ class AgentWorker:
         give_up.start()
         try:
             self._reports.drain()
-            if self._agent_id is not None and self._claim_interrupted:
-                self._release_orphans(self._agent_id)
+            if self._agent_id is not None and (leftovers or self._claim_interrupted):
+                self._requeue_unfinished(self._agent_id)
         finally:
             give_up.cancel()
             self._heartbeat_stop.set()
@@ -460,25 +460,18 @@ class AgentWorker:
             self._close_loop()
             self._agent.close()
 
-    def _release_orphans(self, agent_id: str) -> None:
-        """A claim interrupted by stop() may have leased tasks whose answer never arrived. Once
-        every known task is reported, any lease the agent still holds is such an orphan: hand it
-        back rather than leave it until its lease expires."""
+    def _requeue_unfinished(self, agent_id: str) -> None:
+        """Once every finished task is reported, any lease the agent still holds is a task it
+        gave up (the grace ran out) or one a claim cut short by stop() leased without its answer
+        arriving: hand them back to the queue now (``tasks.requeue``: no attempt spent, no
+        backoff) rather than leave them until their lease expires."""
         try:
             leases = self._retry(lambda: self._agent.heartbeat(agent_id), "stop", self._give_up)
             if not leases or not leases["leases"]:
                 return
-            self._agent.fail_many(
+            self._agent.requeue(
                 agent_id,
-                [
-                    {
-                        "taskId": lease["taskId"],
-                        "leaseEpoch": lease["leaseEpoch"],
-                        "error": {"name": "WorkerShuttingDown", "message": SHUTTING_DOWN},
-                        "retryable": True,
-                    }
-                    for lease in leases["leases"]
-                ],
+                [{"taskId": lease["taskId"], "leaseEpoch": lease["leaseEpoch"]} for lease in leases["leases"]],
             )
         except TaskManagerError as error:
             self._emit("error", error=error, during="stop")

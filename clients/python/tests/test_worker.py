@@ -293,16 +293,18 @@ class Stopping(WorkerTestCase):
         worker.on("stopping", lambda event: release.set())
         worker.start()
         quick_task = self.submit("quick", type="quick")
-        slow_task = self.submit("slow", type="slow", backoff={"base_s": 0, "max_s": 0})
+        # Its only attempt, and an hour's backoff: a hand-back that counted as a failure would
+        # fail it for good, or keep it from the successor for an hour.
+        slow_task = self.submit("slow", type="slow", max_attempts=1, backoff={"base_s": 3600, "max_s": 3600})
         both_running.wait(GUARD_S)
 
         worker.stop(grace_s=1.0)
 
         self.assertEqual(self.orchestrator.get_task(quick_task["id"])["state"], "succeeded")
         handed_back = self.orchestrator.get_task(slow_task["id"])
-        self.assertEqual(handed_back["state"], "queued")
-        self.assertEqual(handed_back["error"]["message"], "worker shutting down")
-        self.assertIsNone(handed_back["agentId"])
+        self.assertEqual(
+            (handed_back["state"], handed_back["attempts"], handed_back["agentId"]), ("queued", 0, None)
+        )
         self.assertTrue(slow_ctx["ctx"].cancelled)
         # Back in the queue: another agent runs it at once, no lease left to expire first.
         self.worker("successor", {"slow": lambda task, ctx: {"finished": "by the successor"}}).start()
@@ -310,7 +312,7 @@ class Stopping(WorkerTestCase):
         self.assertEqual(done["result"], {"finished": "by the successor"})
 
     def test_sigterm_drains_the_worker_and_returns_its_task_to_the_queue(self) -> None:
-        task = self.submit("held at SIGTERM", type="hold", backoff={"base_s": 0, "max_s": 0})
+        task = self.submit("held at SIGTERM", type="hold", max_attempts=1)
         script = (
             "import sys\n"
             "from task_manager_client import AgentWorker\n"
@@ -342,8 +344,9 @@ class Stopping(WorkerTestCase):
             if process.stdout:
                 process.stdout.close()
         handed_back = self.orchestrator.get_task(task["id"])
-        self.assertEqual((handed_back["state"], handed_back["agentId"]), ("queued", None))
-        self.assertEqual(handed_back["error"]["message"], "worker shutting down")
+        self.assertEqual(
+            (handed_back["state"], handed_back["attempts"], handed_back["agentId"]), ("queued", 0, None)
+        )
 
     def test_stop_during_a_long_poll_returns_without_waiting_for_it(self) -> None:
         worker = self.worker("idle", {"never": lambda task, ctx: None}, wait_s=55)

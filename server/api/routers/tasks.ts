@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { FencedOutcome } from "@/server/tasks/fencing";
-import { completeTasks, failTasks } from "@/server/tasks/finish";
+import { completeTasks, failTasks, requeueTasks } from "@/server/tasks/finish";
 import { submitTaskInput } from "@/server/tasks/inputs";
 import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
@@ -92,6 +92,19 @@ export const tasksRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
       return { results: await failTasks(ctx.db, caller, input.items) };
+    }),
+
+  /** A stopping agent's unfinished tasks: back to the queue now, their attempt refunded. */
+  requeue: agentProcedure
+    .input(
+      z.strictObject({
+        agentId: z.uuid(),
+        items: z.array(z.strictObject({ taskId: z.uuid(), leaseEpoch })).min(1).max(1000),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+      return { results: await requeueTasks(ctx.db, caller, input.items) };
     }),
 
   cancel: orchestratorProcedure
