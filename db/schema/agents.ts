@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -30,6 +31,19 @@ export const agents = pgTable(
     metadata: jsonb("metadata").notNull().default({}),
     registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Quarantine (server/agents/quarantine.ts). Attempts that ended in failure since its last
+     * success (a lease that expired counts), since when, and the task types they were of.
+     */
+    failureStreak: integer("failure_streak").notNull().default(0),
+    failureStreakSince: timestamp("failure_streak_since", { withTimezone: true }),
+    failureStreakTypes: text("failure_streak_types").array().notNull().default(sql`'{}'::text[]`),
+    /** Quarantines since its last success: the next cool-down is 1 min × 2^this, ≤ 1 h. */
+    quarantineCount: integer("quarantine_count").notNull().default(0),
+    /** Claims nothing before this; null or past when not quarantined. */
+    quarantinedUntil: timestamp("quarantined_until", { withTimezone: true }),
+    quarantinedAt: timestamp("quarantined_at", { withTimezone: true }),
+    quarantineReason: text("quarantine_reason"),
   },
   (t) => [
     // Re-registering after a restart finds the same agent.

@@ -1,4 +1,4 @@
-import { asc, getTableColumns, sql } from "drizzle-orm";
+import { asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { agents } from "@/db/schema/agents";
 import { agentUsedSql, outerAgentId } from "./usage";
@@ -10,7 +10,7 @@ export type AgentListItem = Awaited<ReturnType<typeof listAgents>>[number];
  * resource), how many tasks it runs, and the age of its last heartbeat in seconds, measured by
  * the database clock so a skewed client clock cannot make an agent look dead.
  */
-export async function listAgents(db: Executor) {
+export async function listAgents(db: Executor, filter: { id?: string } = {}) {
   return db
     .select({
       ...getTableColumns(agents),
@@ -21,7 +21,10 @@ export async function listAgents(db: Executor) {
       heartbeatAgeS: sql<number>`extract(epoch from now() - ${agents.lastHeartbeatAt})`.mapWith(
         Number,
       ),
+      /** By the database clock, like the heartbeat's age: quarantinedUntil is still in the future. */
+      quarantined: sql<boolean>`coalesce(${agents.quarantinedUntil} > now(), false)`,
     })
     .from(agents)
+    .where(filter.id ? eq(agents.id, filter.id) : undefined)
     .orderBy(asc(agents.name), asc(agents.id));
 }

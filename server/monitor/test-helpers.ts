@@ -10,7 +10,14 @@ import type { MonitorSettings } from "./settings";
 /** Settings for tests: small thresholds, a webhook unless told otherwise. */
 export function testSettings(overrides: Partial<MonitorSettings> = {}): MonitorSettings {
   return {
-    thresholds: { taskDuration: 60, resourceUsage: 0.8, dependencyWait: 120, failureRate: 0.1 },
+    thresholds: {
+      taskDuration: 60,
+      resourceUsage: 0.8,
+      dependencyWait: 120,
+      failureRate: 0.1,
+      progressStall: 90,
+    },
+    quarantineAfterFailures: 5,
     monitoringIntervalS: 300,
     notify: true,
     ...overrides,

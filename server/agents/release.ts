@@ -1,0 +1,45 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { notFound } from "@/server/errors";
+import { notifyQueue, recordEvents } from "@/server/events/record";
+
+export interface ReleaseAgentParams {
+  agentId: string;
+}
+
+export interface ReleaseAgentResult {
+  id: string;
+  name: string;
+  /** False when it was not quarantined: nothing changed. */
+  released: boolean;
+}
+
+/**
+ * An operator ends an agent's quarantine now (server/agents/quarantine.ts). Its failure streak
+ * starts again, so it gets `quarantine_after_failures` fresh attempts; the count of its
+ * quarantines is kept, so if it fails again its next cool-down is still twice the last.
+ * Idempotent: releasing an agent that is not quarantined changes nothing. Long-polling claims
+ * are woken at commit, so the agent's waiting claim takes work at once.
+ */
+export async function releaseAgent(
+  db: Database,
+  params: ReleaseAgentParams,
+  releasedBy: string | null,
+): Promise<ReleaseAgentResult> {
+  return db.transaction(async (tx) => {
+    const [agent] = await tx.execute<{ id: string; name: string; quarantined: boolean }>(sql`
+      select id, name, coalesce(quarantined_until > now(), false) as quarantined
+      from agents where id = ${params.agentId} for update`);
+    if (!agent) throw notFound(`agent ${params.agentId}`);
+    if (!agent.quarantined) return { id: agent.id, name: agent.name, released: false };
+    await tx.execute(sql`
+      update agents set quarantined_until = null, quarantine_reason = null, failure_streak = 0,
+        failure_streak_since = null, failure_streak_types = '{}'::text[]
+      where id = ${agent.id}`);
+    await recordEvents(tx, [
+      { kind: "agent.released", agentId: agent.id, data: { name: agent.name, by: releasedBy } },
+    ]);
+    await notifyQueue(tx);
+    return { id: agent.id, name: agent.name, released: true };
+  });
+}
