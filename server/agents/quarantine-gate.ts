@@ -19,11 +19,11 @@ export async function claimQuarantinedUntil(
   principal?: Principal,
 ): Promise<Date | null> {
   const owned =
-    principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
+    principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
   const [row] = await tx.execute<{ until: string }>(sql`
     with found as (
-      select id, quarantined_until from agents
-      where id = ${agentId} ${owned} and quarantined_until > now()
+      select a.id, h.quarantined_until from agent_health h join agents a on a.id = h.agent_id
+      where h.agent_id = ${agentId} ${owned} and h.quarantined_until > now()
     ), touched as (
       update agents set last_heartbeat_at = now(),
         status = case when status = 'offline' then 'online'::agent_status else status end
@@ -37,7 +37,7 @@ export async function claimQuarantinedUntil(
 /** When the agent's quarantine ends, or null when it is not quarantined. */
 export async function quarantineEndsAt(db: Executor, agentId: string): Promise<Date | null> {
   const [row] = await db.execute<{ until: string }>(sql`
-    select ${isoTime(sql`quarantined_until`)} as until from agents
-    where id = ${agentId} and quarantined_until > now()`);
+    select ${isoTime(sql`quarantined_until`)} as until from agent_health
+    where agent_id = ${agentId} and quarantined_until > now()`);
   return row ? new Date(row.until) : null;
 }

@@ -27,12 +27,12 @@ export async function quarantineWaitReasons(
     until: string | null;
     quarantined: boolean;
   }>(sql`
-    select id, name, to_json(quarantined_until) #>> '{}' as until,
-      coalesce(quarantined_until > now(), false) as quarantined
-    from agents
-    where status = 'online'
-      and capabilities @> array(select jsonb_array_elements_text(${JSON.stringify(capabilities)}::jsonb))
-    order by quarantined_until, name`);
+    select a.id, a.name, to_json(h.quarantined_until) #>> '{}' as until,
+      coalesce(h.quarantined_until > now(), false) as quarantined
+    from agents a left join agent_health h on h.agent_id = a.id
+    where a.status = 'online'
+      and a.capabilities @> array(select jsonb_array_elements_text(${JSON.stringify(capabilities)}::jsonb))
+    order by h.quarantined_until, a.name`);
   if (rows.length === 0 || rows.some((row) => !row.quarantined)) return [];
   return rows.slice(0, MAX_NAMED).map((row) => {
     const until = new Date(row.until ?? 0);

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { getAgent } from "@/server/agents/get";
+import { heartbeat } from "@/server/agents/heartbeat";
+import { recordAttemptFailures } from "@/server/agents/quarantine";
 import { releaseAgent } from "@/server/agents/release";
 import { createEventHub } from "@/server/events/hub";
 import { claimTasks } from "@/server/tasks/claim";
@@ -44,9 +46,11 @@ async function health(agentId: string) {
     quarantined: boolean;
     cool_down_s: number | null;
   }>(sql`
-    select failure_streak, quarantine_count, coalesce(quarantined_until > now(), false) as quarantined,
-      extract(epoch from quarantined_until - quarantined_at)::float8 as cool_down_s
-    from agents where id = ${agentId}`);
+    select coalesce(h.failure_streak, 0) as failure_streak,
+      coalesce(h.quarantine_count, 0) as quarantine_count,
+      coalesce(h.quarantined_until > now(), false) as quarantined,
+      extract(epoch from h.quarantined_until - h.quarantined_at)::float8 as cool_down_s
+    from agents a left join agent_health h on h.agent_id = a.id where a.id = ${agentId}`);
   return row;
 }
 
@@ -60,7 +64,7 @@ async function agentEvents(agentId: string) {
 /** The cool-down ends: its end is moved into the past, instead of waiting for it. */
 async function endCoolDown(agentId: string) {
   await pg.db.execute(
-    sql`update agents set quarantined_until = now() - interval '1 s' where id = ${agentId}`,
+    sql`update agent_health set quarantined_until = now() - interval '1 s' where agent_id = ${agentId}`,
   );
 }
 
@@ -143,7 +147,9 @@ describe("agent quarantine", () => {
         cool_down_s: expected,
       });
     }
-    await pg.db.execute(sql`update agents set quarantine_count = 12 where id = ${flaky.agentId}`);
+    await pg.db.execute(
+      sql`update agent_health set quarantine_count = 12 where agent_id = ${flaky.agentId}`,
+    );
     await endCoolDown(flaky.agentId);
     await attempt(flaky, type, "fail");
     expect(await health(flaky.agentId)).toMatchObject({ quarantined: true, cool_down_s: 3600 });
@@ -203,6 +209,33 @@ describe("agent quarantine", () => {
       quarantined: true,
     });
     expect(await agentEvents(flaky.agentId)).toHaveLength(1);
+  });
+});
+
+describe("lock order", () => {
+  it("a failure and a heartbeat of the same agent at once do not deadlock", async () => {
+    // A heartbeat locks the agent row, then the agent's running tasks; a failure locks its task
+    // first, then writes the streak. Were the streak on the agent row, this would be a cycle.
+    const agent = await makeAgent(pg.db);
+    const task = await submit(pg.db, { name: "held", type: "lock-order" });
+    await claimOnly(pg.db, agent.agentId, task.id);
+    let beat: Promise<unknown> = Promise.resolve();
+    await pg.db.transaction(async (tx) => {
+      await tx.execute(sql`update tasks set updated_at = now() where id = ${task.id}`);
+      beat = heartbeat(pg.db, { agentId: agent.agentId });
+      // The heartbeat holds the agent row and waits for the task row this transaction holds.
+      await expect
+        .poll(async () => {
+          const [row] = await pg.db.execute<{ n: number }>(sql`
+            select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`);
+          return row?.n;
+        })
+        .toBe(1);
+      await recordAttemptFailures(tx, [{ agentId: agent.agentId, type: "lock-order" }]);
+    });
+    await beat;
+    expect(await health(agent.agentId)).toMatchObject({ failure_streak: 1 });
   });
 });
 
@@ -270,7 +303,7 @@ describe("a quarantined agent's claims", () => {
     const { flaky, tasks } = await quarantined(1);
     // A cool-down that ends during the wait; nothing will NOTIFY when it does.
     await pg.db.execute(
-      sql`update agents set quarantined_until = now() + interval '300 ms' where id = ${flaky.agentId}`,
+      sql`update agent_health set quarantined_until = now() + interval '300 ms' where agent_id = ${flaky.agentId}`,
     );
     const [claimed] = await claimWithWait(pg.db, getHub, {
       agentId: flaky.agentId,

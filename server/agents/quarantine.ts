@@ -24,9 +24,9 @@ export interface FailedAttempt {
  */
 export async function recordAttemptSuccess(tx: Executor, agentId: string): Promise<void> {
   await tx.execute(sql`
-    update agents set failure_streak = 0, failure_streak_since = null,
+    update agent_health set failure_streak = 0, failure_streak_since = null,
       failure_streak_types = '{}'::text[], quarantine_count = 0
-    where id = ${agentId} and (failure_streak > 0 or quarantine_count > 0)`);
+    where agent_id = ${agentId} and (failure_streak > 0 or quarantine_count > 0)`);
 }
 
 /**
@@ -44,8 +44,9 @@ export async function recordAttemptSuccess(tx: Executor, agentId: string): Promi
  * QUARANTINE_MAX_S. Its streak is kept after the cool-down: its next failure, while another
  * agent still succeeds, quarantines it again for twice as long.
  *
- * The agent row is updated in the failing transaction, so two failures committing at once are
- * counted one after the other (row lock) and only one of them quarantines.
+ * Its agent_health row is written in the failing transaction, after the task rows (the order of
+ * every attempt-ending transaction), so two failures committing at once are counted one after
+ * the other and only one of them quarantines.
  */
 export async function recordAttemptFailures(
   tx: Executor,
@@ -59,13 +60,18 @@ export async function recordAttemptFailures(
   // Sorted: two sweeps batching the same agents lock their rows in one order.
   for (const [agentId, types] of [...byAgent].sort(([a], [b]) => a.localeCompare(b))) {
     const [streak] = await tx.execute<{ failure_streak: number }>(sql`
-      update agents set failure_streak = failure_streak + ${types.length},
-        failure_streak_since = coalesce(failure_streak_since, now()),
+      insert into agent_health as h (agent_id, failure_streak, failure_streak_since,
+        failure_streak_types)
+      values (${agentId}, ${types.length}, now(), array(
+        select distinct type from jsonb_array_elements_text(${JSON.stringify(types)}::jsonb) as u(type)
+        order by type limit ${MAX_STREAK_TYPES}))
+      on conflict (agent_id) do update set
+        failure_streak = h.failure_streak + excluded.failure_streak,
+        failure_streak_since = coalesce(h.failure_streak_since, now()),
         failure_streak_types = array(
-          select distinct type from unnest(failure_streak_types || array(
-            select jsonb_array_elements_text(${JSON.stringify(types)}::jsonb))) as u(type)
+          select distinct type from unnest(h.failure_streak_types || excluded.failure_streak_types)
+            as u(type)
           order by type limit ${MAX_STREAK_TYPES})
-      where id = ${agentId}
       returning failure_streak`);
     if (streak && streak.failure_streak >= threshold) await quarantineIfOthersSucceed(tx, agentId);
   }
@@ -80,13 +86,13 @@ async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise
     reason: string;
   }>(sql`
     with evidence as (
-      select s.type, count(*)::int as n from tasks s, agents a
-      where a.id = ${agentId} and s.state = 'succeeded'
-        and s.finished_at >= a.failure_streak_since and s.agent_id <> a.id
+      select s.type, count(*)::int as n from tasks s, agent_health a
+      where a.agent_id = ${agentId} and s.state = 'succeeded'
+        and s.finished_at >= a.failure_streak_since and s.agent_id <> a.agent_id
         and s.type = any(a.failure_streak_types)
       group by s.type order by n desc limit 3
     ), cooled as (
-      update agents a set
+      update agent_health a set
         quarantined_until = now() + least(
           ${QUARANTINE_FIRST_S} * power(2, least(a.quarantine_count, 30)), ${QUARANTINE_MAX_S}
         ) * interval '1 second',
@@ -95,12 +101,14 @@ async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise
         quarantine_reason = format('its last %s attempts failed (task types: %s) while other agents succeeded at %s',
           a.failure_streak, array_to_string(a.failure_streak_types[1:5], ', '),
           (select string_agg(format('%s (%s)', type, n), ', ') from evidence))
-      where a.id = ${agentId} and (a.quarantined_until is null or a.quarantined_until <= now())
+      where a.agent_id = ${agentId}
+        and (a.quarantined_until is null or a.quarantined_until <= now())
         and exists (select 1 from evidence)
-      returning a.name, a.quarantined_until, a.failure_streak, a.quarantine_count,
-        a.quarantine_reason
+      returning a.quarantined_until, a.failure_streak, a.quarantine_count, a.quarantine_reason
     )
-    select name, ${isoTime(sql`quarantined_until`)} as until, failure_streak, quarantine_count,
+    -- The name is read, not locked: a heartbeat holds the agent row (see db/schema/agents.ts).
+    select (select name from agents where id = ${agentId}) as name,
+      ${isoTime(sql`quarantined_until`)} as until, failure_streak, quarantine_count,
       quarantine_reason as reason
     from cooled`);
   if (!quarantined) return;

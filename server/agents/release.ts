@@ -27,15 +27,18 @@ export async function releaseAgent(
   releasedBy: string | null,
 ): Promise<ReleaseAgentResult> {
   return db.transaction(async (tx) => {
-    const [agent] = await tx.execute<{ id: string; name: string; quarantined: boolean }>(sql`
-      select id, name, coalesce(quarantined_until > now(), false) as quarantined
-      from agents where id = ${params.agentId} for update`);
+    const [agent] = await tx.execute<{ id: string; name: string }>(
+      sql`select id, name from agents where id = ${params.agentId}`,
+    );
     if (!agent) throw notFound(`agent ${params.agentId}`);
-    if (!agent.quarantined) return { id: agent.id, name: agent.name, released: false };
-    await tx.execute(sql`
-      update agents set quarantined_until = null, quarantine_reason = null, failure_streak = 0,
-        failure_streak_since = null, failure_streak_types = '{}'::text[]
-      where id = ${agent.id}`);
+    // The update is the check: a release racing a quarantine's end or another release waits on
+    // the row, then finds it released already.
+    const released = await tx.execute(sql`
+      update agent_health set quarantined_until = null, quarantine_reason = null,
+        failure_streak = 0, failure_streak_since = null, failure_streak_types = '{}'::text[]
+      where agent_id = ${agent.id} and quarantined_until > now()
+      returning agent_id`);
+    if (released.length === 0) return { id: agent.id, name: agent.name, released: false };
     await recordEvents(tx, [
       { kind: "agent.released", agentId: agent.id, data: { name: agent.name, by: releasedBy } },
     ]);

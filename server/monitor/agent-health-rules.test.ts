@@ -60,7 +60,7 @@ describe("agent_quarantined", () => {
     expect(opened?.message).toMatch(/^agent "flaky" is quarantined until .+: its last 5 attempts/);
     // The evaluation is due again when the cool-down ends, to clear the alert on time.
     const [until] = await pg.db.execute<{ ms: number }>(
-      sql`select extract(epoch from quarantined_until)::float8 * 1000 as ms from agents where id = ${flaky.agentId}`,
+      sql`select extract(epoch from quarantined_until)::float8 * 1000 as ms from agent_health where agent_id = ${flaky.agentId}`,
     );
     expect(nextDueAt?.getTime()).toBeLessThanOrEqual(Math.ceil(until?.ms ?? 0));
 
@@ -78,14 +78,16 @@ describe("agent_quarantined", () => {
   it("resolves when the cool-down ends by itself, and is critical at the 1 h cap", async () => {
     const flaky = await makeAgent(pg.db);
     const healthy = await makeAgent(pg.db);
-    await pg.db.execute(sql`update agents set quarantine_count = 9 where id = ${flaky.agentId}`);
+    await pg.db.execute(
+      sql`insert into agent_health (agent_id, quarantine_count) values (${flaky.agentId}, 9)`,
+    );
     await quarantine(flaky, healthy);
     await evaluate();
     expect(await alertsOf(pg.db, "agent_quarantined")).toMatchObject([
       { state: "firing", severity: "critical" },
     ]);
     await pg.db.execute(
-      sql`update agents set quarantined_until = now() - interval '1 s' where id = ${flaky.agentId}`,
+      sql`update agent_health set quarantined_until = now() - interval '1 s' where agent_id = ${flaky.agentId}`,
     );
     await evaluate();
     await endClearHold(pg.db, "agent_quarantined");

@@ -19,10 +19,11 @@ export async function agentQuarantinedRule(db: Executor, threshold: number): Pro
     reason: string | null;
     capped: boolean;
   }>(sql`
-    select id, name, failure_streak as failures, ${isoTime(sql`quarantined_until`)} as until,
-      quarantine_reason as reason,
-      quarantined_until - quarantined_at >= interval '1 hour' as capped
-    from agents where quarantined_until > now() order by quarantined_until`);
+    select a.id, a.name, h.failure_streak as failures,
+      ${isoTime(sql`h.quarantined_until`)} as until, h.quarantine_reason as reason,
+      h.quarantined_until - h.quarantined_at >= interval '1 hour' as capped
+    from agent_health h join agents a on a.id = h.agent_id
+    where h.quarantined_until > now() order by h.quarantined_until`);
   const first = rows[0];
   return {
     rule: "agent_quarantined",
