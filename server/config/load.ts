@@ -64,7 +64,7 @@ export const ENV_OVERRIDES = [
   { env: "TM_LIMIT_JSON_DEPTH", path: "task_manager.limits.json_depth", type: "number" },
   { env: "TM_LIMIT_REQUEST_BYTES", path: "task_manager.limits.request_bytes", type: "number" },
   {
-    env: "TM_QUARANTINE_AFTER_FAILURES",
+    env: "TM_QUARANTINE_FAILURES",
     path: "task_manager.agents.quarantine_after_failures",
     type: "number",
   },

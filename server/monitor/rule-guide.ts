@@ -46,7 +46,7 @@ export function ruleGuide(thresholds: AlertThresholds, agents: AgentsConfig): Ru
     },
     {
       rule: "agent_quarantined",
-      setting: "agents.quarantine_after_failures (TM_QUARANTINE_AFTER_FAILURES)",
+      setting: "agents.quarantine_after_failures (TM_QUARANTINE_FAILURES)",
       trips: `an agent whose last ${agents.quarantineAfterFailures} attempts failed while other agents succeeded at the same task types: it claims nothing for ${formatSeconds(QUARANTINE_FIRST_S)}, doubled each time, at most ${formatSeconds(QUARANTINE_MAX_S)}`,
     },
     {
