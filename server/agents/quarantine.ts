@@ -86,11 +86,14 @@ async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise
     reason: string;
   }>(sql`
     with evidence as (
-      select s.type, count(*)::int as n from tasks s, agent_health a
-      where a.agent_id = ${agentId} and s.state = 'succeeded'
-        and s.finished_at >= a.failure_streak_since and s.agent_id <> a.agent_id
-        and s.type = any(a.failure_streak_types)
-      group by s.type order by n desc limit 3
+      -- One success per type is enough: each probe stops at the first, so a streak that began
+      -- hours ago costs no scan of everything that finished since.
+      select u.type from agent_health a, unnest(a.failure_streak_types) as u(type)
+      where a.agent_id = ${agentId} and exists (
+        select 1 from tasks s
+        where s.state = 'succeeded' and s.finished_at >= a.failure_streak_since
+          and s.type = u.type and s.agent_id <> a.agent_id)
+      order by u.type limit 5
     ), cooled as (
       update agent_health a set
         quarantined_until = now() + least(
@@ -100,7 +103,7 @@ async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise
         quarantine_count = a.quarantine_count + 1,
         quarantine_reason = format('its last %s attempts failed (task types: %s) while other agents succeeded at %s',
           a.failure_streak, array_to_string(a.failure_streak_types[1:5], ', '),
-          (select string_agg(format('%s (%s)', type, n), ', ') from evidence))
+          (select string_agg(type, ', ') from evidence))
       where a.agent_id = ${agentId}
         and (a.quarantined_until is null or a.quarantined_until <= now())
         and exists (select 1 from evidence)
