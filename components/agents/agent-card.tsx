@@ -2,6 +2,7 @@ import Link from "next/link";
 import { AgeSince } from "@/components/time/age-since";
 import type { AgentItem, TaskList } from "@/lib/agents/agent-cache";
 import { AgentActions } from "./agent-actions";
+import { AgentQuarantine } from "./agent-quarantine";
 import { AgentStatusBadge } from "./agent-status-badge";
 
 type RunningTask = TaskList["items"][number];
@@ -34,6 +35,11 @@ export function AgentCard({
             {agent.name}
           </h2>
           <AgentStatusBadge status={agent.status} />
+          {agent.quarantined && (
+            <span className="ml-2 font-medium text-red-700 dark:text-red-400">
+              <span aria-hidden="true">⊘ </span>Quarantined
+            </span>
+          )}
         </div>
         {operate && <AgentActions agent={agent} />}
       </header>
@@ -42,6 +48,14 @@ export function AgentCard({
         <dd data-testid="agent-heartbeat">
           <AgeSince at={lastHeartbeatAt} /> ago
         </dd>
+        {agent.quarantined && (
+          <>
+            <dt className="text-ink-muted">Quarantine</dt>
+            <dd data-testid="agent-quarantine">
+              <AgentQuarantine agent={agent} operate={operate} />
+            </dd>
+          </>
+        )}
         <dt className="text-ink-muted">Capabilities</dt>
         <dd>
           {agent.capabilities.length === 0 ? (

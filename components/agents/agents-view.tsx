@@ -52,6 +52,8 @@ export function AgentsView() {
     const needsRefetch = events.some(
       (e) =>
         e.kind === "agent.registered" ||
+        e.kind === "agent.quarantined" ||
+        e.kind === "agent.released" ||
         e.kind === "task.started" ||
         (ATTEMPT_ENDED.has(e.kind) && e.agentId !== null),
     );

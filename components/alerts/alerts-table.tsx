@@ -10,6 +10,8 @@ const RULE_LABELS: Record<AlertItem["rule"], string> = {
   dependency_wait: "Dependency wait",
   failure_rate: "Failure rate",
   agent_offline: "Agent offline",
+  agent_quarantined: "Agent quarantined",
+  task_stalled: "Task stalled",
 };
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -37,3 +38,27 @@ export const agents = pgTable(
     index("agents_heartbeat_idx").on(t.lastHeartbeatAt).where(sql`${t.status} <> 'offline'`),
   ],
 );
+
+/**
+ * Quarantine bookkeeping (server/agents/quarantine.ts), one row per agent that ever failed an
+ * attempt. A table of its own, not columns of agents: failing transactions write it after the
+ * task rows they end, while a heartbeat locks the agent row before the agent's tasks; the same
+ * row in both would be a lock-order cycle (deadlock) between an agent's failure and heartbeat.
+ */
+export const agentHealth = pgTable("agent_health", {
+  // No foreign key on purpose: its check would take a KEY SHARE lock on the agent row, which a
+  // heartbeat's FOR UPDATE waits on, bringing the cycle back on an agent's first failure.
+  agentId: uuid("agent_id").primaryKey(),
+  /** Attempts that ended in failure since its last success (an expired lease counts). */
+  failureStreak: integer("failure_streak").notNull().default(0),
+  /** The first failure of the streak: other agents' successes count from here. */
+  failureStreakSince: timestamp("failure_streak_since", { withTimezone: true }),
+  /** The task types failed in the streak. */
+  failureStreakTypes: text("failure_streak_types").array().notNull().default(sql`'{}'::text[]`),
+  /** Quarantines since its last success: the next cool-down is 1 min × 2^this, ≤ 1 h. */
+  quarantineCount: integer("quarantine_count").notNull().default(0),
+  /** Claims nothing before this; null or past when not quarantined. */
+  quarantinedUntil: timestamp("quarantined_until", { withTimezone: true }),
+  quarantinedAt: timestamp("quarantined_at", { withTimezone: true }),
+  quarantineReason: text("quarantine_reason"),
+});

@@ -24,7 +24,9 @@ export type AlertRule =
   | "resource_usage"
   | "dependency_wait"
   | "failure_rate"
-  | "agent_offline";
+  | "agent_offline"
+  | "agent_quarantined"
+  | "task_stalled";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 

@@ -72,6 +72,11 @@ export const tasks = pgTable(
     progress: doublePrecision("progress"),
     progressStep: text("progress_step"),
     progressMessage: text("progress_message"),
+    /**
+     * When a progress report last changed the fraction or the step (a message alone, or the same
+     * values again, do not count): the task_stalled rule reads it with started_at.
+     */
+    progressChangedAt: timestamptz("progress_changed_at"),
     result: jsonb("result"),
     error: jsonb("error"),
     cancelReason: text("cancel_reason"),

@@ -37,6 +37,12 @@ const accessTable: Record<string, AccessCase> = {
     allowed: ["agent", "admin"],
   },
   "agents.list": { type: "query", allowed: roles },
+  "agents.get": { type: "query", input: { agentId: randomUUID() }, allowed: roles },
+  "agents.release": {
+    type: "mutation",
+    input: { agentId: randomUUID() },
+    allowed: ["operator", "admin"],
+  },
   "agents.drain": {
     type: "mutation",
     input: { agentId: randomUUID() },

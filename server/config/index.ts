@@ -10,6 +10,7 @@ export {
   loadConfig,
 } from "./load.ts";
 export type {
+  AgentsConfig,
   AlertThresholds,
   AlertWebhookConfig,
   Config,

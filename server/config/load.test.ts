@@ -21,6 +21,8 @@ const SEED_DEFAULTS = {
       resourceUsage: 0.8,
       dependencyWait: 300,
       failureRate: 0.1,
+      // Not from the seed: issue 13's stall threshold.
+      progressStall: 600,
     },
     // Not from the seed: no webhook unless configured; retention as documented in the README.
     alertWebhook: null,
@@ -33,6 +35,8 @@ const SEED_DEFAULTS = {
       jsonDepth: 64,
       requestBytes: 33_554_432,
     },
+    // Not from the seed: issue 13's agent quarantine.
+    agents: { quarantineAfterFailures: 5 },
   },
   resources: { pools: {}, agent: ["cpu", "memory_gb", "slots"] },
   // Not from the seed: no schedules unless declared.

@@ -42,6 +42,11 @@ export const ENV_OVERRIDES = [
     path: "task_manager.alert_thresholds.failure_rate",
     type: "number",
   },
+  {
+    env: "TM_ALERT_PROGRESS_STALL",
+    path: "task_manager.alert_thresholds.progress_stall",
+    type: "number",
+  },
   { env: "TM_ALERT_WEBHOOK_URL", path: "task_manager.alert_webhook.url", type: "string" },
   {
     env: "TM_RETENTION_EVENTS_DAYS",
@@ -58,6 +63,11 @@ export const ENV_OVERRIDES = [
   { env: "TM_LIMIT_METADATA_BYTES", path: "task_manager.limits.metadata_bytes", type: "number" },
   { env: "TM_LIMIT_JSON_DEPTH", path: "task_manager.limits.json_depth", type: "number" },
   { env: "TM_LIMIT_REQUEST_BYTES", path: "task_manager.limits.request_bytes", type: "number" },
+  {
+    env: "TM_QUARANTINE_FAILURES",
+    path: "task_manager.agents.quarantine_after_failures",
+    type: "number",
+  },
 ] as const satisfies readonly EnvOverride[];
 
 type Env = Readonly<Record<string, string | undefined>>;

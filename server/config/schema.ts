@@ -69,6 +69,9 @@ const alertThresholdsSchema = z
       resource_usage: usageRatio(0.8),
       dependency_wait: seconds(300),
       failure_rate: rate(0.1),
+      // A running task whose fraction and step have not changed for this long (its agent
+      // still heartbeating) opens task_stalled.
+      progress_stall: seconds(600),
     },
     mapping,
   )
@@ -78,7 +81,28 @@ const alertThresholdsSchema = z
     resourceUsage: t.resource_usage,
     dependencyWait: t.dependency_wait,
     failureRate: t.failure_rate,
+    progressStall: t.progress_stall,
   }));
+
+// Agent health (server/agents/quarantine.ts): consecutive failed attempts that quarantine an
+// agent while other agents succeed at the same task types.
+const agentsSchema = z
+  .strictObject(
+    {
+      quarantine_after_failures: (() => {
+        const message = "expected a whole number from 1 to 1000";
+        return z
+          .number({ error: message })
+          .int({ error: message })
+          .min(1, { error: message })
+          .max(1000, { error: message })
+          .default(5);
+      })(),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((a) => ({ quarantineAfterFailures: a.quarantine_after_failures }));
 
 // Optional: without it alerts are only shown and streamed, never POSTed anywhere.
 const alertWebhookSchema = z
@@ -182,6 +206,7 @@ const taskManagerSchema = z
       alert_webhook: alertWebhookSchema,
       retention: retentionSchema,
       limits: limitsSchema,
+      agents: agentsSchema,
     },
     mapping,
   )
@@ -198,6 +223,7 @@ const taskManagerSchema = z
     alertWebhook: t.alert_webhook,
     retention: t.retention,
     limits: t.limits,
+    agents: t.agents,
   }));
 
 const poolSchema = z.strictObject(
@@ -344,6 +370,7 @@ export type AlertThresholds = TaskManagerConfig["alertThresholds"];
 export type AlertWebhookConfig = NonNullable<TaskManagerConfig["alertWebhook"]>;
 export type RetentionConfig = TaskManagerConfig["retention"];
 export type LimitsConfig = TaskManagerConfig["limits"];
+export type AgentsConfig = TaskManagerConfig["agents"];
 export type ResourcesConfig = Config["resources"];
 export type PoolConfig = ResourcesConfig["pools"][string];
 export type SchedulesConfig = Config["schedules"];

@@ -33,6 +33,10 @@ export type EventKind =
   | "agent.draining"
   | "agent.resumed"
   | "agent.offline"
+  /** Too many failed attempts while others succeed (server/agents/quarantine.ts). */
+  | "agent.quarantined"
+  /** An operator ended a quarantine (agents.release). */
+  | "agent.released"
   | "resource.updated"
   | "alert.opened"
   | "alert.updated"

@@ -10,6 +10,8 @@ export const ALERT_RULES = [
   "dependency_wait",
   "failure_rate",
   "agent_offline",
+  "agent_quarantined",
+  "task_stalled",
 ] as const satisfies readonly AlertRule[];
 
 export interface ListAlertsParams {

@@ -21,7 +21,11 @@ export async function evaluateAlerts(
   settings: MonitorSettings,
 ): Promise<EvaluationReport> {
   const report: EvaluationReport = { opened: 0, updated: 0, resolved: 0, nextDueAt: null };
-  for (const result of await observeAll(db, settings.thresholds)) {
+  for (const result of await observeAll(
+    db,
+    settings.thresholds,
+    settings.quarantineAfterFailures,
+  )) {
     const reconciled = await reconcileOnce(db, result, { webhook: settings.notify });
     report.opened += reconciled.opened;
     report.updated += reconciled.updated;

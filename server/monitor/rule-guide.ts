@@ -1,5 +1,6 @@
+import { QUARANTINE_FIRST_S, QUARANTINE_MAX_S } from "@/server/agents/quarantine";
 import { AGENT_SILENCE_S } from "@/server/agents/sweep";
-import type { AlertThresholds } from "@/server/config";
+import type { AgentsConfig, AlertThresholds } from "@/server/config";
 import { FAILURE_MIN_SAMPLE, FAILURE_WINDOW_S } from "./rules/failure-rate";
 import { formatSeconds, percent } from "./rules/types";
 
@@ -16,7 +17,7 @@ export interface RuleGuide {
  * answer to "why is this empty, and what would show up here?". Worded from the rules in
  * ./rules, whose constants it reads, so the guide cannot drift from what they check.
  */
-export function ruleGuide(thresholds: AlertThresholds): RuleGuide[] {
+export function ruleGuide(thresholds: AlertThresholds, agents: AgentsConfig): RuleGuide[] {
   return [
     {
       rule: "task_duration",
@@ -42,6 +43,16 @@ export function ruleGuide(thresholds: AlertThresholds): RuleGuide[] {
       rule: "agent_offline",
       setting: null,
       trips: `an agent without a heartbeat for ${formatSeconds(AGENT_SILENCE_S)}`,
+    },
+    {
+      rule: "agent_quarantined",
+      setting: "agents.quarantine_after_failures (TM_QUARANTINE_FAILURES)",
+      trips: `an agent whose last ${agents.quarantineAfterFailures} attempts failed while other agents succeeded at the same task types: it claims nothing for ${formatSeconds(QUARANTINE_FIRST_S)}, doubled each time, at most ${formatSeconds(QUARANTINE_MAX_S)}`,
+    },
+    {
+      rule: "task_stalled",
+      setting: "alert_thresholds.progress_stall (TM_ALERT_PROGRESS_STALL)",
+      trips: `a running task that reported progress, then no change of fraction or step for longer than ${formatSeconds(thresholds.progressStall)}`,
     },
   ];
 }

@@ -17,6 +17,8 @@ export const RATIO_CLEAR_FACTOR = 0.9;
 /** What the alert evaluation needs from the configuration. */
 export interface MonitorSettings {
   thresholds: AlertThresholds;
+  /** agents.quarantine_after_failures: agent_quarantined's threshold. */
+  quarantineAfterFailures: number;
   /** Alerts are evaluated at least this often, whatever else wakes the scheduler. */
   monitoringIntervalS: number;
   /** A webhook is configured: notifications go to the outbox (none pile up without one). */
@@ -26,6 +28,7 @@ export interface MonitorSettings {
 export function monitorSettings(config: Config): MonitorSettings {
   return {
     thresholds: config.taskManager.alertThresholds,
+    quarantineAfterFailures: config.taskManager.agents.quarantineAfterFailures,
     monitoringIntervalS: config.taskManager.monitoringInterval,
     notify: config.taskManager.alertWebhook !== null,
   };

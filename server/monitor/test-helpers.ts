@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { agents } from "@/db/schema/agents";
+import { agentHealth, agents } from "@/db/schema/agents";
 import { type AlertRule, alertDeliveries, alerts } from "@/db/schema/alerts";
 import { allocations, resources } from "@/db/schema/resources";
 import { taskEvents, tasks } from "@/db/schema/tasks";
@@ -10,7 +10,14 @@ import type { MonitorSettings } from "./settings";
 /** Settings for tests: small thresholds, a webhook unless told otherwise. */
 export function testSettings(overrides: Partial<MonitorSettings> = {}): MonitorSettings {
   return {
-    thresholds: { taskDuration: 60, resourceUsage: 0.8, dependencyWait: 120, failureRate: 0.1 },
+    thresholds: {
+      taskDuration: 60,
+      resourceUsage: 0.8,
+      dependencyWait: 120,
+      failureRate: 0.1,
+      progressStall: 90,
+    },
+    quarantineAfterFailures: 5,
     monitoringIntervalS: 300,
     notify: true,
     ...overrides,
@@ -26,6 +33,7 @@ export async function resetMonitorTables(db: Database) {
   await db.delete(taskEvents);
   await db.delete(tasks);
   await db.delete(agents);
+  await db.delete(agentHealth);
 }
 
 export async function alertsOf(db: Database, rule: AlertRule) {

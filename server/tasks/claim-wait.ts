@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
+import { quarantineEndsAt } from "@/server/agents/quarantine-gate";
 import type { Principal } from "@/server/auth/roles";
-import type { EventHub } from "@/server/events/hub";
+import type { EventHub, QueueWaitResult } from "@/server/events/hub";
 import { type ClaimedTask, claimTasks } from "./claim";
 
 /**
@@ -43,12 +44,38 @@ export async function claimWithWait(
         params.signal?.aborted ? [] : claimTasks(db, params.agentId, params.max, params.principal);
       const claimed = await (woken ? oneAtATime(claim) : claim());
       if (claimed.length > 0 || !wait) return claimed;
-      woken = (await wait) === "notified";
+      woken = (await untilQuarantineEnds(db, params.agentId, wait)) === "notified";
       if (!woken) return [];
     } finally {
       armed.abort();
       params.signal?.removeEventListener("abort", onAbort);
     }
+  }
+}
+
+/**
+ * A quarantined agent's long-poll waits like an empty queue's, and also wakes when the
+ * quarantine ends within the wait: no queue notification announces that. Returning at once
+ * instead would make a long-polling worker (the SDK's claims again as soon as an empty answer
+ * comes) spin on the server for the whole cool-down. A release NOTIFYs the queue, which wakes
+ * the wait as any new task does.
+ */
+async function untilQuarantineEnds(
+  db: Database,
+  agentId: string,
+  wait: Promise<QueueWaitResult>,
+): Promise<QueueWaitResult> {
+  const endsAt = await quarantineEndsAt(db, agentId);
+  if (!endsAt) return wait;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Aborting the call ends `wait` ("aborted"), which ends the race and clears the timer.
+  const ended = new Promise<QueueWaitResult>((resolve) => {
+    timer = setTimeout(() => resolve("notified"), Math.max(0, endsAt.getTime() - Date.now()));
+  });
+  try {
+    return await Promise.race([wait, ended]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

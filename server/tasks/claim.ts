@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { assertAgentOwner } from "@/server/agents/ownership";
+import { claimQuarantinedUntil } from "@/server/agents/quarantine-gate";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
@@ -44,6 +45,8 @@ export async function claimTasks(
   principal?: Principal,
 ): Promise<ClaimedTask[]> {
   return db.transaction(async (tx) => {
+    // A quarantined agent takes nothing (server/agents/quarantine.ts); agents.get says why.
+    if (await claimQuarantinedUntil(tx, agentId, principal)) return [];
     const rows = await pickCandidates(tx, agentId, max, principal);
     const [first] = rows;
     if (!first) {

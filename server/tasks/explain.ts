@@ -4,6 +4,10 @@ import { agents } from "@/db/schema/agents";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
 import { type AgentWaitReason, agentWaitReasons } from "@/server/agents/availability";
+import {
+  type QuarantineWaitReason,
+  quarantineWaitReasons,
+} from "@/server/agents/quarantine-reasons";
 import { notFound } from "@/server/errors";
 import { checkRequirements, type ResourceWaitReason } from "@/server/resources/availability";
 
@@ -19,6 +23,7 @@ export type WaitReason =
       | { kind: "workflow_paused"; workflowId: string; pausedAt: Date }
     ))
   | AgentWaitReason
+  | QuarantineWaitReason
   | ResourceWaitReason;
 
 export type Explanation =
@@ -42,7 +47,8 @@ export type Explanation =
 /**
  * Why a task is not running (ARCHITECTURE.md "Why is it waiting"). For a blocked or queued task,
  * the reasons in this order: its workflow is paused, unfinished dependencies, run_at in the future, capabilities no
- * online agent has, pools that are full, agent-scoped resources no capable agent has free, and
+ * online agent has, pools that are full, agent-scoped resources no capable agent has free, every
+ * capable agent quarantined, and
  * (queued only: a blocked task is not in line yet) claimable tasks ahead of it. A running task:
  * its agent and lease. A finished one: its outcome. One read-only snapshot, so the reasons
  * agree with each other.
@@ -121,6 +127,9 @@ async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
   // ARCHITECTURE.md's order: capabilities, then pools, then agents' own amounts.
   reasons.push(...agentReasons.filter((r) => r.kind !== "agent_resource"), ...poolReasons);
   reasons.push(...agentReasons.filter((r) => r.kind === "agent_resource"));
+  if (!agentReasons.some((r) => r.kind === "capability" || r.kind === "no_agent")) {
+    reasons.push(...(await quarantineWaitReasons(db, task.capabilities)));
+  }
   if (task.state === "queued") {
     const ahead = await tasksAhead(db, task);
     if (ahead > 0) {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { recordAttemptFailures, recordAttemptSuccess } from "@/server/agents/quarantine";
 import { explainFenced, type FencedOutcome, type LeaseCaller, type LeaseRef } from "./fencing";
 import { type EndedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
 
@@ -33,6 +34,7 @@ export async function completeTasks(
         and t.agent_id = ${caller.agentId} and t.state = 'running'
       returning ${endedColumns(sql`'running'::task_state`)}`);
     await settleEndedAttempts(tx, ended, () => ({}));
+    if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
     return outcomes(tx, items, ended, caller);
   });
 }
@@ -44,14 +46,18 @@ export async function failTasks(
   items: readonly FailItem[],
 ): Promise<FencedOutcome[]> {
   return db.transaction(async (tx) => {
-    const ended = await tx.execute<EndedAttempt>(sql`
+    const ended = await tx.execute<EndedAttempt & { type: string }>(sql`
       update tasks t set ${retryOrFail(sql`v.error`, sql`v.retryable`)}
       from jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int, error jsonb, retryable boolean)
       where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
-      returning ${endedColumns(sql`'running'::task_state`)}`);
+      returning ${endedColumns(sql`'running'::task_state`)}, t.type`);
     await settleEndedAttempts(tx, ended, (row) => ({ retrying: row.state === "queued" }));
+    await recordAttemptFailures(
+      tx,
+      ended.map((row) => ({ agentId: caller.agentId, type: row.type })),
+    );
     return outcomes(tx, items, ended, caller);
   });
 }

@@ -13,7 +13,8 @@ export interface ProgressReport extends LeaseRef {
 }
 
 /**
- * Records progress on a held lease and extends it by the task's lease_s. Fenced like every
+ * Records progress on a held lease and extends it by the task's lease_s; progress_changed_at
+ * moves only when the fraction or the step changes (task_stalled). Fenced like every
  * lease call: a stale or foreign report changes nothing and throws the reason.
  */
 export async function reportProgress(db: Database, caller: LeaseCaller, report: ProgressReport) {
@@ -24,6 +25,10 @@ export async function reportProgress(db: Database, caller: LeaseCaller, report: 
       lease_expires_at: string;
     }>(sql`
       update tasks set
+        progress_changed_at = case
+          when coalesce(${report.fraction ?? null}::float8, progress) is distinct from progress
+            or coalesce(${report.step ?? null}, progress_step) is distinct from progress_step
+          then now() else progress_changed_at end,
         progress = coalesce(${report.fraction ?? null}::float8, progress),
         progress_step = coalesce(${report.step ?? null}, progress_step),
         progress_message = coalesce(${report.message ?? null}, progress_message),

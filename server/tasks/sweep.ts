@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { recordAttemptFailures } from "@/server/agents/quarantine";
 import { notifyQueue } from "@/server/events/record";
 import type { Sweep } from "@/server/scheduler/types";
 import { type EndedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
@@ -17,9 +18,9 @@ async function endOverdueAttempts(db: Database): Promise<number> {
   let total = 0;
   for (;;) {
     const ended = await db.transaction(async (tx) => {
-      const rows = await tx.execute<EndedAttempt>(sql`
+      const rows = await tx.execute<EndedAttempt & { held_by: string | null; type: string }>(sql`
         with due as (
-          select id,
+          select id, agent_id,
             case when timeout_s is not null and started_at + timeout_s * interval '1 second' <= now()
               then 'timeout' else 'lease_expired' end as reason
           from tasks
@@ -31,8 +32,13 @@ async function endOverdueAttempts(db: Database): Promise<number> {
         )
         update tasks t set ${retryOrFail(sql`jsonb_build_object('code', due.reason, 'message', case when due.reason = 'timeout' then 'ran longer than timeout_s' else 'lease expired: no progress or heartbeat within lease_s' end)`, sql`true`)}
         from due where t.id = due.id
-        returning ${endedColumns(sql`'running'::task_state`)}`);
+        returning ${endedColumns(sql`'running'::task_state`)}, due.agent_id as held_by, t.type`);
       await settleEndedAttempts(tx, rows, () => ({ reason: "overdue" }));
+      // An expired lease or a timeout is the holder's failed attempt, as if it had reported it.
+      await recordAttemptFailures(
+        tx,
+        rows.flatMap((row) => (row.held_by ? [{ agentId: row.held_by, type: row.type }] : [])),
+      );
       return rows.length;
     });
     total += ended;

@@ -13,7 +13,9 @@ export default async function AlertsPage() {
       <h1 id="alerts-heading" className="text-2xl font-semibold">
         Alerts
       </h1>
-      <AlertsView rules={ruleGuide(getConfig().taskManager.alertThresholds)} />
+      <AlertsView
+        rules={ruleGuide(getConfig().taskManager.alertThresholds, getConfig().taskManager.agents)}
+      />
     </section>
   );
 }

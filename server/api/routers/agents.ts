@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { getAgent } from "@/server/agents/get";
 import { heartbeat } from "@/server/agents/heartbeat";
 import { listAgents } from "@/server/agents/list";
 import { assertAgentOwner } from "@/server/agents/ownership";
 import { registerAgent } from "@/server/agents/register";
+import { releaseAgent } from "@/server/agents/release";
 import { drainAgent, resumeAgent } from "@/server/agents/status";
 import { getEventHub } from "@/server/events/hub";
 import { claimWithWait } from "@/server/tasks/claim-wait";
@@ -36,6 +38,11 @@ export const agentsRouter = createTRPCRouter({
 
   list: viewerProcedure.query(({ ctx }) => listAgents(ctx.db)),
 
+  /** One agent, with its quarantine (until when, why, how many failures) when it has one. */
+  get: viewerProcedure
+    .input(agentIdInput)
+    .query(({ ctx, input }) => getAgent(ctx.db, input.agentId)),
+
   /** Stop handing the agent new work; it finishes what it holds. */
   drain: operatorProcedure
     .input(agentIdInput)
@@ -45,9 +52,15 @@ export const agentsRouter = createTRPCRouter({
     .input(agentIdInput)
     .mutation(({ ctx, input }) => resumeAgent(ctx.db, input)),
 
+  /** Ends a quarantine now: the agent claims again. Idempotent. */
+  release: operatorProcedure
+    .input(agentIdInput)
+    .mutation(({ ctx, input }) => releaseAgent(ctx.db, input, ctx.principal.tokenId)),
+
   /**
    * Up to `max` tasks under lease; with `waitMs`, waits that long for work to appear (long
-   * poll). A claim counts as a heartbeat.
+   * poll). A claim counts as a heartbeat. A quarantined agent gets nothing: its long-poll waits
+   * until the quarantine ends (or an operator releases it), at most `waitMs`.
    */
   claim: agentProcedure
     .input(
