@@ -15,6 +15,7 @@ export type {
   Config,
   ConfigFile,
   LimitsConfig,
+  LogsConfig,
   PoolConfig,
   ResourcesConfig,
   RetentionConfig,

@@ -17,6 +17,7 @@ import {
   orchestratorProcedure,
   submitterProcedure,
 } from "../trpc";
+import { taskLogProcedures } from "./task-logs";
 import { taskQueryProcedures } from "./task-queries";
 
 // An integer column: a larger epoch cannot be a lease anyone holds.
@@ -44,6 +45,7 @@ function single(outcome: FencedOutcome | undefined) {
 
 export const tasksRouter = createTRPCRouter({
   ...taskQueryProcedures,
+  ...taskLogProcedures,
 
   /** Agents may submit only subtasks of a task they run. */
   submit: submitterProcedure.input(submitTaskInput).mutation(async ({ ctx, input }) => {
