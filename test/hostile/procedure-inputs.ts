@@ -163,9 +163,7 @@ export const procedureInputs: Record<string, Case> = {
     role: "agent",
     input: (f) => ({
       ...lease(f),
-      lines: [
-        { level: "info", message: "m", fields: { k: [1, "v"] }, at: "2030-01-01T00:00:00Z" },
-      ],
+      lines: [{ level: "info", message: "m", fields: { k: [1, "v"] }, at: "2030-01-01T00:00:00Z" }],
     }),
   },
   "tasks.logMany": {
