@@ -155,14 +155,21 @@ export async function appendLogs(
     }
 
     if (stateUpdates.length > 0) {
-      // One statement, whatever the number of lines: JSON in, rows out (like recordEvents).
+      // One statement, whatever the number of lines. The lines go in as one array literal per
+      // column: PostgreSQL reads those faster than a JSON document of as many rows.
       await tx.execute(sql`
         with new_lines as (
           insert into task_logs (task_id, seq, attempt, level, message, fields, at)
           select task_id, seq, attempt, level, message, fields, coalesce(at, now())
-          from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) as v(
-            task_id uuid, seq int8, attempt int4, level log_level, message text, fields jsonb,
-            at timestamptz)
+          from unnest(
+            ${pgArray(inserts.map((row) => row.task_id))}::uuid[],
+            ${pgArray(inserts.map((row) => row.seq))}::int8[],
+            ${pgArray(inserts.map((row) => row.attempt))}::int4[],
+            ${pgArray(inserts.map((row) => row.level))}::log_level[],
+            ${pgArray(inserts.map((row) => row.message))}::text[],
+            ${pgArray(inserts.map((row) => (row.fields ? JSON.stringify(row.fields) : null)))}::jsonb[],
+            ${pgArray(inserts.map((row) => row.at))}::timestamptz[]
+          ) as v(task_id, seq, attempt, level, message, fields, at)
           returning 1
         ), markers as (
           update task_logs l set message = m.message, fields = jsonb_build_object('dropped', d.dropped)
@@ -193,6 +200,17 @@ export async function appendLogs(
       return refused[refusedItems.indexOf(item)] ?? staleLease(item);
     });
   });
+}
+
+/**
+ * A PostgreSQL array literal of `values`, sent as one text parameter: every element quoted
+ * (backslash and quote escaped), null as NULL. Text validated at the boundary holds no NUL.
+ */
+function pgArray(values: readonly (string | number | null)[]): string {
+  const elements = values.map((value) =>
+    value === null ? "NULL" : `"${String(value).replace(/[\\"]/g, (c) => `\\${c}`)}"`,
+  );
+  return `{${elements.join(",")}}`;
 }
 
 function staleLease(item: LeaseRef): LogOutcome {

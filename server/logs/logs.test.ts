@@ -143,6 +143,43 @@ describe("limits", () => {
   });
 });
 
+describe("storing", () => {
+  it("keeps every character of messages and fields as sent", async () => {
+    const { agent, taskId, leaseEpoch } = await runningTask();
+    const messages = [
+      'a "quoted" \\ back\\slash, {braces}, commas',
+      "NULL",
+      "",
+      "multi\nline\ttabs",
+      "émoji 🎉 and 中文",
+      "<img src=x onerror=alert(1)>",
+    ];
+    await appendLogs(
+      pg.db,
+      agent,
+      [
+        {
+          taskId,
+          leaseEpoch,
+          lines: messages.map((message) => ({
+            level: "info" as const,
+            message,
+            fields: { message, nested: { list: [1, "two", null] } },
+            at: "2030-01-02T03:04:05.678Z",
+          })),
+        },
+      ],
+      limits,
+    );
+    const page = await readLogs(pg.db, { taskId, limit: 100 });
+    expect(page.lines.map((line) => line.message)).toEqual(messages);
+    expect(page.lines.map((line) => line.fields)).toEqual(
+      messages.map((message) => ({ message, nested: { list: [1, "two", null] } })),
+    );
+    expect(page.lines[0]?.at).toBe("2030-01-02T03:04:05.678Z");
+  });
+});
+
 describe("reading", () => {
   it("filters by level and text, and pages by sequence number", async () => {
     const { agent, taskId, leaseEpoch } = await runningTask();

@@ -61,7 +61,7 @@ export const toLogLine = (row: LogLineRow): LogLine => ({
 });
 
 export const lineColumns = sql`seq, attempt, level, message, fields,
-  to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at`;
+  to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at`;
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
