@@ -67,6 +67,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   // Claiming pauses while this many reports are unacknowledged (the server is unreachable):
   // results must not pile up without bound.
   const maxBacklog = Math.max(1000, concurrency * 2);
+  const logBatchLines = Math.max(1, Math.min(10_000, options.logBatchLines ?? 5000));
+  // Likewise for log lines: handlers that log faster than the server stores must not fill memory.
+  const maxLogBacklog = logBatchLines * 20;
 
   const trpc = createTrpc({ ...options, batch: false });
   const events = new TypedEmitter<AgentWorkerEvents>();
@@ -90,7 +93,8 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     events,
     giveUp: giveUp.signal,
     delayMs: options.completeBatchMs ?? 2,
-    maxLines: Math.max(1, Math.min(10_000, options.logBatchLines ?? 5000)),
+    maxLines: logBatchLines,
+    onSent: () => wakeLoop(),
   });
   const reports = createReports({
     trpc,
@@ -120,7 +124,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     let failures = 0;
     while (!claiming.signal.aborted) {
       const free = concurrency - running.size;
-      if (free <= 0 || reports.backlog >= maxBacklog) {
+      if (free <= 0 || reports.backlog >= maxBacklog || logs.backlog >= maxLogBacklog) {
         // Set up synchronously after the check: nothing can wake us in between.
         await new Promise<void>((resolve) => {
           wake = resolve;

@@ -20,6 +20,8 @@ export interface LogShipperParams {
   delayMs: number;
   /** Most lines per logMany request. */
   maxLines: number;
+  /** Called after each batch was answered (or given up): the backlog shrank. */
+  onSent?: () => void;
 }
 
 export type LogShipper = ReturnType<typeof createLogShipper>;
@@ -96,6 +98,8 @@ export function createLogShipper(params: LogShipperParams) {
       });
     } catch (error) {
       events.emit("error", { error, during: "log", at: now() });
+    } finally {
+      params.onSent?.();
     }
   }
 
