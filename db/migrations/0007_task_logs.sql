@@ -23,4 +23,4 @@ CREATE TABLE "task_logs" (
 	CONSTRAINT "task_logs_task_id_seq_pk" PRIMARY KEY("task_id","seq")
 );
 --> statement-breakpoint
-CREATE INDEX "task_logs_logged_at_idx" ON "task_logs" USING brin ("logged_at");
+CREATE INDEX "task_logs_logged_at_idx" ON "task_logs" USING brin ("logged_at") WITH (autosummarize=on);

@@ -40,7 +40,9 @@ export const taskLogs = pgTable(
     primaryKey({ columns: [t.taskId, t.seq] }),
     // BRIN: rows arrive in logged_at order, so a few pages of index find the old ones for
     // retention, and an insert costs next to nothing (a b-tree would cost every line a write).
-    index("task_logs_logged_at_idx").using("brin", t.loggedAt),
+    // Autosummarize: page ranges are summarised as they fill, not only by a VACUUM, so the
+    // retention sweep's scan skips the recent ones.
+    index("task_logs_logged_at_idx").using("brin", t.loggedAt).with({ autosummarize: "on" }),
   ],
 );
 

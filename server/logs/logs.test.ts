@@ -227,6 +227,20 @@ describe("retention", () => {
     expect(rest).toEqual({ deleted: 1, more: false });
     expect((await storedLines(taskId)).map((row) => row.message)).toEqual(["new"]);
   });
+
+  it("forgets the state of a log whose lines are all gone", async () => {
+    const { agent, taskId, leaseEpoch } = await runningTask();
+    await appendLogs(pg.db, agent, [{ taskId, leaseEpoch, lines: [info("bygone")] }], limits);
+    await pg.db.execute(
+      sql`update task_logs set logged_at = now() - interval '9 days' where task_id = ${taskId}`,
+    );
+    await pg.db.execute(
+      sql`update task_log_state set updated_at = now() - interval '9 days' where task_id = ${taskId}`,
+    );
+    await pruneTaskLogs(pg.db, { logsDays: 7, batch: 100, maxBatches: 5 });
+    const page = await readLogs(pg.db, { taskId, limit: 10 });
+    expect(page).toEqual({ lines: [], nextAfterSeq: null, attempts: [], lastSeq: 0 });
+  });
 });
 
 describe("following", () => {

@@ -26,8 +26,10 @@ export async function pruneTaskLogs(
         limit ${params.batch} for update skip locked))`);
     deleted += result.count;
     if (result.count < params.batch) {
-      // A log whose last append is older than its lines' retention has no lines left.
-      await db.execute(sql`
+      // A log whose last append is older than its lines' retention has no lines left. Only
+      // looked for when lines went: the table has a row per logging task and no index to spare.
+      if (deleted > 0)
+        await db.execute(sql`
         delete from task_log_state where ctid = any(array(
           select ctid from task_log_state where updated_at < ${cutoff}
           limit ${params.batch} for update skip locked))`);
