@@ -14,7 +14,7 @@ import type { LogLine } from "@/server/logs/read";
 import { parseSseMessage } from "@/test/sse-message";
 import { type Fleet, startFleet } from "./fleet";
 import type { BenchEnvironment } from "./setup";
-import { log, now, quantile, summary } from "./stats";
+import { log, now, quantile, summary, timedFetch } from "./stats";
 
 export interface LogBenchParams {
   /** Tasks that log, and lines each logs. */
@@ -46,7 +46,9 @@ export async function runLogBench(
   const logger = "bench-logs";
   await submitMany(env, logger, "chatty", params.loggingTasks);
   const linesPerTask = params.linesPerTask;
+  const timing = timedFetch();
   const loggers = await startFleet(env, {
+    fetch: timing.fetch,
     name: logger,
     size: params.workers,
     concurrency: 25,
@@ -86,6 +88,7 @@ export async function runLogBench(
       ingestMs: Math.round(ingestMs),
       noopsWhileLoggingMs: Math.round(during.ms),
       loggers: loggers.problems(),
+      callMs: timing.report(),
       tail: summary(tailMs),
     },
   };
