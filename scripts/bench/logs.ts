@@ -76,6 +76,9 @@ export async function runLogBench(
   const stored = await countLines(env.postgres.url);
   const ingestMs = span.last - span.first;
   const expected = params.loggingTasks * linesPerTask;
+  log(
+    `logs: ${stored} of ${expected} lines stored in ${(ingestMs / 1000).toFixed(1)} s; no-op tasks at ${during.perS.toFixed(0)} tasks/s meanwhile`,
+  );
   const tailMs = await tailLatency(env, params.tailLines);
   return {
     linesPerS: stored / (ingestMs / 1000),
@@ -153,10 +156,7 @@ async function countLines(url: string): Promise<number> {
   }
 }
 
-/**
- * An agent holding one task logs `lines` lines one at a time; each call's start to the moment
- * a followLog stream (read as any HTTP client would) delivers that line.
- */
+/** An agent holding one task, heartbeating while its lines are followed. */
 async function tailLatency(env: BenchEnvironment, lines: number): Promise<number[]> {
   const capability = "bench-tail";
   const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
@@ -174,11 +174,36 @@ async function tailLatency(env: BenchEnvironment, lines: number): Promise<number
   const held = tasks[0];
   if (held?.id !== task.id) throw new Error("the tail agent did not claim its task");
 
+  // tasks.log is no heartbeat: without one the agent goes offline after 30 s, its lease with it.
+  const heartbeat = setInterval(() => {
+    admin.trpc.agents.heartbeat.mutate({ agentId: agent.id }).catch(() => {});
+  }, 5_000);
+  try {
+    return await followedLatencies(
+      env,
+      { agentId: agent.id, taskId: task.id, leaseEpoch: held.leaseEpoch },
+      lines,
+    );
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/**
+ * The agent logs `lines` lines one at a time; each call's start to the moment a followLog
+ * stream (read as any HTTP client would) delivers that line.
+ */
+async function followedLatencies(
+  env: BenchEnvironment,
+  lease: { agentId: string; taskId: string; leaseEpoch: number },
+  lines: number,
+): Promise<number[]> {
+  const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
   const arrivals = new Map<number, number>();
   let notify: (() => void) | undefined;
   const controller = new AbortController();
   const url = new URL("/api/trpc/tasks.followLog", env.server.url);
-  url.searchParams.set("input", JSON.stringify({ taskId: task.id }));
+  url.searchParams.set("input", JSON.stringify({ taskId: lease.taskId }));
   const response = await fetch(url, {
     headers: { accept: "text/event-stream", authorization: `Bearer ${env.server.adminToken}` },
     signal: controller.signal,
@@ -220,9 +245,9 @@ async function tailLatency(env: BenchEnvironment, lines: number): Promise<number
     });
     const started = now();
     await admin.trpc.tasks.log.mutate({
-      agentId: agent.id,
-      taskId: task.id,
-      leaseEpoch: held.leaseEpoch,
+      agentId: lease.agentId,
+      taskId: lease.taskId,
+      leaseEpoch: lease.leaseEpoch,
       lines: [{ level: "info", message: String(i) }],
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
