@@ -192,12 +192,13 @@ export async function appendLogs(
     }
 
     const refusedItems = items.filter((item) => !holds(item));
-    const refused = await explainFenced(tx, refusedItems, caller);
+    const reasons = await explainFenced(tx, refusedItems, caller);
+    const reasonOf = new Map(refusedItems.map((item, index) => [item, reasons[index]]));
     return items.map((item): LogOutcome => {
       if (holds(item)) {
         return { taskId: item.taskId, ok: true, accepted: accepted.get(item.taskId) ?? 0 };
       }
-      return refused[refusedItems.indexOf(item)] ?? staleLease(item);
+      return reasonOf.get(item) ?? staleLease(item);
     });
   });
 }
