@@ -8,7 +8,7 @@ import {
   type LeaseCaller,
   type LeaseRef,
 } from "@/server/tasks/fencing";
-import { type LogLineInput, type ShapedLine, shapeLine } from "./line";
+import { LOG_LEVELS, type LogLevel, type LogLineInput, type ShapedLine, shapeLine } from "./line";
 
 export interface LogItem extends LeaseRef {
   lines: readonly LogLineInput[];
@@ -156,20 +156,24 @@ export async function appendLogs(
 
     if (stateUpdates.length > 0) {
       // One statement, whatever the number of lines. The lines go in as one array literal per
-      // column: PostgreSQL reads those faster than a JSON document of as many rows.
+      // column, PostgreSQL reading those faster than a JSON document of as many rows; values
+      // repeated on every line (task, attempt, level) as small indexes into short arrays, and
+      // times as epoch milliseconds (a float parses faster than a timestamp).
+      const packed = packLines(inserts);
       await tx.execute(sql`
         with new_lines as (
           insert into task_logs (task_id, seq, attempt, level, message, fields, at)
-          select task_id, seq, attempt, level, message, fields, coalesce(at, now())
+          select (${pgArray(packed.tasks)}::uuid[])[k], seq, (${pgArray(packed.attempts)}::int4[])[k],
+            (${pgArray(LOG_LEVELS)}::log_level[])[lv], message, fields,
+            coalesce(to_timestamp(ms / 1000), now())
           from unnest(
-            ${pgArray(inserts.map((row) => row.task_id))}::uuid[],
-            ${pgArray(inserts.map((row) => row.seq))}::int8[],
-            ${pgArray(inserts.map((row) => row.attempt))}::int4[],
-            ${pgArray(inserts.map((row) => row.level))}::log_level[],
-            ${pgArray(inserts.map((row) => row.message))}::text[],
-            ${pgArray(inserts.map((row) => (row.fields ? JSON.stringify(row.fields) : null)))}::jsonb[],
-            ${pgArray(inserts.map((row) => row.at))}::timestamptz[]
-          ) as v(task_id, seq, attempt, level, message, fields, at)
+            ${numberArray(packed.k)}::int4[],
+            ${numberArray(packed.seq)}::int8[],
+            ${numberArray(packed.lv)}::int4[],
+            ${pgArray(packed.message)}::text[],
+            ${pgArray(packed.fields)}::jsonb[],
+            ${numberArray(packed.ms)}::float8[]
+          ) as v(k, seq, lv, message, fields, ms)
           returning 1
         ), markers as (
           update task_logs l set message = m.message, fields = jsonb_build_object('dropped', d.dropped)
@@ -201,6 +205,43 @@ export async function appendLogs(
       return reasonOf.get(item) ?? staleLease(item);
     });
   });
+}
+
+function packLines(rows: readonly LineRow[]) {
+  const tasks: string[] = [];
+  const attempts: number[] = [];
+  const index = new Map<string, number>();
+  const packed = {
+    tasks,
+    attempts,
+    k: [] as number[],
+    seq: [] as number[],
+    lv: [] as number[],
+    message: [] as string[],
+    fields: [] as (string | null)[],
+    ms: [] as (number | null)[],
+  };
+  for (const row of rows) {
+    let k = index.get(row.task_id);
+    if (k === undefined) {
+      tasks.push(row.task_id);
+      attempts.push(row.attempt);
+      k = tasks.length;
+      index.set(row.task_id, k);
+    }
+    packed.k.push(k);
+    packed.seq.push(row.seq);
+    packed.lv.push(LOG_LEVELS.indexOf(row.level as LogLevel) + 1);
+    packed.message.push(row.message);
+    packed.fields.push(row.fields ? JSON.stringify(row.fields) : null);
+    packed.ms.push(row.at === null ? null : Date.parse(row.at));
+  }
+  return packed;
+}
+
+/** A PostgreSQL array literal of numbers (null: NULL), which need no quoting. */
+function numberArray(values: readonly (number | null)[]): string {
+  return `{${values.map((value) => (value === null ? "NULL" : String(value))).join(",")}}`;
 }
 
 /**
