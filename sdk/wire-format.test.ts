@@ -238,7 +238,8 @@ describe("README: orchestrator and agent over plain HTTP", () => {
       ADMIN_TOKEN: server.adminToken,
     });
 
-    // The walkthrough covers both sides: tokens, submit, register, claim, progress, complete, read.
+    // The walkthrough covers both sides: tokens, submit, register, claim, progress, log,
+    // complete, read.
     expect(calls.map((call) => `${call.method} ${new URL(call.url).pathname}`)).toEqual([
       "POST /api/trpc/tokens.create",
       "POST /api/trpc/tokens.create",
@@ -246,6 +247,7 @@ describe("README: orchestrator and agent over plain HTTP", () => {
       "POST /api/trpc/agents.register",
       "POST /api/trpc/agents.claim",
       "POST /api/trpc/tasks.progress",
+      "POST /api/trpc/tasks.log",
       "POST /api/trpc/tasks.complete",
       "POST /api/trpc/agents.claim",
       "POST /api/trpc/tasks.complete",

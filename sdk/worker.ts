@@ -7,12 +7,16 @@ import {
   NonRetryableError,
 } from "./errors";
 import { abortableSleep, backoffMs, retryTransient } from "./worker/backoff";
+import { installConsoleCapture, withConsoleSink } from "./worker/console-capture";
 import { TypedEmitter } from "./worker/events";
+import { createLogShipper } from "./worker/logs";
 import { createReports, now } from "./worker/reports";
 import type {
   AgentWorkerEvents,
   AgentWorkerOptions,
   ClaimedTask,
+  LogFields,
+  LogLevel,
   TaskContext,
   WorkerActivity,
 } from "./worker/types";
@@ -63,6 +67,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   // Claiming pauses while this many reports are unacknowledged (the server is unreachable):
   // results must not pile up without bound.
   const maxBacklog = Math.max(1000, concurrency * 2);
+  const logBatchLines = Math.max(1, Math.min(10_000, options.logBatchLines ?? 5000));
+  // Likewise for log lines: handlers that log faster than the server stores must not fill memory.
+  const maxLogBacklog = logBatchLines * 20;
 
   const trpc = createTrpc({ ...options, batch: false });
   const events = new TypedEmitter<AgentWorkerEvents>();
@@ -80,6 +87,15 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   let stopping: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
+  const logs = createLogShipper({
+    trpc,
+    agentId: () => agentId ?? "",
+    events,
+    giveUp: giveUp.signal,
+    delayMs: options.completeBatchMs ?? 2,
+    maxLines: logBatchLines,
+    onSent: () => wakeLoop(),
+  });
   const reports = createReports({
     trpc,
     agentId: () => agentId ?? "",
@@ -87,7 +103,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     giveUp: giveUp.signal,
     delayMs: options.completeBatchMs ?? 2,
     maxBatch: Math.min(1000, options.completeBatchSize ?? 500),
+    beforeSend: () => logs.flush(),
   });
+  let removeConsoleCapture: (() => void) | undefined;
   const emitError = (error: unknown, during: WorkerActivity, taskId?: string) =>
     events.emit("error", { error, during, taskId, at: now() });
 
@@ -106,7 +124,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     let failures = 0;
     while (!claiming.signal.aborted) {
       const free = concurrency - running.size;
-      if (free <= 0 || reports.backlog >= maxBacklog) {
+      if (free <= 0 || reports.backlog >= maxBacklog || logs.backlog >= maxLogBacklog) {
         // Set up synchronously after the check: nothing can wake us in between.
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -156,18 +174,26 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       done: Promise.resolve(),
     };
     running.set(task.id, entry);
+    const log = (level: LogLevel) => (message: string, fields?: LogFields) => {
+      // Lines of an attempt the worker gave up would be refused: not worth a request.
+      if (!entry.abandoned) logs.push(task, level, message, fields);
+    };
     const ctx: TaskContext = {
       agentId: id,
       signal: controller.signal,
       progress: (report) => reportProgress(id, entry, report),
+      log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     };
     const handler = Object.hasOwn(options.handlers, task.type)
       ? options.handlers[task.type]
       : undefined;
-    entry.done = (async () => {
+    const run = async () => {
       if (!handler) throw new NonRetryableError(`no handler for task type "${task.type}"`);
       return handler(task, ctx);
-    })()
+    };
+    entry.done = (
+      removeConsoleCapture ? withConsoleSink((level, message) => log(level)(message), run) : run()
+    )
       .then(
         (result) => {
           if (!entry.abandoned) reports.complete(task, result);
@@ -300,10 +326,12 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     }
     const flushLimit = setTimeout(() => giveUp.abort(), flushTimeoutMs);
     try {
+      await logs.drain();
       await reports.drain();
       if (id && claimInterrupted) await releaseOrphans(id);
     } finally {
       clearTimeout(flushLimit);
+      removeConsoleCapture?.();
       await stopHeartbeats();
     }
   }
@@ -340,6 +368,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       if (claiming.signal.aborted) return;
       heartbeatsOn = true;
       scheduleHeartbeat(agent.id);
+      if (options.captureConsole) removeConsoleCapture = installConsoleCapture();
       loop = claimLoop(agent.id);
     },
     stop(stopOptions = {}) {

@@ -14,6 +14,7 @@ import { TaskActions } from "./task-actions";
 import { TaskExplain } from "./task-explain";
 import { TaskFields } from "./task-fields";
 import { TaskLinks } from "./task-links";
+import { TaskLogPanel } from "./task-log-panel";
 import { TaskTimeline } from "./task-timeline";
 
 /** Everything about one task, kept current by the live stream. */
@@ -107,6 +108,11 @@ export function TaskView({ id }: { id: string }) {
         <TaskLinks title="Upstream" ids={task.dependsOn} empty="It depends on no task." />
         <TaskLinks title="Downstream" ids={task.dependents} empty="No task depends on it." />
       </div>
+
+      <TaskLogPanel
+        taskId={id}
+        live={task.state === "running" || task.state === "queued" || task.state === "blocked"}
+      />
 
       <TaskTimeline id={id} agentNames={agentNames} />
     </article>

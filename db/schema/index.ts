@@ -5,5 +5,6 @@ export * from "./alerts";
 export * from "./auth";
 export * from "./resources";
 export * from "./schedules";
+export * from "./task-logs";
 export * from "./tasks";
 export * from "./workflows";

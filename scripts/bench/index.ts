@@ -19,7 +19,9 @@
  * - --only outage: PostgreSQL stopped and started under the server (`outage_fail_ms`,
  *   `outage_recovery_ms`);
  * - --only schedules: the fire lag of --schedules N schedules (default 1,000) due every second
- *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`.
+ *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`;
+ * - --only logs: task logs through the SDK (`log_ingest_lines_per_s`, with the claim rate of
+ *   no-op tasks drained meanwhile and alone) and a followed log's tail (`log_tail_p99_ms`).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -29,6 +31,7 @@ import { runAlertLatency } from "./alerts";
 import { runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
 import { runLatency } from "./latency";
+import { runLogBench } from "./logs";
 import { runOutage } from "./outage";
 import {
   cpuProfilerEnv,
@@ -90,8 +93,9 @@ async function main() {
   else if (args.only === "outage") await outageFigures();
   else if (args.only === "schedules") await scheduleFigures();
   else if (args.only === "runs") await runsOnly();
+  else if (args.only === "logs") await logFigures();
   else if (args.only !== undefined) {
-    throw new Error(`--only: expected "ui", "runs", "outage" or "schedules"`);
+    throw new Error(`--only: expected "ui", "runs", "outage", "schedules" or "logs"`);
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -263,6 +267,29 @@ async function runsOnly() {
   try {
     const runsList = await runRunsListRender(env);
     figure("workflows_list_100k_ms", runsList.ms, "ms");
+  } finally {
+    await env.close();
+  }
+}
+
+/** Task logs (`--only logs`): ingest through the SDK while claims flow, and a followed tail. */
+async function logFigures() {
+  const env = await startBenchEnvironment();
+  try {
+    const result = await runLogBench(env, {
+      loggingTasks: args.quick ? 100 : 200,
+      linesPerTask: args.quick ? 1_000 : 2_500,
+      claimTasks: args.quick ? 2_000 : 5_000,
+      workers,
+      tailLines: args.quick ? 200 : 500,
+      timeoutMs: 300_000,
+    });
+    log(`logs detail: ${JSON.stringify(result.detail)}`);
+    figure("log_ingest_lines_per_s", result.linesPerS, "lines/s");
+    figure("log_claims_while_logging", result.claimsPerSWhileLogging, "tasks/s");
+    figure("log_claims_alone", result.claimsPerSAlone, "tasks/s");
+    figure("log_tail_p50_ms", quantile(result.tailMs, 0.5), "ms");
+    figure("log_tail_p99_ms", quantile(result.tailMs, 0.99), "ms");
   } finally {
     await env.close();
   }

@@ -14,6 +14,9 @@ export interface BatcherOptions<T> {
 export class Batcher<T> {
   private pending: T[] = [];
   private sending = 0;
+  /** Items pushed, and items whose batch has been handled, over the batcher's life. */
+  private pushed = 0;
+  private handled = 0;
   private inFlight: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -26,6 +29,7 @@ export class Batcher<T> {
 
   push(item: T): void {
     this.pending.push(item);
+    this.pushed += 1;
     if (this.inFlight) return;
     if (this.pending.length >= this.options.maxBatch || this.options.delayMs <= 0) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.options.delayMs);
@@ -34,6 +38,18 @@ export class Batcher<T> {
   /** Sends everything pushed so far, and resolves when all of it has been handled. */
   async drain(): Promise<void> {
     while (this.pending.length > 0 || this.inFlight) {
+      this.kick();
+      await this.inFlight;
+    }
+  }
+
+  /**
+   * Sends what was pushed before this call and resolves once it has been handled; unlike
+   * drain(), items pushed meanwhile do not keep it waiting (batches go out in push order).
+   */
+  async flush(): Promise<void> {
+    const target = this.pushed;
+    while (this.handled < target) {
       this.kick();
       await this.inFlight;
     }
@@ -51,6 +67,7 @@ export class Batcher<T> {
       .catch((error: unknown) => console.error("task-manager worker: a batch send threw", error))
       .finally(() => {
         this.inFlight = undefined;
+        this.handled += batch.length;
         this.sending = 0;
         this.kick();
       });

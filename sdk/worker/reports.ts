@@ -27,6 +27,8 @@ export interface ReportsParams {
   giveUp: AbortSignal;
   delayMs: number;
   maxBatch: number;
+  /** Sends log lines logged so far: a task's lines must reach the server before its outcome. */
+  beforeSend?: () => Promise<void>;
 }
 
 export type Reports = ReturnType<typeof createReports>;
@@ -46,6 +48,7 @@ export function createReports(params: ReportsParams) {
     retryTransient(call, { signal: params.giveUp, onError: (error) => emitError(error, during) });
 
   async function sendCompletions(batch: CompleteReport[]): Promise<void> {
+    await params.beforeSend?.();
     try {
       const { results } = await retry(
         () =>
@@ -82,6 +85,7 @@ export function createReports(params: ReportsParams) {
   }
 
   async function sendFailures(batch: FailReport[]): Promise<void> {
+    await params.beforeSend?.();
     try {
       const { results } = await retry(
         () =>

@@ -10,6 +10,22 @@ export interface ProgressReport {
   message?: string;
 }
 
+export type LogLevel = "debug" | "info" | "warn" | "error";
+/** Structured data beside a log line's message: JSON (up to 64 KiB). */
+export type LogFields = Record<string, unknown>;
+
+/**
+ * The task's log (tasks.logMany): lines are buffered and sent in batches with the worker's
+ * reports, each before the task's outcome. Never throws and never waits; a line the server
+ * refuses (a lost lease) is reported as an `error` event.
+ */
+export interface TaskLogger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
 export interface TaskContext {
   agentId: string;
   /**
@@ -23,6 +39,8 @@ export interface TaskContext {
    * LeaseLostError.
    */
   progress(report: ProgressReport): Promise<void>;
+  /** This attempt's log, shown live on the task's page. */
+  log: TaskLogger;
 }
 
 /** Resolves with the task's result (JSON); throws to fail it (see NonRetryableError). */
@@ -53,6 +71,13 @@ export interface AgentWorkerOptions {
   completeBatchMs?: number;
   /** Most reports per completeMany/failMany request (default 500; the server takes 1000). */
   completeBatchSize?: number;
+  /** Most log lines per tasks.logMany request (default 5 000). */
+  logBatchLines?: number;
+  /**
+   * Also send what handlers write with console.debug/log/info/warn/error to their task's log
+   * (default false). Output still goes to the console too; calls outside handlers are ignored.
+   */
+  captureConsole?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -75,5 +100,6 @@ export type WorkerActivity =
   | "complete"
   | "fail"
   | "progress"
+  | "log"
   | "heartbeat"
   | "stop";

@@ -76,6 +76,21 @@ const accessTable: Record<string, AccessCase> = {
   "tasks.counts": { type: "query", input: { text: "x" }, allowed: roles },
   "tasks.events": { type: "query", input: { taskId: randomUUID() }, allowed: roles },
   "tasks.explain": { type: "query", input: { id: randomUUID() }, allowed: roles },
+  "tasks.logs": { type: "query", input: { taskId: randomUUID(), limit: 5 }, allowed: roles },
+  "tasks.followLog": { type: "subscription", input: { taskId: randomUUID() }, allowed: roles },
+  "tasks.log": {
+    type: "mutation",
+    input: { ...lease, lines: [{ level: "info", message: "x" }] },
+    allowed: ["agent", "admin"],
+  },
+  "tasks.logMany": {
+    type: "mutation",
+    input: {
+      agentId: lease.agentId,
+      items: [{ taskId: lease.taskId, leaseEpoch: 1, lines: [{ level: "info", message: "x" }] }],
+    },
+    allowed: ["agent", "admin"],
+  },
   "workflows.get": { type: "query", input: { id: randomUUID() }, allowed: roles },
   "workflows.active": { type: "query", input: { limit: 2 }, allowed: roles },
   "workflows.list": { type: "query", input: { limit: 5 }, allowed: roles },

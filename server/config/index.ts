@@ -16,6 +16,7 @@ export type {
   Config,
   ConfigFile,
   LimitsConfig,
+  LogsConfig,
   PoolConfig,
   ResourcesConfig,
   RetentionConfig,

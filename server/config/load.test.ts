@@ -26,7 +26,8 @@ const SEED_DEFAULTS = {
     },
     // Not from the seed: no webhook unless configured; retention as documented in the README.
     alertWebhook: null,
-    retention: { eventsDays: 7, samplesDays: 30 },
+    retention: { eventsDays: 7, samplesDays: 30, logsDays: 7 },
+    logs: { maxLinesPerAttempt: 100_000, maxBytesPerAttempt: 10_485_760 },
     // Not from the seed: the input limits documented in the README.
     limits: {
       payloadBytes: 1_048_576,
@@ -207,7 +208,7 @@ describe("loadConfig", () => {
   it("reads retention ages and rejects a non-positive one", () => {
     expect(
       loadYaml("task_manager:\n  retention:\n    events_days: 2\n").taskManager.retention,
-    ).toEqual({ eventsDays: 2, samplesDays: 30 });
+    ).toEqual({ eventsDays: 2, samplesDays: 30, logsDays: 7 });
     expect(
       errorOf(() => loadYaml("task_manager:\n  retention:\n    samples_days: 0\n")).message,
     ).toBe(
@@ -312,7 +313,7 @@ describe("environment overrides", () => {
       url: "http://127.0.0.1:9/hook",
       timeoutMs: 5000,
     });
-    expect(config.taskManager.retention).toEqual({ eventsDays: 1.5, samplesDays: 30 });
+    expect(config.taskManager.retention).toEqual({ eventsDays: 1.5, samplesDays: 30, logsDays: 7 });
     expect(
       errorOf(() => loadConfig({ cwd: dir, env: { TM_ALERT_WEBHOOK_URL: "nope" } })).message,
     ).toBe('TM_ALERT_WEBHOOK_URL: expected an http or https URL, received "nope"');

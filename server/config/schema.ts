@@ -128,11 +128,42 @@ const retentionSchema = z
     {
       events_days: positiveNumber().default(7),
       samples_days: positiveNumber().default(30),
+      logs_days: positiveNumber().default(7),
     },
     mapping,
   )
   .prefault({})
-  .transform((r) => ({ eventsDays: r.events_days, samplesDays: r.samples_days }));
+  .transform((r) => ({
+    eventsDays: r.events_days,
+    samplesDays: r.samples_days,
+    logsDays: r.logs_days,
+  }));
+
+const wholeCount = (fallback: number, max: number) => {
+  const message = `expected a whole number from 1 to ${max}`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(1, { error: message })
+    .max(max, { error: message })
+    .default(fallback);
+};
+
+// Task logs (server/logs/): past either limit an attempt's further lines are dropped and
+// counted in one marker line. Bytes are of the lines' messages and fields, as stored.
+const logsSchema = z
+  .strictObject(
+    {
+      max_lines_per_attempt: wholeCount(100_000, 100_000_000),
+      max_bytes_per_attempt: wholeCount(10 * 1024 * 1024, 1024 * 1024 * 1024 * 64),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((l) => ({
+    maxLinesPerAttempt: l.max_lines_per_attempt,
+    maxBytesPerAttempt: l.max_bytes_per_attempt,
+  }));
 
 // jsonb holds at most 255 MB; a limit above that would only move the refusal to the database.
 const MAX_JSON_BYTES = 255 * 1024 * 1024;
@@ -205,6 +236,7 @@ const taskManagerSchema = z
       alert_thresholds: alertThresholdsSchema,
       alert_webhook: alertWebhookSchema,
       retention: retentionSchema,
+      logs: logsSchema,
       limits: limitsSchema,
       agents: agentsSchema,
     },
@@ -222,6 +254,7 @@ const taskManagerSchema = z
     alertThresholds: t.alert_thresholds,
     alertWebhook: t.alert_webhook,
     retention: t.retention,
+    logs: t.logs,
     limits: t.limits,
     agents: t.agents,
   }));
@@ -371,6 +404,7 @@ export type AlertWebhookConfig = NonNullable<TaskManagerConfig["alertWebhook"]>;
 export type RetentionConfig = TaskManagerConfig["retention"];
 export type LimitsConfig = TaskManagerConfig["limits"];
 export type AgentsConfig = TaskManagerConfig["agents"];
+export type LogsConfig = TaskManagerConfig["logs"];
 export type ResourcesConfig = Config["resources"];
 export type PoolConfig = ResourcesConfig["pools"][string];
 export type SchedulesConfig = Config["schedules"];

@@ -13,6 +13,8 @@ export interface EventHubStats {
   eventListeners: number;
   resyncListeners: number;
   revokedListeners: number;
+  /** Tasks whose log someone follows in this process. */
+  followedLogs: number;
   /** LISTENs re-established after a lost connection, over the hub's life. */
   relistens: number;
 }
@@ -37,6 +39,12 @@ export interface EventHub {
    * notification is covered by onResync: listeners re-check what they hold there.
    */
   onTokenRevoked(listener: (tokenId: string) => void): () => void;
+  /**
+   * Calls `listener` with the last sequence number whenever `taskId` gets new log lines (a
+   * tm_logs notification). Keyed by task: a notification wakes that task's followers only.
+   * Lost notifications are covered by onResync.
+   */
+  onTaskLog(taskId: string, listener: (lastSeq: number) => void): () => void;
   /** Resolves once every channel is LISTENed; notifications sent before that may be missed. */
   ready(): Promise<void>;
   stats(): EventHubStats;
@@ -72,7 +80,8 @@ export function createEventHub(url: string): EventHub {
   const eventListeners = new Set<(lastId: number) => void>();
   const resyncListeners = new Set<() => void>();
   const revokedListeners = new Set<(tokenId: string) => void>();
-  const listenCounts = { events: 0, queue: 0, revoked: 0 };
+  const logListeners = new Map<string, Set<(lastSeq: number) => void>>();
+  const listenCounts = { events: 0, queue: 0, revoked: 0, logs: 0 };
   let relistens = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -121,6 +130,20 @@ export function createEventHub(url: string): EventHub {
     }
   };
 
+  const onLogPayload = (payload: string) => {
+    const colon = payload.lastIndexOf(":");
+    const listeners = logListeners.get(payload.slice(0, colon));
+    if (!listeners) return;
+    const lastSeq = Number(payload.slice(colon + 1));
+    for (const listener of [...listeners]) {
+      try {
+        listener(lastSeq);
+      } catch (error) {
+        hubLog.error({ err: error }, "a log listener threw");
+      }
+    }
+  };
+
   const recover = () => {
     recoverTimer = undefined;
     wakeQueueWaiters("notified");
@@ -145,6 +168,7 @@ export function createEventHub(url: string): EventHub {
       () => onListen("queue"),
     ),
     sql.listen(CHANNELS.revoked, onRevokedPayload, () => onListen("revoked")),
+    sql.listen(CHANNELS.logs, onLogPayload, () => onListen("logs")),
   ]).then(() => undefined);
   // Observed here so a failure is reported even if nobody awaits ready(); ready() still
   // hands the rejection to those who do.
@@ -184,12 +208,27 @@ export function createEventHub(url: string): EventHub {
       revokedListeners.add(entry);
       return () => revokedListeners.delete(entry);
     },
+    onTaskLog(taskId, listener) {
+      const entry = (lastSeq: number) => listener(lastSeq);
+      let listeners = logListeners.get(taskId);
+      if (!listeners) {
+        listeners = new Set();
+        logListeners.set(taskId, listeners);
+      }
+      listeners.add(entry);
+      return () => {
+        const current = logListeners.get(taskId);
+        current?.delete(entry);
+        if (current?.size === 0) logListeners.delete(taskId);
+      };
+    },
     ready: () => listening,
     stats: () => ({
       queueWaiters: queueWaiters.size,
       eventListeners: eventListeners.size,
       resyncListeners: resyncListeners.size,
       revokedListeners: revokedListeners.size,
+      followedLogs: logListeners.size,
       relistens,
     }),
     close() {
@@ -200,6 +239,7 @@ export function createEventHub(url: string): EventHub {
         eventListeners.clear();
         resyncListeners.clear();
         revokedListeners.clear();
+        logListeners.clear();
         closing = sql.end({ timeout: 5 });
       }
       return closing;

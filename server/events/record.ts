@@ -10,6 +10,8 @@ export const CHANNELS = {
   queue: "tm_queue",
   /** A token was revoked (payload: its id): its open event streams end. */
   revoked: "tm_revoked",
+  /** A task has new log lines (payload: `taskId:lastSeq`): only its followers wake up. */
+  logs: "tm_logs",
 } as const;
 
 export type EventKind =

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import type { RetentionConfig } from "@/server/config";
+import { pruneTaskLogs } from "@/server/logs/retention";
 import type { Sweep } from "@/server/scheduler/types";
 
 /** Rows per DELETE: each is its own short transaction, holding few locks for little time. */
@@ -19,6 +20,8 @@ export interface PruneReport {
   events: number;
   allocations: number;
   alerts: number;
+  /** Task log lines (server/logs/retention.ts), after `logsDays`. */
+  logs: number;
   /** A table hit maxBatches: more old rows remain. */
   more: boolean;
 }
@@ -58,11 +61,13 @@ export async function pruneHistory(db: Database, params: PruneParams): Promise<P
     batch,
     maxBatches,
   );
+  const logs = await pruneTaskLogs(db, { logsDays: params.logsDays, batch, maxBatches });
   return {
     events: events.deleted,
     allocations: allocations.deleted,
     alerts: alerts.deleted,
-    more: events.more || allocations.more || alerts.more,
+    logs: logs.deleted,
+    more: events.more || allocations.more || alerts.more || logs.more,
   };
 }
 

@@ -160,6 +160,41 @@ export const procedureInputs: Record<string, Case> = {
       items: [{ taskId: f.taskId, leaseEpoch: f.leaseEpoch, result: { ok: 1 } }],
     }),
   },
+  "tasks.log": {
+    type: "mutation",
+    role: "agent",
+    input: (f) => ({
+      ...lease(f),
+      lines: [{ level: "info", message: "m", fields: { k: [1, "v"] }, at: "2030-01-01T00:00:00Z" }],
+    }),
+  },
+  "tasks.logMany": {
+    type: "mutation",
+    role: "agent",
+    input: (f) => ({
+      agentId: f.agentId,
+      items: [
+        { taskId: f.taskId, leaseEpoch: f.leaseEpoch, lines: [{ level: "warn", message: "m" }] },
+      ],
+    }),
+  },
+  "tasks.logs": {
+    type: "query",
+    role: "viewer",
+    input: (f) => ({
+      taskId: f.taskId,
+      attempt: 1,
+      afterSeq: 0,
+      limit: 10,
+      level: "info",
+      text: "m",
+    }),
+  },
+  "tasks.followLog": {
+    type: "subscription",
+    role: "viewer",
+    input: (f) => ({ taskId: f.taskId, lastEventId: "1" }),
+  },
   "tasks.fail": {
     type: "mutation",
     role: "agent",

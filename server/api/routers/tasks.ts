@@ -17,6 +17,7 @@ import {
   orchestratorProcedure,
   submitterProcedure,
 } from "../trpc";
+import { taskLogProcedures } from "./task-logs";
 import { taskQueryProcedures } from "./task-queries";
 
 // An integer column: a larger epoch cannot be a lease anyone holds.
@@ -44,6 +45,7 @@ function single(outcome: FencedOutcome | undefined) {
 
 export const tasksRouter = createTRPCRouter({
   ...taskQueryProcedures,
+  ...taskLogProcedures,
 
   /** Agents may submit only subtasks of a task they run. */
   submit: submitterProcedure.input(submitTaskInput).mutation(async ({ ctx, input }) => {
@@ -99,7 +101,10 @@ export const tasksRouter = createTRPCRouter({
     .input(
       z.strictObject({
         agentId: z.uuid(),
-        items: z.array(z.strictObject({ taskId: z.uuid(), leaseEpoch })).min(1).max(1000),
+        items: z
+          .array(z.strictObject({ taskId: z.uuid(), leaseEpoch }))
+          .min(1)
+          .max(1000),
       }),
     )
     .mutation(async ({ ctx, input }) => {

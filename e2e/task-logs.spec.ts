@@ -1,0 +1,100 @@
+import { readFile } from "node:fs/promises";
+import { expect, type Page, test } from "@playwright/test";
+import { adminClient, createToken, signIn, unique } from "./fixtures/api";
+import { seriousViolations, useTheme, watchDialogs } from "./fixtures/board";
+
+const admin = adminClient();
+type Level = "debug" | "info" | "warn" | "error";
+
+/** A task held by a fresh agent (its own capability), and a way to log to it as that agent. */
+async function runningTask() {
+  const capability = unique("logs-cap");
+  const agent = await admin.trpc.agents.register.mutate({
+    name: unique("logs-agent"),
+    capabilities: [capability],
+    capacity: {},
+  });
+  const { task } = await admin.trpc.tasks.submit.mutate({
+    name: unique("logged task"),
+    capabilities: [capability],
+    leaseS: 600,
+  });
+  const { tasks } = await admin.trpc.agents.claim.mutate({ agentId: agent.id, waitMs: 10_000 });
+  const claimed = tasks[0];
+  if (claimed?.id !== task.id) throw new Error("the agent did not claim the task");
+  const log = (...lines: [Level, string][]) =>
+    admin.trpc.tasks.log.mutate({
+      agentId: agent.id,
+      taskId: task.id,
+      leaseEpoch: claimed.leaseEpoch,
+      lines: lines.map(([level, message]) => ({ level, message })),
+    });
+  return { task, log };
+}
+
+const lines = (page: Page) => page.getByTestId("log-line");
+
+test("follows a running task's log live, filters it by level and text, and downloads it", async ({
+  page,
+}) => {
+  const dialogs = watchDialogs(page);
+  const { task, log } = await runningTask();
+  await log(
+    ["debug", "connecting to the source"],
+    ["info", "fetched 120 rows"],
+    ["warn", "slow response from the source"],
+    ["error", "<img src=x onerror=alert(1)> <script>alert(2)</script>"],
+  );
+  await signIn(page, await createToken("viewer"), `/tasks/${task.id}`);
+  const panel = page.getByTestId("task-log");
+  await expect(lines(page)).toHaveCount(4);
+  // Log text is text: the markup shows as typed and never runs.
+  await expect(panel).toContainText("<img src=x onerror=alert(1)> <script>alert(2)</script>");
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+
+  // A running task is followed from the start: a new line shows up by itself.
+  const follow = panel.getByTestId("log-follow");
+  await expect(follow).toHaveAttribute("aria-pressed", "true");
+  await log(["info", "a live line"]);
+  await expect(lines(page).last()).toContainText("a live line");
+
+  // Not following: lines logged meanwhile come in, once each, when following again.
+  await follow.click();
+  await expect(follow).toHaveAttribute("aria-pressed", "false");
+  await log(["info", "while paused"]);
+  await follow.click();
+  await expect(lines(page).last()).toContainText("while paused");
+  await expect(lines(page)).toHaveCount(6);
+
+  await panel.getByLabel("Level").selectOption("warn");
+  await expect(lines(page)).toHaveCount(2);
+  await expect(lines(page).first()).toHaveAttribute("data-level", "warn");
+  await panel.getByLabel("Level").selectOption("debug");
+  await panel.getByLabel("Search").fill("SOURCE");
+  await expect(lines(page)).toHaveCount(2);
+  await expect(lines(page).first()).toContainText("connecting to the source");
+  await panel.getByLabel("Search").fill("");
+  await expect(lines(page)).toHaveCount(6);
+
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    panel.getByTestId("log-download").click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(`task-${task.id}-attempt-1.log`);
+  const text = await readFile(await download.path(), "utf8");
+  expect(text.trim().split("\n")).toHaveLength(6);
+  expect(text).toMatch(/ WARN {2}slow response from the source\n/);
+  expect(dialogs).toEqual([]);
+});
+
+for (const theme of ["light", "dark"] as const) {
+  test(`the log panel has no serious accessibility violations (${theme})`, async ({ page }) => {
+    test.slow();
+    const { task, log } = await runningTask();
+    await log(["info", "one"], ["warn", "two"], ["error", "three"], ["debug", "four"]);
+    await useTheme(page, theme);
+    await signIn(page, await createToken("viewer"), `/tasks/${task.id}`);
+    await expect(lines(page)).toHaveCount(4);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+}
