@@ -232,7 +232,7 @@ describe("the agent worker over HTTP", () => {
     }
   });
 
-  it("stop() releases a task still running after the grace period, retryable", async () => {
+  it("stop() hands a task still running after the grace period back, its attempt refunded", async () => {
     const started = deferred();
     let aborted: unknown;
     const worker = startWorker("stop", {
@@ -254,23 +254,24 @@ describe("the agent worker over HTTP", () => {
       name: "stuck",
       type: "stuck",
       capabilities: ["stop"],
+      // Its only attempt, and an hour's backoff: a hand-back that counted as a failure would
+      // fail it for good, or keep it from the next agent for an hour.
+      maxAttempts: 1,
       backoff: { baseS: 3600 },
     });
     await started.promise;
-    const failed = worker.events.waitFor("failed");
     await worker.stop({ graceMs: 50 });
 
-    expect(await failed).toMatchObject({ task: { id }, retryable: true });
     expect(aborted).toMatchObject({ message: "worker shutting down" });
     expect(worker.running).toBe(0);
     // Heartbeat, batching and backoff timers are all gone (fetch's own idle timers may go too).
     expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
-    // Back in the queue (after its backoff) for another agent, with the attempt counted.
+    // Back in the queue, ready now for another agent: not a failure.
     expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
       state: "queued",
-      attempts: 1,
+      attempts: 0,
       agentId: null,
-      error: { message: "worker shutting down" },
+      error: null,
     });
   });
 

@@ -80,7 +80,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   const running = new Map<string, RunningTask>();
   let agentId: string | undefined;
   let loop: Promise<void> | undefined;
-  let claimInterrupted = false;
+  let leasesToHandBack = false;
   let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   let beating: Promise<void> | undefined;
   let heartbeatsOn = false;
@@ -144,14 +144,15 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
         failures = 0;
         if (tasks.length > 0) events.emit("claimed", { tasks, at: now() });
         for (const task of tasks) {
-          if (claiming.signal.aborted) reports.fail(task, new Error(SHUTTING_DOWN), true);
+          // Leased but not started: stop() hands it back with the others.
+          if (claiming.signal.aborted) leasesToHandBack = true;
           else runTask(id, task);
         }
         // Without a long-poll an empty answer would turn this loop into a busy one.
         if (tasks.length === 0 && waitMs === 0) await abortableSleep(500, claiming.signal);
       } catch (error) {
         if (claiming.signal.aborted) {
-          claimInterrupted = true;
+          leasesToHandBack = true;
           break;
         }
         emitError(error, "claim");
@@ -281,25 +282,21 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   }
 
   /**
-   * A claim interrupted by stop() may have leased tasks whose answer never arrived. Once
-   * every known task is reported, any lease the agent still holds is such an orphan: hand it
-   * back rather than leave it until its lease expires.
+   * Once every finished task is reported, any lease the agent still holds is a task it gave up
+   * (the grace ran out) or one a claim cut short by stop() leased without its answer arriving:
+   * hand them back to the queue now (tasks.requeue: no attempt spent, no backoff) rather than
+   * leave them until their lease expires.
    */
-  async function releaseOrphans(id: string): Promise<void> {
+  async function requeueUnfinished(id: string): Promise<void> {
     try {
       const { leases } = await retryTransient(() => trpc.agents.heartbeat.mutate({ agentId: id }), {
         signal: giveUp.signal,
         onError: (error) => emitError(error, "stop"),
       });
       if (leases.length === 0) return;
-      await trpc.tasks.failMany.mutate({
+      await trpc.tasks.requeue.mutate({
         agentId: id,
-        items: leases.map((lease) => ({
-          taskId: lease.taskId,
-          leaseEpoch: lease.leaseEpoch,
-          error: { name: "Error", message: SHUTTING_DOWN },
-          retryable: true,
-        })),
+        items: leases.map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
       });
     } catch (error) {
       emitError(error, "stop");
@@ -322,13 +319,13 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     for (const entry of running.values()) {
       if (entry.abandoned) continue;
       abandon(entry, new Error(SHUTTING_DOWN), "stop");
-      reports.fail(entry.task, new Error(SHUTTING_DOWN), true);
+      leasesToHandBack = true;
     }
     const flushLimit = setTimeout(() => giveUp.abort(), flushTimeoutMs);
     try {
       await logs.drain();
       await reports.drain();
-      if (id && claimInterrupted) await releaseOrphans(id);
+      if (id && leasesToHandBack) await requeueUnfinished(id);
     } finally {
       clearTimeout(flushLimit);
       removeConsoleCapture?.();
