@@ -81,6 +81,14 @@ test("every empty page says what would fill it, with this server's URL", async (
   await expect(page.getByTestId("agents-ts")).toContainText(`url: "${own.baseURL}"`);
   await expectAccessible(page);
 
+  await page.goto(`${own.baseURL}/schedules`);
+  await expect(page.getByTestId("empty-schedules")).toBeVisible();
+  await expect(page.getByTestId("schedules-yaml")).toContainText("schedules:");
+  await expect(page.getByTestId("schedules-curl")).toContainText(
+    `${own.baseURL}/api/trpc/schedules.create`,
+  );
+  await expectAccessible(page);
+
   await page.getByRole("link", { name: "API docs" }).click();
   await expect(page).toHaveURL(`${own.baseURL}/docs/api`);
   await expect(

@@ -20,7 +20,12 @@ import { cancelUnfinishedRuns } from "./run";
  * falls back to one schedule at a time (server/schedules/fire.ts), which isolates the culprit.
  * Workflow schedules always go that way.
  */
-export async function fireTaskSchedules(db: Database, ids: readonly string[], now: Date) {
+export async function fireTaskSchedules(
+  db: Database,
+  ids: readonly string[],
+  now: Date,
+  options: FireBatchOptions = {},
+) {
   if (ids.length === 0) return;
   await db.transaction(async (tx) => {
     const rows = await tx
@@ -37,6 +42,9 @@ export async function fireTaskSchedules(db: Database, ids: readonly string[], no
       .orderBy(schedules.id)
       .for("update", { skipLocked: true });
     if (rows.length === 0) return;
+    for (const row of rows) taskSpecOf(row);
+    // Locked and parsed ahead: from here to the fire rows is a count and a plan in memory.
+    await options.ready?.();
     const unfinished = await unfinishedTaskRuns(
       tx,
       rows.filter((row) => row.overlap !== "allow").map((row) => row.id),
@@ -50,6 +58,15 @@ export async function fireTaskSchedules(db: Database, ids: readonly string[], no
     }
     await makeFires(tx, planned);
   });
+}
+
+export interface FireBatchOptions {
+  /**
+   * Awaited once the rows are locked and their specs parsed, before anything is decided: the
+   * sweep prepares a batch for a fire time just ahead and waits here for that instant. The
+   * overlap policies count unfinished runs after it, so they see the state at the fire time.
+   */
+  ready?: () => Promise<void>;
 }
 
 async function unfinishedTaskRuns(tx: Transaction, ids: string[]): Promise<Map<string, number>> {
