@@ -23,20 +23,20 @@ test("an operator creates, pauses, resumes, runs, edits and deletes a schedule",
   // The preview follows the timing as it is typed, in the schedule's zone.
   await form.getByLabel("Name", { exact: true }).fill(name);
   await form.getByLabel("Time zone").fill("America/New_York");
-  await form.getByLabel("Cron").fill("30 2 * * *");
+  await form.getByRole("textbox", { name: "Cron" }).fill("30 2 * * *");
   const preview = form.getByTestId("schedule-preview");
   await expect(preview).toContainText("Next fire times (America/New_York)");
   await expect(preview.getByRole("listitem")).toHaveCount(5);
   await expect(preview.getByRole("listitem").first()).toContainText("02:30:00");
 
   // A bad cron: the preview says so, and saving shows the server's message under the field.
-  await form.getByLabel("Cron").fill("61 * * * *");
+  await form.getByRole("textbox", { name: "Cron" }).fill("61 * * * *");
   await expect(form.getByTestId("schedule-preview-error")).toBeVisible();
   await form.getByRole("button", { name: "Create schedule" }).click();
   await expect(form.getByTestId("schedule-cron-error")).not.toBeEmpty();
-  await expect(form.getByLabel("Cron")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByRole("textbox", { name: "Cron" })).toHaveAttribute("aria-invalid", "true");
 
-  await form.getByLabel("Cron").fill("30 2 * * *");
+  await form.getByRole("textbox", { name: "Cron" }).fill("30 2 * * *");
   await form
     .getByLabel("Task spec (JSON)")
     .fill(
@@ -74,7 +74,7 @@ test("an operator creates, pauses, resumes, runs, edits and deletes a schedule",
 
   await card.getByRole("button", { name: `Edit ${name}` }).click();
   const edit = page.getByRole("form", { name: `Edit schedule ${name}` });
-  await expect(edit.getByLabel("Cron")).toHaveValue("30 2 * * *");
+  await expect(edit.getByRole("textbox", { name: "Cron" })).toHaveValue("30 2 * * *");
   await edit.getByRole("radio", { name: "Every N seconds" }).check();
   await edit.getByLabel("Every (seconds)").fill("3600");
   await expect(edit.getByTestId("schedule-preview").getByRole("listitem")).toHaveCount(5);
