@@ -33,6 +33,8 @@ async function expectAccessible(page: Page) {
 }
 
 test("every empty page says what would fill it, with this server's URL", async ({ page }) => {
+  // axe walks seven whole pages: more than the default timeout on a busy two-core machine.
+  test.slow();
   await signIn(page, FIRST_RUN_ADMIN_TOKEN, "/");
 
   // The header: the configured name, the role, the API docs.
