@@ -33,6 +33,8 @@ async function expectAccessible(page: Page) {
 }
 
 test("every empty page says what would fill it, with this server's URL", async ({ page }) => {
+  // axe walks seven whole pages: more than the default timeout on a busy two-core machine.
+  test.slow();
   await signIn(page, FIRST_RUN_ADMIN_TOKEN, "/");
 
   // The header: the configured name, the role, the API docs.
@@ -79,6 +81,14 @@ test("every empty page says what would fill it, with this server's URL", async (
   await expect(page.getByTestId("empty-agents")).toBeVisible();
   await expect(page.getByTestId("agents-ts")).toContainText("createAgentWorker");
   await expect(page.getByTestId("agents-ts")).toContainText(`url: "${own.baseURL}"`);
+  await expectAccessible(page);
+
+  await page.goto(`${own.baseURL}/schedules`);
+  await expect(page.getByTestId("empty-schedules")).toBeVisible();
+  await expect(page.getByTestId("schedules-yaml")).toContainText("schedules:");
+  await expect(page.getByTestId("schedules-curl")).toContainText(
+    `${own.baseURL}/api/trpc/schedules.create`,
+  );
   await expectAccessible(page);
 
   await page.getByRole("link", { name: "API docs" }).click();

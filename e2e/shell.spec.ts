@@ -9,6 +9,7 @@ test("the shell shows the pages, a live connection, and switches theme", async (
   await expect(nav.getByRole("link")).toHaveText([
     "Board",
     "Workflows",
+    "Schedules",
     "Resources",
     "Alerts",
     "Agents",

@@ -15,7 +15,9 @@ export type WorkflowRun = WorkflowPage["items"][number];
 export type TaskState = Task["state"];
 export type ScheduleInput = RouterInputs["schedules"]["create"];
 export type ScheduleUpdate = RouterInputs["schedules"]["update"];
-export type Schedule = RouterOutputs["schedules"]["get"];
+export type Schedule = RouterOutputs["schedules"]["create"];
+/** A schedule with its coming fire times, its latest fires and their runs' states. */
+export type ScheduleDetail = RouterOutputs["schedules"]["get"];
 export type SchedulePreviewInput = RouterInputs["schedules"]["preview"];
 export type TaskManagerTrpc = TRPCClient<AppRouter>;
 
@@ -87,7 +89,7 @@ export function createTaskManagerClient(options: TaskManagerClientOptions) {
     updateSchedule: (input: ScheduleUpdate): Promise<Schedule> =>
       trpc.schedules.update.mutate(input),
     deleteSchedule: (id: string) => trpc.schedules.delete.mutate({ id }),
-    getSchedule: (id: string): Promise<Schedule> => trpc.schedules.get.query({ id }),
+    getSchedule: (id: string): Promise<ScheduleDetail> => trpc.schedules.get.query({ id }),
     listSchedules: (input: { limit?: number; afterName?: string } = {}) =>
       trpc.schedules.list.query(input),
     pauseSchedule: (id: string): Promise<Schedule> => trpc.schedules.pause.mutate({ id }),

@@ -7,6 +7,7 @@ import { usePathname } from "next/navigation";
 export const NAV_ITEMS = [
   { href: "/", label: "Board" },
   { href: "/workflows", label: "Workflows" },
+  { href: "/schedules", label: "Schedules" },
   { href: "/resources", label: "Resources" },
   { href: "/alerts", label: "Alerts" },
   { href: "/agents", label: "Agents" },

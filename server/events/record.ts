@@ -49,7 +49,9 @@ export type EventKind =
   /** A fire the overlap policy did not run; data.reason says why. */
   | "schedule.skipped"
   /** Fires were missed while no scheduler ran; data says how many, and how many were replayed. */
-  | "schedule.caught_up";
+  | "schedule.caught_up"
+  /** A schedule was created, changed (paused, resumed, edited) or deleted; data.change says which. */
+  | "schedule.changed";
 
 export type NewEvent = Omit<typeof taskEvents.$inferInsert, "id" | "createdAt" | "kind"> & {
   kind: EventKind;

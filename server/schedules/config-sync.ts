@@ -4,7 +4,7 @@ import { schedules } from "@/db/schema/schedules";
 import { ConfigError, DEFAULT_CONFIG_FILE, type SchedulesConfig } from "@/server/config";
 import { DomainError } from "@/server/errors";
 import { type ScheduleParams, scheduleInput } from "./inputs";
-import { createSchedule, saveScheduleInTx } from "./manage";
+import { createSchedule, recordScheduleChange, saveScheduleInTx } from "./manage";
 import { scheduleParamsOf } from "./rows";
 
 const fileLabel = () => process.env.TM_CONFIG || DEFAULT_CONFIG_FILE;
@@ -80,6 +80,7 @@ export async function syncSchedulesFromConfig(
         ),
       );
       outcome.deleted.push(...gone.map((row) => row.name));
+      for (const row of gone) await recordScheduleChange(tx, row, "deleted");
     }
   });
   return outcome;

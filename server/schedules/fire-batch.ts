@@ -20,7 +20,12 @@ import { cancelUnfinishedRuns } from "./run";
  * falls back to one schedule at a time (server/schedules/fire.ts), which isolates the culprit.
  * Workflow schedules always go that way.
  */
-export async function fireTaskSchedules(db: Database, ids: readonly string[], now: Date) {
+export async function fireTaskSchedules(
+  db: Database,
+  ids: readonly string[],
+  now: Date,
+  options: FireBatchOptions = {},
+) {
   if (ids.length === 0) return;
   await db.transaction(async (tx) => {
     const rows = await tx
@@ -37,19 +42,37 @@ export async function fireTaskSchedules(db: Database, ids: readonly string[], no
       .orderBy(schedules.id)
       .for("update", { skipLocked: true });
     if (rows.length === 0) return;
+    for (const row of rows) taskSpecOf(row);
+    // A plan depends on the row, `now` and the unfinished runs, which `allow` ignores: those
+    // are planned ahead. The others count their runs once the fire time has come.
+    const early = rows
+      .filter((row) => row.overlap === "allow")
+      .map((row) => ({ row, plan: planFor(row, now, 0) }));
+    await options.ready?.();
+    const rest = rows.filter((row) => row.overlap !== "allow");
     const unfinished = await unfinishedTaskRuns(
       tx,
-      rows.filter((row) => row.overlap !== "allow").map((row) => row.id),
+      rest.map((row) => row.id),
     );
-    const planned = rows.map((row) => ({
-      row,
-      plan: planFor(row, now, unfinished.get(row.id) ?? 0),
-    }));
+    const planned = [
+      ...early,
+      ...rest.map((row) => ({ row, plan: planFor(row, now, unfinished.get(row.id) ?? 0) })),
+    ];
     for (const { row, plan } of planned) {
       if (plan.cancelPrevious) await cancelUnfinishedRuns(tx, row);
     }
     await makeFires(tx, planned);
   });
+}
+
+export interface FireBatchOptions {
+  /**
+   * Awaited once the rows are locked and their specs parsed, before anything is decided: the
+   * sweep prepares a batch for a fire time just ahead and waits here for that instant. The
+   * overlap policies count unfinished runs after it, so they see the state at the fire time;
+   * `allow` schedules, which count none, are planned before it.
+   */
+  ready?: () => Promise<void>;
 }
 
 async function unfinishedTaskRuns(tx: Transaction, ids: string[]): Promise<Map<string, number>> {

@@ -2,8 +2,10 @@ import { asc, eq, gt, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "@/db/client";
 import { schedules } from "@/db/schema/schedules";
 import { DomainError, notFound } from "@/server/errors";
+import { recordEvents } from "@/server/events/record";
 import { validateDag } from "@/server/tasks/dag";
 import { assertSatisfiable } from "@/server/tasks/requirements";
+import { type ScheduleDetail, scheduleDetails } from "./details";
 import { type ScheduleParams, scheduleInput, type UpdateScheduleParams } from "./inputs";
 import {
   assertManages,
@@ -38,6 +40,24 @@ async function assertSubmittable(tx: Executor, params: ScheduleParams): Promise<
   }
 }
 
+/**
+ * `schedule.changed`: pages showing schedules re-read them, and every instance's event hub hears
+ * it, so the leader wakes for a sooner next fire time wherever the change was made
+ * (server/monitor/trigger.ts wakes the leader on every committed event).
+ */
+export async function recordScheduleChange(
+  tx: Executor,
+  row: Pick<ScheduleRow, "id" | "name" | "paused">,
+  change: "created" | "updated" | "deleted",
+): Promise<void> {
+  await recordEvents(tx, [
+    {
+      kind: "schedule.changed",
+      data: { scheduleId: row.id, name: row.name, change, paused: row.paused },
+    },
+  ]);
+}
+
 function nameTaken(name: string) {
   return new DomainError("CONFLICT", `a schedule named ${JSON.stringify(name)} exists already`);
 }
@@ -63,6 +83,7 @@ export async function createSchedule(
       .onConflictDoNothing({ target: schedules.name })
       .returning();
     if (!row) throw nameTaken(params.name);
+    await recordScheduleChange(tx, row, "created");
     return scheduleView(row);
   });
 }
@@ -138,6 +159,7 @@ export async function saveScheduleInTx(
       throw error;
     });
   if (!updated) throw notFound(`schedule ${row.id}`);
+  await recordScheduleChange(tx, updated, "updated");
   return scheduleView(updated);
 }
 
@@ -158,6 +180,7 @@ export async function deleteSchedule(
     assertManages(row, actor, "delete");
     // Its runs stay, still naming the schedule they came from.
     await tx.delete(schedules).where(eq(schedules.id, id));
+    await recordScheduleChange(tx, row, "deleted");
     return { id, deleted: true as const };
   });
 }
@@ -203,23 +226,30 @@ export async function triggerSchedule(
   });
 }
 
-export async function getSchedule(db: Executor, id: string): Promise<ScheduleView> {
-  const [row] = await db.select().from(schedules).where(eq(schedules.id, id));
-  if (!row) throw notFound(`schedule ${id}`);
-  return scheduleView(row);
+export async function getSchedule(
+  db: Executor,
+  id: string,
+  actor: ScheduleActor,
+): Promise<ScheduleDetail> {
+  const rows = await db.select().from(schedules).where(eq(schedules.id, id));
+  const [detail] = await scheduleDetails(db, rows, actor);
+  if (!detail) throw notFound(`schedule ${id}`);
+  return detail;
 }
 
+/** Schedules by name, a page at a time, each with its coming fire times and latest fires. */
 export async function listSchedules(
   db: Executor,
   params: { limit: number; afterName?: string },
-): Promise<{ items: ScheduleView[]; nextAfterName: string | null }> {
+  actor: ScheduleActor,
+): Promise<{ items: ScheduleDetail[]; nextAfterName: string | null }> {
   const rows = await db
     .select()
     .from(schedules)
     .where(params.afterName !== undefined ? gt(schedules.name, params.afterName) : undefined)
     .orderBy(asc(schedules.name))
     .limit(params.limit + 1);
-  const items = rows.slice(0, params.limit).map(scheduleView);
+  const items = await scheduleDetails(db, rows.slice(0, params.limit), actor);
   return {
     items,
     nextAfterName: rows.length > params.limit ? (items.at(-1)?.name ?? null) : null,

@@ -19,8 +19,8 @@ import {
 import { createTRPCRouter, orchestratorProcedure, viewerProcedure } from "../trpc";
 
 /**
- * A new or changed next fire time may be sooner than the loop's sleep: wake it when it runs in
- * this process (another instance's leader finds it by its scheduling interval at the latest).
+ * A new or changed next fire time may be sooner than the loop's sleep: wake it at once when it
+ * runs in this process (another instance's leader wakes on the `schedule.changed` event).
  */
 function wakeScheduler<T>(result: T): T {
   getRunningScheduler()?.wake();
@@ -48,10 +48,10 @@ export const schedulesRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => deleteSchedule(ctx.db, input.id, ctx.principal)),
   get: viewerProcedure
     .input(scheduleIdInput)
-    .query(({ ctx, input }) => getSchedule(ctx.db, input.id)),
+    .query(({ ctx, input }) => getSchedule(ctx.db, input.id, ctx.principal)),
   list: viewerProcedure
     .input(listSchedulesInput)
-    .query(({ ctx, input }) => listSchedules(ctx.db, input)),
+    .query(({ ctx, input }) => listSchedules(ctx.db, input, ctx.principal)),
   pause: orchestratorProcedure
     .input(scheduleIdInput)
     .mutation(({ ctx, input }) => setSchedulePaused(ctx.db, input.id, true, ctx.principal)),
