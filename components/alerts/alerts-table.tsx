@@ -10,6 +10,7 @@ const RULE_LABELS: Record<AlertItem["rule"], string> = {
   dependency_wait: "Dependency wait",
   failure_rate: "Failure rate",
   agent_offline: "Agent offline",
+  wait_timeout: "Wait timeout",
 };
 
 /**

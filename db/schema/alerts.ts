@@ -24,7 +24,8 @@ export type AlertRule =
   | "resource_usage"
   | "dependency_wait"
   | "failure_rate"
-  | "agent_offline";
+  | "agent_offline"
+  | "wait_timeout";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 

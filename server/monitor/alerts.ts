@@ -10,6 +10,7 @@ export const ALERT_RULES = [
   "dependency_wait",
   "failure_rate",
   "agent_offline",
+  "wait_timeout",
 ] as const satisfies readonly AlertRule[];
 
 export interface ListAlertsParams {

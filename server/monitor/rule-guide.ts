@@ -2,6 +2,7 @@ import { AGENT_SILENCE_S } from "@/server/agents/sweep";
 import type { AlertThresholds } from "@/server/config";
 import { FAILURE_MIN_SAMPLE, FAILURE_WINDOW_S } from "./rules/failure-rate";
 import { formatSeconds, percent } from "./rules/types";
+import { WAIT_TIMEOUT_WINDOW_S } from "./rules/wait-timeout";
 
 export interface RuleGuide {
   rule: string;
@@ -42,6 +43,11 @@ export function ruleGuide(thresholds: AlertThresholds): RuleGuide[] {
       rule: "agent_offline",
       setting: null,
       trips: `an agent without a heartbeat for ${formatSeconds(AGENT_SILENCE_S)}`,
+    },
+    {
+      rule: "wait_timeout",
+      setting: null,
+      trips: `a task whose wait for a signal timed out (waitFor.timeoutS) in the last ${formatSeconds(WAIT_TIMEOUT_WINDOW_S)}`,
     },
   ];
 }

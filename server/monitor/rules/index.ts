@@ -6,6 +6,7 @@ import { failureRateRule } from "./failure-rate";
 import { resourceUsageRule } from "./resource-usage";
 import { taskDurationRule } from "./task-duration";
 import type { RuleResult } from "./types";
+import { waitTimeoutRule } from "./wait-timeout";
 
 /** Every rule, read one after another (one connection, no burst on the pool). */
 export async function observeAll(db: Executor, thresholds: AlertThresholds): Promise<RuleResult[]> {
@@ -15,6 +16,7 @@ export async function observeAll(db: Executor, thresholds: AlertThresholds): Pro
     await dependencyWaitRule(db, thresholds.dependencyWait),
     await failureRateRule(db, thresholds.failureRate),
     await agentOfflineRule(db),
+    await waitTimeoutRule(db),
   ];
 }
 
