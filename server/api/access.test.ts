@@ -106,6 +106,13 @@ const accessTable: Record<string, AccessCase> = {
     allowed: ["orchestrator", "operator", "admin"],
   },
   "tasks.retry": { type: "mutation", input: { id: randomUUID() }, allowed: ["operator", "admin"] },
+  // Agents too, but only in a workflow in which they run a task (server/tasks/signal.test.ts);
+  // a task outside any of theirs, as here, is refused.
+  "tasks.signal": {
+    type: "mutation",
+    input: { taskId: randomUUID(), signal: "approval" },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
   "tasks.setPriority": {
     type: "mutation",
     input: { id: randomUUID(), priority: 1 },

@@ -61,8 +61,11 @@ export async function signalTask(
   principal: Principal,
 ): Promise<SignalResult> {
   return db.transaction(async (tx) => {
-    const target = await lockTarget(tx, params);
-    if (principal.role === "agent") await assertAgentInWorkflow(tx, principal, target);
+    const found = await lockTarget(tx, params);
+    // Before NOT_FOUND: an agent learns nothing of tasks outside the workflows it works in.
+    if (principal.role === "agent") await assertAgentInWorkflow(tx, principal, found);
+    if (!found) throw notFoundError(params);
+    const target = found;
     if (target.state !== "waiting" || target.wait_signal !== params.signal) {
       throw new DomainError("CONFLICT", notWaitingMessage(target, params.signal));
     }
@@ -102,28 +105,33 @@ export async function signalTask(
   });
 }
 
-async function lockTarget(tx: Transaction, params: SignalTaskParams): Promise<Target> {
+async function lockTarget(tx: Transaction, params: SignalTaskParams): Promise<Target | undefined> {
   const where = params.taskId
     ? sql`id = ${params.taskId}`
     : sql`workflow_id = ${params.workflowId ?? null} and key = ${params.key ?? null}`;
   const [row] = await tx.execute<Target>(sql`
     select id, workflow_id, name, state, wait_signal from tasks where ${where} for update`);
-  if (!row) {
-    throw notFound(
-      params.taskId
-        ? `task ${params.taskId}`
-        : `task with key ${JSON.stringify(params.key)} in workflow ${params.workflowId}`,
-    );
-  }
   return row;
+}
+
+function notFoundError(params: SignalTaskParams) {
+  return notFound(
+    params.taskId
+      ? `task ${params.taskId}`
+      : `task with key ${JSON.stringify(params.key)} in workflow ${params.workflowId}`,
+  );
 }
 
 /**
  * An agent may signal only tasks of a workflow in which it holds a lease right now: the step
  * before the gate, typically, reporting what the outside world said.
  */
-async function assertAgentInWorkflow(tx: Transaction, principal: Principal, target: Target) {
-  const [holds] = target.workflow_id
+async function assertAgentInWorkflow(
+  tx: Transaction,
+  principal: Principal,
+  target: Target | undefined,
+) {
+  const [holds] = target?.workflow_id
     ? await tx.execute<{ ok: boolean }>(sql`
         select true as ok from tasks t join agents a on a.id = t.agent_id
         where t.workflow_id = ${target.workflow_id} and t.state = 'running'

@@ -181,6 +181,17 @@ export const procedureInputs: Record<string, Case> = {
     role: "operator",
     input: () => ({ id: uuid(), withDependents: true }),
   },
+  "tasks.signal": {
+    type: "mutation",
+    role: "orchestrator",
+    input: () => ({
+      taskId: uuid(),
+      signal: "approval",
+      outcome: "fail",
+      payload: { comment: "c" },
+      reason: "r",
+    }),
+  },
   "tasks.setPriority": {
     type: "mutation",
     role: "operator",
