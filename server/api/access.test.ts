@@ -184,6 +184,8 @@ const accessTable: Record<string, AccessCase> = {
     input: { cron: "0 9 * * 1-5", timezone: "Europe/Paris", count: 3 },
     allowed: roles,
   },
+  "approvals.list": { type: "query", input: { limit: 5 }, allowed: roles },
+  "approvals.count": { type: "query", allowed: roles },
   "auth.me": { type: "query", allowed: roles },
   "system.info": { type: "query", allowed: roles },
   "tokens.create": {

@@ -28,6 +28,8 @@ export const procedureInputs: Record<string, Case> = {
   },
   "agents.heartbeat": { type: "mutation", role: "agent", input: (f) => ({ agentId: f.agentId }) },
   "agents.list": { type: "query", role: "viewer", input: () => undefined },
+  "approvals.list": { type: "query", role: "viewer", input: () => ({ limit: 5 }) },
+  "approvals.count": { type: "query", role: "viewer", input: () => undefined },
   "agents.drain": { type: "mutation", role: "operator", input: () => ({ agentId: uuid() }) },
   "agents.resume": { type: "mutation", role: "operator", input: () => ({ agentId: uuid() }) },
   "agents.claim": {
