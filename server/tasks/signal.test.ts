@@ -4,6 +4,7 @@ import { createDatabase } from "@/db/client";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import { readWorkflowState } from "@/server/workflows/lock";
+import { retryWorkflow } from "@/server/workflows/retry";
 import { setupTestDatabase } from "@/test/db";
 import { claimOnly, makeAgent, stateOf, submit } from "@/test/engine";
 import { claimTasks } from "./claim";
@@ -195,6 +196,28 @@ describe("waitFor", () => {
     const retried = await row(task.id);
     expect(retried?.state).toBe("waiting");
     expect(new Date(retried?.wait_deadline ?? 0).getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
+describe("retry", () => {
+  it("retrying a run whose gate timed out puts the gate back to waiting, its dependents blocked", async () => {
+    const run = await pipeline();
+    await finishDraft(run.draft);
+    await pg.db.execute(
+      sql`update tasks set wait_deadline = now() - interval '1 s' where id = ${run.gate}`,
+    );
+    await endExpiredWaits(pg.db);
+    expect(await stateOf(pg.db, run.id("publish"))).toBe("cancelled");
+    const result = await retryWorkflow(pg.db, run.workflowId, {
+      tokenId: operator.tokenId,
+      role: "operator",
+    });
+    expect(result).toMatchObject({ queued: [], waiting: [run.gate], blocked: [run.id("publish")] });
+    const [event] = await pg.db.execute<{ data: { signal: string; timeoutAt: string } }>(
+      sql`select data from task_events where task_id = ${run.gate} and kind = 'task.waiting' order by id desc limit 1`,
+    );
+    expect(event?.data.signal).toBe("approval");
+    expect(Date.parse(event?.data.timeoutAt ?? "")).toBeGreaterThan(Date.now());
   });
 });
 
