@@ -2,12 +2,14 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ApprovalsCount } from "@/components/approvals/approvals-count";
 
 /** The signed-in pages, in the order the header lists them. */
 export const NAV_ITEMS = [
   { href: "/", label: "Board" },
   { href: "/workflows", label: "Workflows" },
   { href: "/resources", label: "Resources" },
+  { href: "/approvals", label: "Approvals" },
   { href: "/alerts", label: "Alerts" },
   { href: "/agents", label: "Agents" },
 ] as const;
@@ -36,6 +38,7 @@ export function NavLinks() {
                 }`}
               >
                 {label}
+                {href === "/approvals" && <ApprovalsCount />}
               </Link>
             </li>
           );
