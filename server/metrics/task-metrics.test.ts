@@ -14,7 +14,7 @@ beforeEach(async () => {
   await pg.db.delete(tasks);
 });
 
-type State = "blocked" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
+type State = "blocked" | "waiting" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 /**
  * A task row with its timestamps set relative to the database clock: finished `agoS` seconds
