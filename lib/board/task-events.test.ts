@@ -98,7 +98,7 @@ describe("task events on a card", () => {
   it("moves a gate to waiting, and a retried one back to waiting from scratch", () => {
     const failed = applyTaskEvent(
       applyTaskEvent(
-        taskFromSubmitted(submitted),
+        taskFromSubmitted(submitted) ?? expect.fail("no task"),
         event("task.waiting", { fromState: "blocked", toState: "waiting" }),
       ),
       event("task.failed", { fromState: "waiting", toState: "failed" }),
