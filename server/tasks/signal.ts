@@ -61,11 +61,10 @@ export async function signalTask(
   principal: Principal,
 ): Promise<SignalResult> {
   return db.transaction(async (tx) => {
-    const found = await lockTarget(tx, params);
+    const target = await lockTarget(tx, params);
     // Before NOT_FOUND: an agent learns nothing of tasks outside the workflows it works in.
-    if (principal.role === "agent") await assertAgentInWorkflow(tx, principal, found);
-    if (!found) throw notFoundError(params);
-    const target = found;
+    if (principal.role === "agent") await assertAgentInWorkflow(tx, principal, target);
+    if (!target) throw notFoundError(params);
     if (target.state !== "waiting" || target.wait_signal !== params.signal) {
       throw new DomainError("CONFLICT", notWaitingMessage(target, params.signal));
     }
