@@ -204,7 +204,7 @@ for (const theme of ["light", "dark"] as const) {
     await submitStuck(type, [unique("accessible")]);
     await useTheme(page, theme);
     await signIn(page, await createToken("admin"), "/");
-    await expect(page.locator("[data-testid^=column-][data-ready=true]")).toHaveCount(6);
+    await expect(page.locator("[data-testid^=column-][data-ready=true]")).toHaveCount(7);
     await page.getByText("Submit work").click();
     expect(await seriousViolations(page)).toEqual([]);
   });

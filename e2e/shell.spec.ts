@@ -11,6 +11,8 @@ test("the shell shows the pages, a live connection, and switches theme", async (
     "Workflows",
     "Schedules",
     "Resources",
+    // With a count of the tasks waiting for approval, when there are any.
+    /^Approvals/,
     "Alerts",
     "Agents",
   ]);

@@ -19,6 +19,9 @@ export type Schedule = RouterOutputs["schedules"]["create"];
 /** A schedule with its coming fire times, its latest fires and their runs' states. */
 export type ScheduleDetail = RouterOutputs["schedules"]["get"];
 export type SchedulePreviewInput = RouterInputs["schedules"]["preview"];
+/** `tasks.signal`: `taskId`, or `workflowId` and `key`; `signal`; `outcome`, `payload`, `reason`. */
+export type SignalInput = RouterInputs["tasks"]["signal"];
+export type SignalResult = RouterOutputs["tasks"]["signal"];
 export type TaskManagerTrpc = TRPCClient<AppRouter>;
 
 export interface TaskManagerClientOptions {
@@ -102,6 +105,12 @@ export function createTaskManagerClient(options: TaskManagerClientOptions) {
     /** Re-runs a failed or cancelled task; `withDependents`: and what its failure cancelled. */
     retryTask: (id: string, options: { withDependents?: boolean } = {}) =>
       trpc.tasks.retry.mutate({ id, withDependents: options.withDependents }),
+    /**
+     * Resolves a task waiting for a signal (`waitFor` in its spec): `outcome: "succeed"`
+     * (default) makes `payload` its result and releases its dependents; `"fail"` fails it for
+     * good (`reason` in its error). A task not waiting for that signal: CONFLICT.
+     */
+    signal: (input: SignalInput): Promise<SignalResult> => trpc.tasks.signal.mutate(input),
     /**
      * Resolves with the task once it is succeeded, failed or cancelled. Polls `tasks.get`
      * with growing pauses: simple, and fine for a client (the server side never polls).

@@ -7,6 +7,8 @@ export {
   createTrpc,
   type RouterInputs,
   type RouterOutputs,
+  type SignalInput,
+  type SignalResult,
   type SubmittedWorkflow,
   type Task,
   type TaskManagerClient,

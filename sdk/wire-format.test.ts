@@ -22,6 +22,9 @@ const RUNS_END = "<!-- wire-format-runs:end -->";
 /** "Schedules": carries on from the walkthrough's orchestrator token. */
 const SCHEDULES_START = "<!-- wire-format-schedules:start";
 const SCHEDULES_END = "<!-- wire-format-schedules:end -->";
+/** "Waits and signals": carries on from the walkthrough's orchestrator and agent. */
+const WAITS_START = "<!-- wire-format-waits:start";
+const WAITS_END = "<!-- wire-format-waits:end -->";
 
 const pg = setupTestDatabase();
 let server: TestServer;
@@ -348,5 +351,55 @@ describe("README: schedules over plain HTTP", () => {
       { headers: { authorization: `Bearer ${vars.ORCHESTRATOR_TOKEN}` } },
     );
     expect(task.status).toBe(200);
+  });
+});
+
+describe("README: waits and signals over plain HTTP", () => {
+  it("drafts, lists the approval, approves it and refuses a second signal as documented", async () => {
+    const markdown = readFileSync(README, "utf8");
+    const first = await runWalkthrough(walkthroughBlocks(markdown), {
+      TM_URL: server.url,
+      ADMIN_TOKEN: server.adminToken,
+    });
+    const { vars, calls, echoes } = await runWalkthrough(
+      walkthroughBlocks(markdown, WAITS_START, WAITS_END),
+      first.vars,
+    );
+    expect(calls.map((call) => `${call.method} ${new URL(call.url).pathname}`)).toEqual([
+      "POST /api/trpc/workflows.submit",
+      "POST /api/trpc/agents.claim",
+      "POST /api/trpc/tasks.complete",
+      "GET /api/trpc/approvals.list",
+      "POST /api/trpc/tasks.signal",
+    ]);
+    expect(echoes.map((echo) => echo.printed)).toEqual(["Approve the draft", "succeeded"]);
+    for (const { printed, shown } of echoes) expect(printed).toBe(shown);
+    // The gate's result is the payload, and the task after it is queued for an agent.
+    const tasks = await fetch(
+      `${server.url}/api/trpc/tasks.list?input=${encodeURIComponent(JSON.stringify({ workflowId: vars.RUN_ID, limit: 10 }))}`,
+      { headers: { authorization: `Bearer ${vars.ORCHESTRATOR_TOKEN}` } },
+    );
+    const items = (
+      (await tasks.json()) as {
+        result: { data: { items: { key: string; state: string; result: unknown }[] } };
+      }
+    ).result.data.items;
+    const byKey = new Map(items.map((item) => [item.key, item]));
+    expect(byKey.get("approval")).toMatchObject({ state: "succeeded" });
+    expect(byKey.get("publish")?.state).toBe("queued");
+
+    // What the prose says of a second signal.
+    const again = await fetch(`${server.url}/api/trpc/tasks.signal`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${vars.ORCHESTRATOR_TOKEN}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ workflowId: vars.RUN_ID, key: "approval", signal: "approval" }),
+    });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toBe(
+      'task "Approve the draft" is not waiting for signal "approval": it has already succeeded',
+    );
   });
 });

@@ -12,6 +12,7 @@ const RULE_LABELS: Record<AlertItem["rule"], string> = {
   agent_offline: "Agent offline",
   agent_quarantined: "Agent quarantined",
   task_stalled: "Task stalled",
+  wait_timeout: "Wait timeout",
 };
 
 /**

@@ -36,7 +36,7 @@ export function Board() {
     void queryClient.invalidateQueries(trpc.agents.list.pathFilter());
   }, [queryClient, trpc]);
 
-  // Nothing at all, unfiltered: a first run, which needs directions rather than six empty columns.
+  // Nothing at all, unfiltered: a first run, which needs directions rather than seven empty columns.
   const neverUsed =
     Object.keys(filters).length === 0 &&
     counts.data !== undefined &&
@@ -61,7 +61,7 @@ export function Board() {
         )}
         <div
           data-testid="board"
-          className="grid grid-cols-[repeat(6,minmax(12rem,1fr))] gap-2 overflow-x-auto pb-2"
+          className="grid grid-cols-[repeat(7,minmax(12rem,1fr))] gap-2 overflow-x-auto pb-2"
         >
           {TASK_STATES.map((state) => (
             <BoardColumn

@@ -40,6 +40,7 @@ const OUTCOME_WORD: Record<TimelineBar["outcome"], string> = {
 
 function barLabel(bar: TimelineBar): string {
   const span = `${formatClock(bar.startMs, { seconds: true })} → ${bar.open ? "now" : formatClock(bar.endMs, { seconds: true })} (${formatDuration((bar.endMs - bar.startMs) / 1000)})`;
+  if (bar.kind === "signal") return `Waiting for signal "${bar.signal ?? ""}": ${span}`;
   if (bar.kind === "wait") {
     return bar.attempt === 0
       ? `Queued, waiting: ${span}`
@@ -196,7 +197,7 @@ export function RunTimeline({ workflowId }: { workflowId: string }) {
                             data-testid="timeline-bar"
                             data-kind={bar.kind}
                             data-outcome={bar.outcome}
-                            className={`absolute top-1 bottom-1 rounded-sm ${bar.kind === "wait" ? "bg-ink-muted/25" : RUN_TONE[bar.outcome]} ${onPath && bar.kind === "run" ? "ring-2 ring-accent" : ""}`}
+                            className={`absolute top-1 bottom-1 rounded-sm ${bar.kind === "wait" ? "bg-ink-muted/25" : bar.kind === "signal" ? "bg-fuchsia-500/40" : RUN_TONE[bar.outcome]} ${onPath && bar.kind === "run" ? "ring-2 ring-accent" : ""}`}
                             style={{ left: `${left * 100}%`, width: `${width * 100}%` }}
                           />
                         );

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ApprovalsCount } from "@/components/approvals/approvals-count";
 
 /** The signed-in pages, in the order the header lists them. */
 export const NAV_ITEMS = [
@@ -9,6 +10,7 @@ export const NAV_ITEMS = [
   { href: "/workflows", label: "Workflows" },
   { href: "/schedules", label: "Schedules" },
   { href: "/resources", label: "Resources" },
+  { href: "/approvals", label: "Approvals" },
   { href: "/alerts", label: "Alerts" },
   { href: "/agents", label: "Agents" },
 ] as const;
@@ -37,6 +39,7 @@ export function NavLinks() {
                 }`}
               >
                 {label}
+                {href === "/approvals" && <ApprovalsCount />}
               </Link>
             </li>
           );

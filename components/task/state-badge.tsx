@@ -7,6 +7,7 @@ import { STATE_ICON, STATE_LABEL, TASK_STATES } from "@/lib/tasks/states";
  */
 const TONE: Record<TaskState, string> = {
   blocked: "text-slate-700 dark:text-slate-300",
+  waiting: "text-fuchsia-700 dark:text-fuchsia-300",
   queued: "text-blue-700 dark:text-blue-300",
   running: "text-amber-800 dark:text-amber-300",
   succeeded: "text-emerald-700 dark:text-emerald-300",

@@ -47,9 +47,14 @@ export function TaskActions({
   const setPriority = useMutation(trpc.tasks.setPriority.mutationOptions(options));
   if (!operate) return null;
 
-  const canCancel = task.state === "blocked" || task.state === "queued" || task.state === "running";
+  const canCancel =
+    task.state === "blocked" ||
+    task.state === "waiting" ||
+    task.state === "queued" ||
+    task.state === "running";
   const canRetry = task.state === "failed" || task.state === "cancelled";
-  const canReprioritise = task.state === "blocked" || task.state === "queued";
+  const canReprioritise =
+    task.state === "blocked" || task.state === "waiting" || task.state === "queued";
   if (!canCancel && !canRetry && !canReprioritise) return null;
   // Disabled until hydrated: a click on server-rendered HTML would be lost.
   const busy = !hydrated || cancel.isPending || retry.isPending || setPriority.isPending;

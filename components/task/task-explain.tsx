@@ -14,7 +14,7 @@ export function TaskExplain({ id, state }: { id: string; state: TaskState }) {
   const trpc = useTRPC();
   const explain = useQuery(trpc.tasks.explain.queryOptions({ id }));
   const title =
-    state === "blocked" || state === "queued"
+    state === "blocked" || state === "waiting" || state === "queued"
       ? "Why is it waiting?"
       : state === "running"
         ? "Who runs it"
@@ -36,7 +36,7 @@ export function TaskExplain({ id, state }: { id: string; state: TaskState }) {
       )}
       {explain.isPending && <p className="text-sm text-ink-muted">Asking the scheduler…</p>}
       {data &&
-        (data.state === "blocked" || data.state === "queued") &&
+        (data.state === "blocked" || data.state === "waiting" || data.state === "queued") &&
         (data.reasons.length === 0 ? (
           <p className="text-sm">Nothing holds it back: the next free agent should claim it.</p>
         ) : (

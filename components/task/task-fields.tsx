@@ -68,6 +68,14 @@ export function TaskFields({
         : "—",
     ],
     ["Trigger rule", task.triggerRule],
+    [
+      "Waits for signal",
+      task.waitSignal === null
+        ? "—"
+        : `${task.waitSignal}${task.waitTimeoutS === null ? "" : `, at most ${task.waitTimeoutS} s`}`,
+    ],
+    ["Waiting since", time(task.waitingSince)],
+    ["Wait times out", time(task.waitDeadline)],
     ["Unfinished dependencies", task.pendingDeps],
     ["Run at", time(task.runAt)],
     ["Timeout", task.timeoutS === null ? "—" : `${task.timeoutS} s`],

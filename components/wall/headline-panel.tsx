@@ -18,7 +18,7 @@ interface Figure {
 }
 
 /**
- * Running, queued, blocked, failed in the last hour, throughput. Counts are aggregates: task
+ * Running, queued, waiting (for a signal), blocked, failed in the last hour, throughput. Counts are aggregates: task
  * events trigger a throttled refetch rather than being summed here, which would drift.
  */
 export function HeadlinePanel() {
@@ -47,6 +47,13 @@ export function HeadlinePanel() {
       icon: STATE_ICON.queued,
       value: count(data?.queued),
       tone: "text-violet-300",
+    },
+    {
+      key: "waiting",
+      label: "Waiting",
+      icon: STATE_ICON.waiting,
+      value: count(data?.waiting),
+      tone: "text-fuchsia-300",
     },
     {
       key: "blocked",
@@ -79,7 +86,7 @@ export function HeadlinePanel() {
       <h2 id="wall-headline-title" className="sr-only">
         Headline figures
       </h2>
-      <dl className="grid h-full grid-cols-5 gap-[0.8em]">
+      <dl className="grid h-full grid-cols-6 gap-[0.8em]">
         {figures.map((figure) => (
           <div key={figure.key} className="flex min-w-0 flex-col justify-center">
             <dt className="truncate text-[0.9em] text-ink-muted">

@@ -33,6 +33,13 @@ export const TASK_STATUS: Record<TaskState, StatusLook> = {
     fill: "#2e1065",
     stroke: "#c4b5fd",
   },
+  waiting: {
+    icon: STATE_ICON.waiting,
+    label: "waiting",
+    text: "text-fuchsia-300",
+    fill: "#4a044e",
+    stroke: "#f0abfc",
+  },
   blocked: {
     icon: STATE_ICON.blocked,
     label: "blocked",

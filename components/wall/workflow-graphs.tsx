@@ -12,7 +12,7 @@ import { applyTaskEvents } from "./workflow-events";
 /** Graphs on the wall at once. */
 export const MAX_WORKFLOWS = 6;
 
-const LIVE_STATES = new Set<string>(["blocked", "queued", "running"]);
+const LIVE_STATES = new Set<string>(["blocked", "waiting", "queued", "running"]);
 
 /**
  * The active workflows as small live graphs. Task events move the nodes and counts of the
@@ -147,6 +147,9 @@ function WorkflowCard({ workflow }: { workflow: ActiveWorkflow }) {
 
 function liveCount(workflow: ActiveWorkflow): number {
   return (
-    (workflow.counts.blocked ?? 0) + (workflow.counts.queued ?? 0) + (workflow.counts.running ?? 0)
+    (workflow.counts.blocked ?? 0) +
+    (workflow.counts.waiting ?? 0) +
+    (workflow.counts.queued ?? 0) +
+    (workflow.counts.running ?? 0)
   );
 }

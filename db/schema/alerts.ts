@@ -26,7 +26,8 @@ export type AlertRule =
   | "failure_rate"
   | "agent_offline"
   | "agent_quarantined"
-  | "task_stalled";
+  | "task_stalled"
+  | "wait_timeout";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 

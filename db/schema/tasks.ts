@@ -15,9 +15,13 @@ import {
 } from "drizzle-orm/pg-core";
 import { workflows } from "./workflows";
 
-/** ARCHITECTURE.md "Task states". Terminal: succeeded, failed, cancelled. */
+/**
+ * ARCHITECTURE.md "Task states". Terminal: succeeded, failed, cancelled. `waiting`: ready, but
+ * held for a signal (`wait_signal`); no agent claims it, `tasks.signal` or its timeout ends it.
+ */
 export const taskStateEnum = pgEnum("task_state", [
   "blocked",
+  "waiting",
   "queued",
   "running",
   "succeeded",
@@ -60,6 +64,13 @@ export const tasks = pgTable(
     /** Set on a task a schedule submitted: which schedule, and for which fire time. */
     scheduleId: uuid("schedule_id"),
     scheduleFireAt: timestamptz("schedule_fire_at"),
+    /** `waitFor.signal`: once ready, the task waits for this signal instead of being queued. */
+    waitSignal: text("wait_signal"),
+    waitTimeoutS: integer("wait_timeout_s"),
+    /** When it last entered `waiting`. */
+    waitingSince: timestamptz("waiting_since"),
+    /** When its current wait times out; null when not waiting or waiting without a timeout. */
+    waitDeadline: timestamptz("wait_deadline"),
     /**
      * Dependencies not yet finished in a way that lets this task go on. Decremented in the
      * transaction that ends each upstream task, so releasing dependents never scans.
@@ -107,10 +118,15 @@ export const tasks = pgTable(
     index("tasks_finished_idx").on(t.finishedAt).where(sql`${t.finishedAt} is not null`),
     // Also serves lookups by workflow alone (its leading column).
     uniqueIndex("tasks_workflow_key_idx").on(t.workflowId, t.key),
-    // Overlap policies look for a schedule's unfinished runs.
+    // Overlap policies look for a schedule's unfinished runs. Written with the terminal states:
+    // a predicate naming `waiting` could not be built in the migration that adds that value.
     index("tasks_schedule_idx")
       .on(t.scheduleId)
-      .where(sql`${t.scheduleId} is not null and ${t.state} in ('blocked', 'queued', 'running')`),
+      .where(
+        sql`${t.scheduleId} is not null and ${t.state} not in ('succeeded', 'failed', 'cancelled')`,
+      ),
+    // The timeout sweep: next wait to time out. Cleared when a wait ends, so it stays small.
+    index("tasks_wait_deadline_idx").on(t.waitDeadline).where(sql`${t.waitDeadline} is not null`),
   ],
 );
 

@@ -95,6 +95,22 @@ describe("task events on a card", () => {
     expect(retried).toMatchObject({ state: "queued", cancelReason: null, attempts: 0 });
   });
 
+  it("moves a gate to waiting, and a retried one back to waiting from scratch", () => {
+    const failed = applyTaskEvent(
+      applyTaskEvent(
+        taskFromSubmitted(submitted) ?? expect.fail("no task"),
+        event("task.waiting", { fromState: "blocked", toState: "waiting" }),
+      ),
+      event("task.failed", { fromState: "waiting", toState: "failed" }),
+    );
+    expect(failed.state).toBe("failed");
+    const retried = applyTaskEvent(
+      { ...failed, attempts: 2 },
+      event("task.waiting", { toState: "waiting", data: { retriedBy: "operator" } }),
+    );
+    expect(retried).toMatchObject({ state: "waiting", attempts: 0 });
+  });
+
   it("knows which events change the counts", () => {
     expect(changesCounts(submitted)).toBe(true);
     expect(changesCounts(event("task.progress"))).toBe(false);

@@ -69,7 +69,8 @@ export function applyTaskEvent<T extends BoardTask>(task: T, event: LiveEvent): 
       };
     case "task.retrying":
       return { ...task, state, agentId: null };
-    case "task.queued": {
+    case "task.queued":
+    case "task.waiting": {
       // An operator's retry starts over (server/tasks/operate.ts); a release changes only state.
       const retried = field(event.data, "retriedBy") !== undefined;
       return retried

@@ -59,6 +59,7 @@ function applyEvent<T extends LiveTask>(task: T, event: LiveEvent): T {
       break;
     case "task.retrying":
     case "task.queued":
+    case "task.waiting":
       next.finishedAt = null;
       next.agentId = null;
       break;

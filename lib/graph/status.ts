@@ -16,6 +16,12 @@ export const STATUS_STYLES: Record<TaskState, StatusStyle> = {
     className:
       "border-slate-400 bg-slate-100 text-slate-800 dark:border-slate-500 dark:bg-slate-800 dark:text-slate-100",
   },
+  waiting: {
+    label: STATE_LABEL.waiting,
+    icon: STATE_ICON.waiting,
+    className:
+      "border-fuchsia-500 bg-fuchsia-50 text-fuchsia-900 dark:border-fuchsia-400 dark:bg-fuchsia-950 dark:text-fuchsia-100",
+  },
   queued: {
     label: STATE_LABEL.queued,
     icon: STATE_ICON.queued,

@@ -6,7 +6,7 @@ const run = (id: string, state: RunSummary["state"] = "running"): RunSummary => 
   id,
   name: `run ${id}`,
   state,
-  counts: { blocked: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+  counts: { blocked: 0, waiting: 0, queued: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
   done: 0,
   total: 1,
   submitter: null,

@@ -5,6 +5,7 @@ export type { TaskState };
 /** The order a task moves through: board columns, legends and counts list states this way. */
 export const TASK_STATES = [
   "blocked",
+  "waiting",
   "queued",
   "running",
   "succeeded",
@@ -18,6 +19,7 @@ export const TASK_STATES = [
  */
 export const STATE_ICON: Record<TaskState, string> = {
   blocked: "‖",
+  waiting: "◇",
   queued: "◷",
   running: "▶",
   succeeded: "✓",
@@ -27,6 +29,7 @@ export const STATE_ICON: Record<TaskState, string> = {
 
 export const STATE_LABEL: Record<TaskState, string> = {
   blocked: "Blocked",
+  waiting: "Waiting",
   queued: "Queued",
   running: "Running",
   succeeded: "Succeeded",

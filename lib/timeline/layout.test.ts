@@ -59,6 +59,21 @@ describe("barsOf", () => {
     ]);
     expect(barsOf(task("blocked"), T0)).toEqual([]);
   });
+
+  it("draws a task waiting for a signal as an open signal bar naming it", () => {
+    const gate = task("gate", { queuedAt: at(2), waitSignal: "approval" });
+    expect(barsOf(gate, T0 + 5000)).toEqual([
+      {
+        kind: "signal",
+        signal: "approval",
+        startMs: T0 + 2000,
+        endMs: T0 + 5000,
+        outcome: "running",
+        attempt: 0,
+        open: true,
+      },
+    ]);
+  });
 });
 
 describe("timelineRows", () => {

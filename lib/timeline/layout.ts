@@ -19,14 +19,20 @@ export interface TimelineTaskInput {
   name: string;
   createdAt: string;
   queuedAt: string | null;
+  /** Waiting for this signal: its open wait is drawn and named as such. */
+  waitSignal?: string | null;
   attempts: readonly TimelineAttemptInput[];
 }
 
 export type TimelineSort = "start" | "name";
 
-/** One bar: `kind` "wait" is the queued time before a claim (or still waiting), drawn lighter. */
+/**
+ * One bar: `kind` "wait" is the queued time before a claim (or still waiting), drawn lighter;
+ * "signal" the open wait of a task waiting for a signal (`signal` names it).
+ */
 export interface TimelineBar {
-  kind: "wait" | "run";
+  kind: "wait" | "run" | "signal";
+  signal?: string;
   startMs: number;
   endMs: number;
   /** The run's outcome; for a wait, the outcome of the attempt it led to ("running" if none). */
@@ -80,7 +86,8 @@ export function barsOf(task: TimelineTaskInput, nowMs: number): TimelineBar[] {
   if (task.queuedAt !== null) {
     const queued = Date.parse(task.queuedAt);
     bars.push({
-      kind: "wait",
+      kind: task.waitSignal ? "signal" : "wait",
+      ...(task.waitSignal ? { signal: task.waitSignal } : {}),
       startMs: queued,
       endMs: Math.max(queued, nowMs),
       outcome: "running",

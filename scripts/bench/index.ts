@@ -22,6 +22,8 @@
  *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`;
  * - --only logs: task logs through the SDK (`log_ingest_lines_per_s`, with the claim rate of
  *   no-op tasks drained meanwhile and alone) and a followed log's tail (`log_tail_p99_ms`).
+ * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
+ *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -43,6 +45,7 @@ import {
 } from "./profile";
 import { runScheduleLag } from "./schedules";
 import { repoRoot, startBenchEnvironment } from "./setup";
+import { runSignalLatency } from "./signals";
 import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
@@ -70,6 +73,7 @@ const { values: args } = parseArgs({
     schedules: { type: "string" },
     "schedule-seconds": { type: "string" },
     only: { type: "string" },
+    "signal-rounds": { type: "string" },
   },
 });
 
@@ -94,8 +98,9 @@ async function main() {
   else if (args.only === "schedules") await scheduleFigures();
   else if (args.only === "runs") await runsOnly();
   else if (args.only === "logs") await logFigures();
+  else if (args.only === "signals") await signalsOnly();
   else if (args.only !== undefined) {
-    throw new Error(`--only: expected "ui", "runs", "outage", "schedules" or "logs"`);
+    throw new Error(`--only: expected "ui", "runs", "outage", "schedules", "logs" or "signals"`);
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -110,6 +115,27 @@ function throughputParams() {
     completeBatchMs: 2,
     timeoutMs: 240_000,
   };
+}
+
+/** A signal's acknowledgement to the claim of the task after its gate. */
+async function signalFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const signals = await runSignalLatency(env, {
+    rounds: positive("signal-rounds", args["signal-rounds"], args.quick ? 30 : 100),
+    workers,
+    timeoutMs: 30_000,
+  });
+  log(`signals detail: ${JSON.stringify(signals)}`);
+  figure("signal_to_dependent_claim_p50_ms", signals.claim.p50, "ms");
+  figure("signal_to_dependent_claim_p99_ms", signals.claim.p99, "ms");
+}
+
+async function signalsOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    await signalFigures(env);
+  } finally {
+    await env.close();
+  }
 }
 
 /** Fire lag of many 1-second schedules, on its own PostgreSQL (no server competes for it). */
@@ -147,6 +173,8 @@ async function benchmark() {
     figure("dep_release_layered_p50", latency.layered.release.p50, "ms");
     figure("dep_release_layered_p99", latency.layered.release.p99, "ms");
     figure("dep_handler_to_handler_p50", latency.chain.handlerToHandler.p50, "ms");
+
+    await signalFigures(env);
 
     const alerts = await runAlertLatency(env, { rounds: alertRounds, timeoutMs: 30_000 });
     log(`alert detail: ${JSON.stringify(alerts)}`);

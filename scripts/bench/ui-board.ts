@@ -5,7 +5,15 @@ import { createTrpc } from "@/sdk";
 import type { BenchEnvironment } from "./setup";
 import { log, summary } from "./stats";
 
-const STATES = ["blocked", "queued", "running", "succeeded", "failed", "cancelled"] as const;
+const STATES = [
+  "blocked",
+  "waiting",
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
 /** How the 10,000 tasks spread over the states. */
 const SPREAD = {
   blocked: 1_000,

@@ -132,6 +132,13 @@ const accessTable: Record<string, AccessCase> = {
     allowed: ["orchestrator", "operator", "admin"],
   },
   "tasks.retry": { type: "mutation", input: { id: randomUUID() }, allowed: ["operator", "admin"] },
+  // Agents too, but only in a workflow in which they run a task (server/tasks/signal.test.ts);
+  // a task outside any of theirs, as here, is refused.
+  "tasks.signal": {
+    type: "mutation",
+    input: { taskId: randomUUID(), signal: "approval" },
+    allowed: ["orchestrator", "operator", "admin"],
+  },
   "tasks.setPriority": {
     type: "mutation",
     input: { id: randomUUID(), priority: 1 },
@@ -203,6 +210,8 @@ const accessTable: Record<string, AccessCase> = {
     input: { cron: "0 9 * * 1-5", timezone: "Europe/Paris", count: 3 },
     allowed: roles,
   },
+  "approvals.list": { type: "query", input: { limit: 5 }, allowed: roles },
+  "approvals.count": { type: "query", allowed: roles },
   "auth.me": { type: "query", allowed: roles },
   "system.info": { type: "query", allowed: roles },
   "tokens.create": {

@@ -1,5 +1,6 @@
 import { agentsRouter } from "./routers/agents";
 import { alertsRouter } from "./routers/alerts";
+import { approvalsRouter } from "./routers/approvals";
 import { authRouter } from "./routers/auth";
 import { eventsRouter } from "./routers/events";
 import { metricsRouter } from "./routers/metrics";
@@ -16,6 +17,7 @@ import { createTRPCRouter } from "./trpc";
 export const appRouter = createTRPCRouter({
   agents: agentsRouter,
   alerts: alertsRouter,
+  approvals: approvalsRouter,
   auth: authRouter,
   events: eventsRouter,
   metrics: metricsRouter,

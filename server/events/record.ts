@@ -26,6 +26,10 @@ export type EventKind =
   | "task.priority"
   /** A retried task that waits for its upstream again (server/workflows/retry.ts). */
   | "task.blocked"
+  /** A ready task with a waitFor now waits for its signal; data: signal, timeoutAt. */
+  | "task.waiting"
+  /** tasks.signal resolved a waiting task; data: signal, outcome, by. task.succeeded/failed follow. */
+  | "task.signalled"
   | "workflow.submitted"
   | "workflow.cancelled"
   | "workflow.retried"

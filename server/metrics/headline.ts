@@ -4,6 +4,8 @@ import type { Executor } from "@/db/client";
 export type Headline = {
   running: number;
   queued: number;
+  /** Waiting for a signal (an approval, an outside event). */
+  waiting: number;
   blocked: number;
   /** Tasks that failed for good in the last hour (retried attempts are not counted). */
   failedLastHour: number;
@@ -25,6 +27,7 @@ export async function headline(db: Executor): Promise<Headline> {
     select
       (select count(*) from tasks where state = 'running')::int as "running",
       (select count(*) from tasks where state = 'queued')::int as "queued",
+      (select count(*) from tasks where state = 'waiting')::int as "waiting",
       (select count(*) from tasks where state = 'blocked')::int as "blocked",
       (select count(*) from tasks
         where state = 'failed' and finished_at > now() - interval '1 hour')::int as "failedLastHour",

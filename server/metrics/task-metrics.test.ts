@@ -14,7 +14,7 @@ beforeEach(async () => {
   await pg.db.delete(tasks);
 });
 
-type State = "blocked" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
+type State = "blocked" | "waiting" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
 
 /**
  * A task row with its timestamps set relative to the database clock: finished `agoS` seconds
@@ -44,10 +44,13 @@ async function insertFinishedAt(state: State, at: Date) {
 
 describe("taskCountsByState", () => {
   it("counts every state, 0 for the empty ones, as a GROUP BY does", async () => {
-    for (const state of ["queued", "queued", "running", "failed"] as const) await task(state);
+    for (const state of ["queued", "queued", "running", "failed", "waiting"] as const) {
+      await task(state);
+    }
     const counts = await taskCountsByState(pg.db);
     expect(counts).toEqual({
       blocked: 0,
+      waiting: 1,
       queued: 2,
       running: 1,
       succeeded: 0,
@@ -146,7 +149,15 @@ describe("failureRate", () => {
 
 describe("headline", () => {
   it("counts live states, failures of the last hour and throughput of the last 5 min", async () => {
-    for (const state of ["running", "running", "queued", "queued", "queued", "blocked"] as const) {
+    for (const state of [
+      "running",
+      "running",
+      "queued",
+      "queued",
+      "queued",
+      "blocked",
+      "waiting",
+    ] as const) {
       await task(state);
     }
     for (const agoS of [30, 60, 90, 120]) await task("succeeded", { agoS });
@@ -158,6 +169,7 @@ describe("headline", () => {
     expect(await headline(pg.db)).toEqual({
       running: 2,
       queued: 3,
+      waiting: 1,
       blocked: 1,
       failedLastHour: 2,
       throughputPerMinute: 1,

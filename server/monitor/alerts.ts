@@ -12,6 +12,7 @@ export const ALERT_RULES = [
   "agent_offline",
   "agent_quarantined",
   "task_stalled",
+  "wait_timeout",
 ] as const satisfies readonly AlertRule[];
 
 export interface ListAlertsParams {

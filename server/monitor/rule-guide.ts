@@ -3,6 +3,7 @@ import { AGENT_SILENCE_S } from "@/server/agents/sweep";
 import type { AgentsConfig, AlertThresholds } from "@/server/config";
 import { FAILURE_MIN_SAMPLE, FAILURE_WINDOW_S } from "./rules/failure-rate";
 import { formatSeconds, percent } from "./rules/types";
+import { WAIT_TIMEOUT_WINDOW_S } from "./rules/wait-timeout";
 
 export interface RuleGuide {
   rule: string;
@@ -53,6 +54,11 @@ export function ruleGuide(thresholds: AlertThresholds, agents: AgentsConfig): Ru
       rule: "task_stalled",
       setting: "alert_thresholds.progress_stall (TM_ALERT_PROGRESS_STALL)",
       trips: `a running task that reported progress, then no change of fraction or step for longer than ${formatSeconds(thresholds.progressStall)}`,
+    },
+    {
+      rule: "wait_timeout",
+      setting: null,
+      trips: `a task whose wait for a signal timed out (waitFor.timeoutS) in the last ${formatSeconds(WAIT_TIMEOUT_WINDOW_S)}`,
     },
   ];
 }

@@ -4,8 +4,10 @@ import { agents } from "@/db/schema/agents";
 import type { AlertRule } from "@/db/schema/alerts";
 import { allocations, resources } from "@/db/schema/resources";
 import { tasks } from "@/db/schema/tasks";
+import { retryTask } from "@/server/tasks/operate";
+import { endExpiredWaits } from "@/server/tasks/sweep";
 import { setupTestDatabase } from "@/test/db";
-import { makeAgent } from "@/test/engine";
+import { makeAgent, submit } from "@/test/engine";
 import { evaluateAlerts } from "./evaluate";
 import {
   alertsOf,
@@ -148,5 +150,34 @@ describe("agent_offline", () => {
       cross: () => setStatus("offline"),
       clear: () => setStatus("online"),
     });
+  });
+});
+
+describe("wait_timeout", () => {
+  it("opens when a wait times out and resolves once the task is retried", async () => {
+    const task = await submit(pg.db, {
+      name: "approval gate",
+      waitFor: { signal: "approval", timeoutS: 60 },
+    });
+    await expectLifecycle("wait_timeout", `task:${task.id}`, {
+      cross: async () => {
+        await pg.db.execute(
+          sql`update tasks set wait_deadline = now() - interval '1 s' where id = ${task.id}`,
+        );
+        expect(await endExpiredWaits(pg.db)).toBe(1);
+      },
+      clear: () => retryTask(pg.db, task.id),
+    });
+    expect((await alertsOf(pg.db, "wait_timeout"))[0]?.message).toContain('signal "approval"');
+  });
+
+  it("dependency_wait leaves a task waiting for a signal alone, however long it waits", async () => {
+    const task = await submit(pg.db, { name: "long gate", waitFor: { signal: "approval" } });
+    await pg.db.execute(
+      sql`update tasks set created_at = now() - interval '1 day', waiting_since = now() - interval '1 day' where id = ${task.id}`,
+    );
+    await evaluate();
+    expect(await alertsOf(pg.db, "dependency_wait")).toEqual([]);
+    expect(await alertsOf(pg.db, "wait_timeout")).toEqual([]);
   });
 });

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { and, count, eq, inArray, isNotNull, lte, or, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { schedules } from "@/db/schema/schedules";
 import { tasks } from "@/db/schema/tasks";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { type SubmitTaskParams, submitTaskInput } from "@/server/tasks/inputs";
+import { readyColumns } from "@/server/tasks/ready";
 import { assertSatisfiable } from "@/server/tasks/requirements";
 import { chunks, taskValues } from "@/server/tasks/rows";
-import { submittedEvent } from "@/server/tasks/submit";
+import { submittedEvent, waitingAtSubmit } from "@/server/tasks/submit";
 import type { Plan } from "./plan";
 import { planFor, type ScheduleRow } from "./rows";
 import { cancelUnfinishedRuns } from "./run";
@@ -81,7 +82,10 @@ async function unfinishedTaskRuns(tx: Transaction, ids: string[]): Promise<Map<s
     .select({ scheduleId: tasks.scheduleId, n: count() })
     .from(tasks)
     .where(
-      and(inArray(tasks.scheduleId, ids), inArray(tasks.state, ["blocked", "queued", "running"])),
+      and(
+        inArray(tasks.scheduleId, ids),
+        notInArray(tasks.state, ["succeeded", "failed", "cancelled"]),
+      ),
     )
     .groupBy(tasks.scheduleId);
   return new Map(rows.map((row) => [row.scheduleId ?? "", row.n]));
@@ -153,28 +157,38 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
       };
     });
   const events: NewEvent[] = [];
+  // Ready at once, as submitTask makes them: queued, or waiting for the spec's signal.
+  const ready = readyColumns(sql`v."waitSignal"`, sql`v."waitTimeoutS"`);
   for (const batch of chunks(newTasks, 5000)) {
     const inserted = await tx.execute<{
       id: string;
       name: string;
       type: string;
       priority: number;
-      state: "queued";
+      state: "queued" | "waiting";
+      waitSignal: string | null;
+      waitDeadline: string | null;
     }>(sql`
       insert into tasks (id, name, type, payload, priority, capabilities, requires, run_at,
         timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
-        pending_deps, state, queued_at, created_by, schedule_id, schedule_fire_at)
+        wait_signal, wait_timeout_s, pending_deps, state, queued_at, waiting_since,
+        wait_deadline, created_by, schedule_id, schedule_fire_at)
       select v.id, v.name, v.type, v.payload, v.priority, v.capabilities, v.requires, v."runAt",
         v."timeoutS", v."leaseS", v."maxAttempts", v."backoffBaseS", v."backoffMaxS",
-        v."triggerRule"::trigger_rule, 0, 'queued', now(), v."createdBy", v."scheduleId",
-        v."scheduleFireAt"
+        v."triggerRule"::trigger_rule, v."waitSignal", v."waitTimeoutS", 0, ${ready.state},
+        ${ready.queuedAt}, ${ready.waitingSince}, ${ready.waitDeadline}, v."createdBy",
+        v."scheduleId", v."scheduleFireAt"
       from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v(id uuid, name text,
         type text, payload jsonb, priority int, capabilities text[], requires jsonb,
         "runAt" timestamptz, "timeoutS" int, "leaseS" int, "maxAttempts" int,
-        "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "createdBy" uuid,
-        "scheduleId" uuid, "scheduleFireAt" timestamptz)
-      returning id, name, type, priority, state`);
-    events.push(...inserted.map((task) => submittedEvent({ ...task, workflowId: null })));
+        "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "waitSignal" text,
+        "waitTimeoutS" int, "createdBy" uuid, "scheduleId" uuid, "scheduleFireAt" timestamptz)
+      returning id, name, type, priority, state, wait_signal as "waitSignal",
+        wait_deadline as "waitDeadline"`);
+    for (const task of inserted) {
+      events.push(submittedEvent({ ...task, workflowId: null }));
+      if (task.state === "waiting") events.push(waitingAtSubmit({ ...task, workflowId: null }));
+    }
   }
   for (const fire of made) {
     const name = byId.get(fire.scheduleId)?.name;

@@ -110,12 +110,13 @@ export async function countUnfinishedRuns(tx: Transaction, schedule: ScheduleRow
     schedule.kind === "task"
       ? await tx.execute<{ n: number }>(sql`
           select count(*)::int as n from tasks
-          where schedule_id = ${schedule.id} and state in ('blocked', 'queued', 'running')`)
+          where schedule_id = ${schedule.id}
+            and state not in ('succeeded', 'failed', 'cancelled')`)
       : await tx.execute<{ n: number }>(sql`
           select count(*)::int as n from workflows w
           where w.schedule_id = ${schedule.id} and exists (
             select 1 from tasks t
-            where t.workflow_id = w.id and t.state in ('blocked', 'queued', 'running'))`);
+            where t.workflow_id = w.id and t.state not in ('succeeded', 'failed', 'cancelled'))`);
   return row?.n ?? 0;
 }
 

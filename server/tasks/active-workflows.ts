@@ -40,7 +40,7 @@ export interface ActiveWorkflow {
 }
 
 /**
- * Workflows with work still to do (a task blocked, queued or running), those with running tasks
+ * Workflows with work still to do (a task blocked, waiting, queued or running), those with running tasks
  * first, then newest first; each with a bounded sample of its tasks and the edges among them.
  * The search starts from the live tasks (tasks_state_created_idx), which the live workload
  * bounds, rather than from workflows, which grow without end.
@@ -54,7 +54,7 @@ export async function activeWorkflows(
     with live as (
       select workflow_id, bool_or(state = 'running') as running
       from tasks
-      where state in ('blocked', 'queued', 'running') and workflow_id is not null
+      where state in ('blocked', 'waiting', 'queued', 'running') and workflow_id is not null
       group by workflow_id
     )
     select w.id, w.name, ${isoTime(sql`w.created_at`)} as "createdAt"
@@ -76,7 +76,8 @@ export async function activeWorkflows(
         select id, key, name, state, progress from tasks
         where workflow_id = wf.id
         order by
-          case state when 'running' then 0 when 'queued' then 1 when 'failed' then 2
+          case state when 'running' then 0 when 'queued' then 1 when 'waiting' then 1
+            when 'failed' then 2
             when 'blocked' then 3 else 4 end,
           created_at, key, id
         limit ${params.tasksPerWorkflow}

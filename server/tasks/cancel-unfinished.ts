@@ -3,7 +3,7 @@ import type { Transaction } from "@/db/client";
 import { type EndedAttempt, endedColumns } from "./settle";
 
 /**
- * Cancels every blocked, queued or running task that `scope` (a condition on `tasks`) selects,
+ * Cancels every blocked, waiting, queued or running task that `scope` (a condition on `tasks`) selects,
  * and returns the ended attempts for `settleEndedAttempts`. Tasks are locked in id order, the
  * lock order of every whole-run operation, so two of them cannot deadlock; a claim holding one
  * commits first, and its task is then cancelled as running.
@@ -16,13 +16,13 @@ export async function cancelUnfinishedTasks(
   const ended = await tx.execute<EndedAttempt>(sql`
     with target as (
       select id, state from tasks
-      where ${scope} and state in ('blocked', 'queued', 'running')
+      where ${scope} and state in ('blocked', 'waiting', 'queued', 'running')
       order by id for update
     )
     update tasks t set state = 'cancelled', cancel_reason = ${reason}, finished_at = now(),
-      lease_expires_at = null, updated_at = now()
+      lease_expires_at = null, wait_deadline = null, updated_at = now()
     from target
-    where t.id = target.id and target.state in ('blocked', 'queued', 'running')
+    where t.id = target.id and target.state in ('blocked', 'waiting', 'queued', 'running')
     returning ${endedColumns(sql`target.state`)}`);
   return [...ended];
 }

@@ -14,7 +14,15 @@ async function insertTasks(rows: Partial<PgInsertValue<typeof tasks>>[]) {
     .values(rows.map((row) => ({ name: "task", state: "queued" as const, ...row })));
 }
 
-const zero = { blocked: 0, queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+const zero = {
+  blocked: 0,
+  waiting: 0,
+  queued: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+};
 
 describe("countTasks", () => {
   it("counts every state, 0 for those with no task, honouring each filter", async () => {

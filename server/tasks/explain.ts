@@ -21,13 +21,14 @@ export type WaitReason =
       | { kind: "run_at"; runAt: Date; retry: boolean }
       | { kind: "priority"; ahead: number }
       | { kind: "workflow_paused"; workflowId: string; pausedAt: Date }
+      | { kind: "signal"; signal: string; since: Date | null; timeoutAt: Date | null }
     ))
   | AgentWaitReason
   | QuarantineWaitReason
   | ResourceWaitReason;
 
 export type Explanation =
-  | { taskId: string; state: "blocked" | "queued"; reasons: WaitReason[] }
+  | { taskId: string; state: "blocked" | "waiting" | "queued"; reasons: WaitReason[] }
   | {
       taskId: string;
       state: "running";
@@ -45,7 +46,8 @@ export type Explanation =
     };
 
 /**
- * Why a task is not running (ARCHITECTURE.md "Why is it waiting"). For a blocked or queued task,
+ * Why a task is not running (ARCHITECTURE.md "Why is it waiting"). A waiting task: the signal
+ * it waits for, since when and until when (and a pause). For a blocked or queued task,
  * the reasons in this order: its workflow is paused, unfinished dependencies, run_at in the future, capabilities no
  * online agent has, pools that are full, agent-scoped resources no capable agent has free, every
  * capable agent quarantined, and
@@ -60,6 +62,15 @@ export async function explainTask(db: Database, id: string): Promise<Explanation
       if (!task) throw notFound(`task ${id}`);
       if (task.state === "blocked" || task.state === "queued") {
         return { taskId: id, state: task.state, reasons: await waitReasons(tx, task) };
+      }
+      if (task.state === "waiting") {
+        // Only its signal holds it: no agent, resource or place in line is ever needed.
+        const paused = await workflowPause(tx, task.workflowId);
+        return {
+          taskId: id,
+          state: "waiting",
+          reasons: [...(paused ? [paused] : []), signalReason(task)],
+        };
       }
       if (task.state === "running") {
         return {
@@ -95,7 +106,7 @@ async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
     .where(
       and(
         eq(taskDependencies.taskId, task.id),
-        inArray(tasks.state, ["blocked", "queued", "running"]),
+        inArray(tasks.state, ["blocked", "waiting", "queued", "running"]),
       ),
     );
   if (upstream.length > 0) {
@@ -169,6 +180,21 @@ async function tasksAhead(db: Executor, task: Task): Promise<number> {
       ),
     );
   return row?.n ?? 0;
+}
+
+function signalReason(task: Task): WaitReason {
+  const signal = task.waitSignal ?? "";
+  const since = task.waitingSince ? ` since ${task.waitingSince.toISOString()}` : "";
+  const timeout = task.waitDeadline
+    ? `, times out at ${task.waitDeadline.toISOString()}`
+    : ", no timeout";
+  return {
+    kind: "signal",
+    signal,
+    since: task.waitingSince,
+    timeoutAt: task.waitDeadline,
+    message: `waiting for signal \`${signal}\`${since}${timeout}`,
+  };
 }
 
 async function workflowPause(db: Executor, workflowId: string | null) {

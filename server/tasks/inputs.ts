@@ -29,6 +29,23 @@ export const backoffInput = z.strictObject({
     .default(300),
 });
 
+/** A signal's name: short and safe to show in a URL, a log line or a Prometheus label. */
+export const signalName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, "a letter, then letters, digits and _ . : -");
+
+/** Longest wait for a signal: 30 days, as for `timeoutS`. */
+export const MAX_WAIT_TIMEOUT_S = 30 * 86_400;
+
+export const waitForInput = z.strictObject({
+  /** Once its dependencies are done the task waits for this signal instead of being queued. */
+  signal: signalName,
+  /** Fails the task (reason wait_timeout) when no signal came within this many seconds. */
+  timeoutS: z.number().int().positive().max(MAX_WAIT_TIMEOUT_S).optional(),
+});
+
 export const taskSpecInput = z.strictObject({
   name,
   type: pgText().trim().min(1).max(200).default("default"),
@@ -53,6 +70,8 @@ export const taskSpecInput = z.strictObject({
   maxAttempts: z.number().int().min(1).max(1000).default(3),
   backoff: backoffInput.prefault({}),
   triggerRule: z.enum(["all_success", "all_done"]).default("all_success"),
+  /** A gate: no agent runs it; `tasks.signal` (or its timeout) ends it. */
+  waitFor: waitForInput.optional(),
 });
 
 export const submitTaskInput = taskSpecInput.extend({
@@ -78,6 +97,7 @@ export const submitWorkflowInput = z.strictObject({
   tasks: z.array(workflowTaskInput).min(1).max(20_000),
 });
 
+export type WaitFor = z.output<typeof waitForInput>;
 export type TaskSpec = z.output<typeof taskSpecInput>;
 export type SubmitTaskParams = z.output<typeof submitTaskInput>;
 export type WorkflowTaskParams = z.output<typeof workflowTaskInput>;

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { DomainError, notFound } from "@/server/errors";
 import { notifyQueue, recordEvents } from "@/server/events/record";
+import { readiedEvent, readySet } from "./ready";
 import { type EndedAttempt, endedColumns, settleEndedAttempts } from "./settle";
 
 /**
@@ -14,9 +15,9 @@ export async function cancelTask(db: Database, taskId: string, reason: string) {
     const ended = await tx.execute<EndedAttempt>(sql`
       with target as (select id, state from tasks where id = ${taskId} for update)
       update tasks t set state = 'cancelled', cancel_reason = ${reason}, finished_at = now(),
-        lease_expires_at = null, updated_at = now()
+        lease_expires_at = null, wait_deadline = null, updated_at = now()
       from target
-      where t.id = target.id and target.state in ('blocked', 'queued', 'running')
+      where t.id = target.id and target.state in ('blocked', 'waiting', 'queued', 'running')
       returning ${endedColumns(sql`target.state`)}`);
     if (ended.length === 0) throw await refusal(db, taskId, "cancel");
     await settleEndedAttempts(tx, ended, () => ({ reason }));
@@ -25,7 +26,8 @@ export async function cancelTask(db: Database, taskId: string, reason: string) {
 }
 
 /**
- * Puts a failed or cancelled task back in the queue with a fresh set of attempts. Its own
+ * Puts a failed or cancelled task back in the queue (or, with a waitFor, back to waiting for
+ * its signal, with a new timeout) with a fresh set of attempts. Its own
  * dependencies must still allow it: a task cancelled because its upstream failed is retried by
  * retrying that upstream.
  */
@@ -35,27 +37,23 @@ export async function retryTask(db: Database, taskId: string) {
       id: string;
       workflow_id: string | null;
       from_state: string;
+      state: string;
+      wait_signal: string | null;
+      wait_deadline: string | null;
     }>(sql`
       with target as (select id, state from tasks where id = ${taskId} for update)
-      update tasks t set state = 'queued', attempts = 0, run_at = now(), queued_at = now(),
-        agent_id = null, error = null, result = null, cancel_reason = null, finished_at = null,
+      update tasks t set ${readySet()}, attempts = 0, run_at = now(), agent_id = null, error = null, result = null, cancel_reason = null, finished_at = null,
         progress = null, progress_step = null, progress_message = null, updated_at = now()
       from target
       where t.id = target.id and target.state in ('failed', 'cancelled') and t.pending_deps = 0
         and coalesce(t.cancel_reason, '') <> 'upstream_failed'
-      returning t.id, t.workflow_id, target.state as from_state`);
+      returning t.id, t.workflow_id, target.state as from_state, t.state, t.wait_signal,
+        t.wait_deadline`);
     if (!row) throw await refusal(db, taskId, "retry");
     await recordEvents(tx, [
-      {
-        kind: "task.queued",
-        taskId: row.id,
-        workflowId: row.workflow_id,
-        fromState: row.from_state as EndedAttempt["state"],
-        toState: "queued",
-        data: { retriedBy: "operator" },
-      },
+      readiedEvent(row, row.from_state as EndedAttempt["state"], { retriedBy: "operator" }),
     ]);
-    await notifyQueue(tx);
+    if (row.state === "queued") await notifyQueue(tx);
     return row;
   });
 }
@@ -65,7 +63,7 @@ export async function setTaskPriority(db: Database, taskId: string, priority: nu
   return db.transaction(async (tx) => {
     const [row] = await tx.execute<{ id: string; workflow_id: string | null }>(sql`
       update tasks set priority = ${priority}, updated_at = now()
-      where id = ${taskId} and state in ('blocked', 'queued')
+      where id = ${taskId} and state in ('blocked', 'waiting', 'queued')
       returning id, workflow_id`);
     if (!row) throw await refusal(db, taskId, "change the priority of");
     await recordEvents(tx, [

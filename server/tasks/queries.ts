@@ -23,7 +23,7 @@ const taskState = z.enum(taskStateEnum.enumValues);
 /** `tasks.list` filters; every field optional, all given ones must match. */
 export const listTasksInput = z
   .object({
-    state: z.union([taskState, z.array(taskState).min(1).max(6)]).optional(),
+    state: z.union([taskState, z.array(taskState).min(1).max(7)]).optional(),
     type: pgText().min(1).max(200).optional(),
     agentId: z.uuid().optional(),
     workflowId: z.uuid().optional(),

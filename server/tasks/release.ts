@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import type { NewEvent } from "@/server/events/record";
+import { readiedEvent, readyColumns } from "./ready";
 import { uuidArray } from "./sql";
 
 export interface UpstreamEnded {
@@ -12,7 +13,7 @@ export interface UpstreamEnded {
 
 export interface ReleaseResult {
   events: NewEvent[];
-  /** Whether some task became queued (claimers should be woken). */
+  /** Whether some task became queued (claimers should be woken); not for one now waiting. */
   queued: boolean;
 }
 
@@ -56,15 +57,9 @@ export async function releaseDependents(
       });
     }
     for (const row of counted) {
-      if (row.state !== "queued") continue;
-      queued = true;
-      events.push({
-        kind: "task.queued",
-        taskId: row.id,
-        workflowId: row.workflow_id,
-        fromState: "blocked",
-        toState: "queued",
-      });
+      if (row.state !== "queued" && row.state !== "waiting") continue;
+      if (row.state === "queued") queued = true;
+      events.push(readiedEvent(row, "blocked"));
     }
     succeeded = [];
     endedBadly = cancelled.map((row) => row.id);
@@ -99,19 +94,32 @@ async function edgesToCount(
   return tx.execute<{ task_id: string; n: number }>(query);
 }
 
-/** Subtracts the counted edges; a blocked dependent reaching zero becomes queued. */
+/**
+ * Subtracts the counted edges; a blocked dependent reaching zero becomes ready: queued, or
+ * waiting for its signal.
+ */
 async function countDown(tx: Executor, edges: readonly { task_id: string; n: number }[]) {
   if (edges.length === 0) return [];
   const totals = new Map<string, number>();
   for (const edge of edges) totals.set(edge.task_id, (totals.get(edge.task_id) ?? 0) + edge.n);
   const rows = JSON.stringify([...totals].map(([id, n]) => ({ id, n })));
-  return tx.execute<{ id: string; workflow_id: string | null; state: string }>(sql`
+  const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
+  const done = sql`t.pending_deps - v.n <= 0`;
+  return tx.execute<{
+    id: string;
+    workflow_id: string | null;
+    state: string;
+    wait_signal: string | null;
+    wait_deadline: string | null;
+  }>(sql`
     update tasks t set
       pending_deps = t.pending_deps - v.n,
-      state = case when t.pending_deps - v.n <= 0 then 'queued'::task_state else t.state end,
-      queued_at = case when t.pending_deps - v.n <= 0 then now() else t.queued_at end,
+      state = case when ${done} then ${ready.state} else t.state end,
+      queued_at = case when ${done} then coalesce(${ready.queuedAt}, t.queued_at) else t.queued_at end,
+      waiting_since = case when ${done} then ${ready.waitingSince} else t.waiting_since end,
+      wait_deadline = case when ${done} then ${ready.waitDeadline} else t.wait_deadline end,
       updated_at = now()
     from jsonb_to_recordset(${rows}::jsonb) as v(id uuid, n int)
     where t.id = v.id and t.state = 'blocked'
-    returning t.id, t.workflow_id, t.state`);
+    returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`);
 }

@@ -26,6 +26,8 @@ export function taskValues(spec: TaskSpec) {
     backoffBaseS: spec.backoff.baseS,
     backoffMaxS: spec.backoff.maxS,
     triggerRule: spec.triggerRule,
+    waitSignal: spec.waitFor?.signal ?? null,
+    waitTimeoutS: spec.waitFor?.timeoutS ?? null,
   };
 }
 

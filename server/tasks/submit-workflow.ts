@@ -6,9 +6,10 @@ import { workflows } from "@/db/schema/workflows";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { validateDag } from "./dag";
 import type { SubmitWorkflowParams } from "./inputs";
+import { readyColumns } from "./ready";
 import { assertSatisfiable } from "./requirements";
 import { chunks, type TaskState, taskValues } from "./rows";
-import { submittedEvent } from "./submit";
+import { submittedEvent, waitingAtSubmit } from "./submit";
 
 export interface SubmitWorkflowResult {
   workflow: typeof workflows.$inferSelect;
@@ -85,6 +86,9 @@ export async function submitWorkflow(
         data: { name: workflow.name, tasks: rows.length },
       },
       ...inserted.map((task) => submittedEvent({ ...task, workflowId: workflow.id })),
+      ...inserted
+        .filter((task) => task.state === "waiting")
+        .map((task) => waitingAtSubmit({ ...task, workflowId: workflow.id })),
     ];
     for (const batch of chunks(events, 5000)) await recordEvents(tx, batch);
     if (inserted.some((task) => task.state === "queued")) await notifyQueue(tx);
@@ -117,12 +121,15 @@ type InsertedTask = {
   type: string;
   priority: number;
   state: TaskState;
+  waitSignal: string | null;
+  waitDeadline: string | null;
 };
 
 /**
  * Inserts a batch of a workflow's tasks from one JSON parameter: a multi-row VALUES list of
  * thousands of rows costs a parameter per column per row and much client CPU to build.
- * A task without dependencies starts queued; the others wait, blocked, on their counter.
+ * A task without dependencies starts ready (queued, or waiting for its signal); the others wait,
+ * blocked, on their counter.
  */
 function insertTasks(
   tx: Transaction,
@@ -134,18 +141,27 @@ function insertTasks(
   workflowId: string,
   createdBy: string | null,
 ) {
+  const ready = readyColumns(sql`v."waitSignal"`, sql`v."waitTimeoutS"`);
+  const blocked = sql`v."pendingDeps" > 0`;
   return tx.execute<InsertedTask>(sql`
     insert into tasks (id, workflow_id, key, name, type, payload, priority, capabilities, requires,
       run_at, timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
-      pending_deps, state, queued_at, created_by)
+      wait_signal, wait_timeout_s, pending_deps, state, queued_at, waiting_since, wait_deadline,
+      created_by)
     select v.id, ${workflowId}, v.key, v.name, v.type, v.payload, v.priority, v.capabilities,
       v.requires, v."runAt", v."timeoutS", v."leaseS", v."maxAttempts", v."backoffBaseS",
-      v."backoffMaxS", v."triggerRule"::trigger_rule, v."pendingDeps",
-      case when v."pendingDeps" > 0 then 'blocked'::task_state else 'queued'::task_state end,
-      case when v."pendingDeps" > 0 then null else now() end, ${createdBy}
+      v."backoffMaxS", v."triggerRule"::trigger_rule, v."waitSignal", v."waitTimeoutS",
+      v."pendingDeps",
+      case when ${blocked} then 'blocked'::task_state else ${ready.state} end,
+      case when ${blocked} then null else ${ready.queuedAt} end,
+      case when ${blocked} then null else ${ready.waitingSince} end,
+      case when ${blocked} then null else ${ready.waitDeadline} end,
+      ${createdBy}
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, key text, name text,
       type text, payload jsonb, priority int, capabilities text[], requires jsonb,
       "runAt" timestamptz, "timeoutS" int, "leaseS" int, "maxAttempts" int,
-      "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "pendingDeps" int)
-    returning id, key, name, type, priority, state`);
+      "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "waitSignal" text,
+      "waitTimeoutS" int, "pendingDeps" int)
+    returning id, key, name, type, priority, state, wait_signal as "waitSignal",
+      wait_deadline as "waitDeadline"`);
 }

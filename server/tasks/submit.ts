@@ -4,6 +4,7 @@ import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { DomainError } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import type { SubmitTaskParams } from "./inputs";
+import { readiedEvent } from "./ready";
 import { assertSatisfiable } from "./requirements";
 import { isTerminal, type TaskRow, type TaskState, taskValues } from "./rows";
 
@@ -24,19 +25,27 @@ export async function submitTask(
     if (existing) return { task: existing, created: false };
     await assertSatisfiable(tx, [{ label: "task", requires: params.requires }]);
     const start = await initialState(tx, params.dependsOn, params.triggerRule);
+    // Ready at once: a task with a waitFor waits for its signal instead of being queued.
+    const state: TaskState = start.state === "queued" && params.waitFor ? "waiting" : start.state;
+    const now = new Date();
 
     const [task] = await tx
       .insert(tasks)
       .values({
         ...taskValues(params),
-        state: start.state,
+        state,
         pendingDeps: start.pendingDeps,
         idempotencyKey: params.idempotencyKey ?? null,
         parentTaskId: params.parentTaskId ?? null,
         createdBy: actor.tokenId,
-        queuedAt: start.state === "queued" ? new Date() : null,
-        cancelReason: start.state === "cancelled" ? "upstream_failed" : null,
-        finishedAt: start.state === "cancelled" ? new Date() : null,
+        queuedAt: state === "queued" ? now : null,
+        waitingSince: state === "waiting" ? now : null,
+        waitDeadline:
+          state === "waiting" && params.waitFor?.timeoutS
+            ? new Date(now.getTime() + params.waitFor.timeoutS * 1000)
+            : null,
+        cancelReason: state === "cancelled" ? "upstream_failed" : null,
+        finishedAt: state === "cancelled" ? now : null,
       })
       .onConflictDoNothing({
         target: tasks.idempotencyKey,
@@ -56,6 +65,7 @@ export async function submitTask(
         .values(deps.map((dependsOnId) => ({ taskId: task.id, dependsOnId })));
     }
     const events: NewEvent[] = [submittedEvent(task)];
+    if (task.state === "waiting") events.push(waitingAtSubmit(task));
     await recordEvents(tx, events);
     if (task.state === "queued") await notifyQueue(tx);
     return { task, created: true };
@@ -94,6 +104,25 @@ async function initialState(
   if (endedBadly && triggerRule === "all_success") return { state: "cancelled", pendingDeps: 0 };
   const pendingDeps = upstream.filter((row) => !isTerminal(row.state)).length;
   return { state: pendingDeps > 0 ? "blocked" : "queued", pendingDeps };
+}
+
+/** `task.waiting` for a task that waits from its submission (no dependencies to wait for). */
+export function waitingAtSubmit(task: {
+  id: string;
+  workflowId: string | null;
+  waitSignal: string | null;
+  waitDeadline: Date | string | null;
+}): NewEvent {
+  return readiedEvent(
+    {
+      id: task.id,
+      workflow_id: task.workflowId,
+      state: "waiting",
+      wait_signal: task.waitSignal,
+      wait_deadline: task.waitDeadline,
+    },
+    null,
+  );
 }
 
 export function submittedEvent(

@@ -47,6 +47,37 @@ async function endOverdueAttempts(db: Database): Promise<number> {
 }
 
 /**
+ * Fails waiting tasks whose wait timed out, for good (reason wait_timeout): a signal that did
+ * not come is no transient failure. Their dependents follow their trigger rules.
+ */
+async function endExpiredWaits(db: Database): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ended = await db.transaction(async (tx) => {
+      const rows = await tx.execute<EndedAttempt>(sql`
+        with due as (
+          select id from tasks
+          where wait_deadline <= now() and state = 'waiting'
+          order by wait_deadline
+          limit ${BATCH}
+          for update skip locked
+        )
+        update tasks t set state = 'failed',
+          error = jsonb_build_object('code', 'wait_timeout', 'signal', t.wait_signal,
+            'message', 'no signal "' || t.wait_signal || '" within '
+              || t.wait_timeout_s || ' s'),
+          finished_at = now(), wait_deadline = null, updated_at = now()
+        from due where t.id = due.id and t.state = 'waiting'
+        returning ${endedColumns(sql`'waiting'::task_state`)}`);
+      await settleEndedAttempts(tx, rows, () => ({ reason: "wait_timeout" }));
+      return rows.length;
+    });
+    total += ended;
+    if (ended < BATCH) return total;
+  }
+}
+
+/**
  * Wakes claimers when delayed tasks (run_at, retry backoff) become due: nothing else changes
  * when time passes, so no transaction would NOTIFY for them.
  */
@@ -58,14 +89,15 @@ async function wakeForDueTasks(db: Database): Promise<boolean> {
   return due?.due ?? false;
 }
 
-/** The earliest moment something running or delayed falls due. */
+/** The earliest moment something running, delayed or waiting falls due. */
 async function nextTaskDueAt(db: Database): Promise<Date | null> {
   const [row] = await db.execute<{ next: string | null }>(sql`
     select ${isoTime(sql`least(
       (select min(lease_expires_at) from tasks where state = 'running'),
       (select min(started_at + timeout_s * interval '1 second') from tasks
         where state = 'running' and timeout_s is not null),
-      (select min(run_at) from tasks where state = 'queued' and run_at > now()))`)} as next`);
+      (select min(run_at) from tasks where state = 'queued' and run_at > now()),
+      (select min(wait_deadline) from tasks where wait_deadline is not null))`)} as next`);
   return row?.next ? new Date(row.next) : null;
 }
 
@@ -75,6 +107,7 @@ export const taskSweeps: Sweep[] = [
     name: "overdue-attempts",
     async run(db) {
       await endOverdueAttempts(db);
+      await endExpiredWaits(db);
       return { nextDueAt: await nextTaskDueAt(db) };
     },
   },
@@ -87,4 +120,4 @@ export const taskSweeps: Sweep[] = [
   },
 ];
 
-export { endOverdueAttempts, nextTaskDueAt, wakeForDueTasks };
+export { endExpiredWaits, endOverdueAttempts, nextTaskDueAt, wakeForDueTasks };

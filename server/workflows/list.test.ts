@@ -42,7 +42,15 @@ describe("listWorkflows", () => {
       state: "running",
       total: 3,
       done: 2,
-      counts: { blocked: 0, queued: 0, running: 1, succeeded: 1, failed: 1, cancelled: 0 },
+      counts: {
+        blocked: 0,
+        waiting: 0,
+        queued: 0,
+        running: 1,
+        succeeded: 1,
+        failed: 1,
+        cancelled: 0,
+      },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(listed[1]).toMatchObject({ state: "running", total: 1, done: 0, finishedAt: null });

@@ -62,18 +62,18 @@ export async function readWorkflowState(tx: Executor, id: string): Promise<Locke
     }
   >(sql`
     select w.id, w.name, w.created_by, ${isoTime(sql`w.paused_at`)} as paused_at,
-      c.blocked, c.queued, c.running, c.succeeded, c.failed, c.cancelled,
+      c.blocked, c.waiting, c.queued, c.running, c.succeeded, c.failed, c.cancelled,
       ${workflowStateSql("c", sql`w.paused_at`)} as state
     from workflows w cross join lateral ${taskStateCountsSql(sql`w.id`)} c
     where w.id = ${id}`);
   if (!row) throw notFound(`workflow ${id}`);
-  const { blocked, queued, running, succeeded, failed, cancelled } = row;
+  const { blocked, waiting, queued, running, succeeded, failed, cancelled } = row;
   return {
     id: row.id,
     name: row.name,
     createdBy: row.created_by,
     pausedAt: row.paused_at,
     state: row.state,
-    counts: { blocked, queued, running, succeeded, failed, cancelled },
+    counts: { blocked, waiting, queued, running, succeeded, failed, cancelled },
   };
 }

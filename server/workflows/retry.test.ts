@@ -178,7 +178,7 @@ describe("retryTaskWithDependents", () => {
     ]);
     await failForGood(pg.db, dag.agent, await dag.claim());
     const result = await retryTaskWithDependents(pg.db, dag.ids.a as string);
-    expect(result).toEqual({ queued: [dag.ids.a], blocked: [dag.ids.b] });
+    expect(result).toEqual({ queued: [dag.ids.a], blocked: [dag.ids.b], waiting: [] });
     expect(await statesOf(pg.db, dag.workflowId)).toEqual({
       a: "queued",
       b: "blocked",

@@ -2,15 +2,18 @@ import { sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { DomainError, notFound } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import { readiedEvent, readyColumns } from "@/server/tasks/ready";
 import type { TaskState } from "@/server/tasks/rows";
 import { uuidArray } from "@/server/tasks/sql";
 import { lockWorkflow, type WorkflowActor } from "./lock";
 import { workflowTransaction } from "./transaction";
 
 export interface RetryResult {
-  /** Tasks put back: queued (ready now) or blocked (waiting for upstream tasks again). */
+  /** Tasks put back: queued (ready now) or blocked (waiting for upstream tasks again)… */
   queued: string[];
   blocked: string[];
+  /** …or waiting for their signal again (ready, with a waitFor). */
+  waiting: string[];
 }
 
 type RetriedBy = "workflow" | "operator";
@@ -34,7 +37,7 @@ export async function retryWorkflow(
     );
     if (failed.length === 0) {
       if (workflow.state === "running" || workflow.state === "paused")
-        return { id, queued: [], blocked: [] };
+        return { id, queued: [], blocked: [], waiting: [] };
       throw new DomainError(
         "CONFLICT",
         `cannot retry workflow "${workflow.name}": it ${workflow.state === "cancelled" ? "was cancelled" : "succeeded"} and no task failed`,
@@ -49,7 +52,12 @@ export async function retryWorkflow(
       {
         kind: "workflow.retried",
         workflowId: id,
-        data: { queued: result.queued.length, blocked: result.blocked.length, by: actor.tokenId },
+        data: {
+          queued: result.queued.length,
+          blocked: result.blocked.length,
+          waiting: result.waiting.length,
+          by: actor.tokenId,
+        },
       },
     ]);
     return { id, ...result };
@@ -82,7 +90,7 @@ export type RetryMember = {
   trigger_rule: "all_success" | "all_done";
 };
 
-const UNFINISHED: readonly TaskState[] = ["blocked", "queued", "running"];
+const UNFINISHED: readonly TaskState[] = ["blocked", "waiting", "queued", "running"];
 
 /**
  * The heart of both retries. Lock order (deadlock-free against completions and claims, which
@@ -128,40 +136,51 @@ async function requeueWithDependents(
   if (retriedBy === "operator") {
     for (const root of roots) if (!plan.has(root)) throw refusal(root, members);
   }
-  if (plan.size === 0) return { queued: [], blocked: [] };
+  if (plan.size === 0) return { queued: [], blocked: [], waiting: [] };
 
   const values = JSON.stringify([...plan].map(([id, pending]) => ({ id, pending })));
+  const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
   const updated = await tx.execute<{
     id: string;
     workflow_id: string | null;
     state: TaskState;
     from_state: TaskState;
+    wait_signal: string | null;
+    wait_deadline: string | null;
   }>(sql`
     with before as (select id, state from tasks where id = any(${uuidArray([...plan.keys()])}))
     update tasks t set
-      state = case when v.pending > 0 then 'blocked'::task_state else 'queued'::task_state end,
+      state = case when v.pending > 0 then 'blocked'::task_state else ${ready.state} end,
       pending_deps = v.pending, attempts = 0, run_at = now(),
-      queued_at = case when v.pending > 0 then null else now() end,
+      queued_at = case when v.pending > 0 then null else ${ready.queuedAt} end,
+      waiting_since = case when v.pending > 0 then null else ${ready.waitingSince} end,
+      wait_deadline = case when v.pending > 0 then null else ${ready.waitDeadline} end,
       agent_id = null, error = null, result = null, cancel_reason = null, started_at = null,
       finished_at = null, lease_expires_at = null, progress = null, progress_step = null,
       progress_message = null, updated_at = now()
     from jsonb_to_recordset(${values}::jsonb) as v(id uuid, pending int), before
     where t.id = v.id and before.id = v.id
-    returning t.id, t.workflow_id, t.state, before.state as from_state`);
-  const events: NewEvent[] = updated.map((row) => ({
-    kind: row.state === "queued" ? "task.queued" : "task.blocked",
-    taskId: row.id,
-    workflowId: row.workflow_id,
-    fromState: row.from_state,
-    toState: row.state,
-    data: { retriedBy },
-  }));
+    returning t.id, t.workflow_id, t.state, before.state as from_state, t.wait_signal,
+      t.wait_deadline`);
+  const events: NewEvent[] = updated.map((row) =>
+    row.state === "blocked"
+      ? {
+          kind: "task.blocked",
+          taskId: row.id,
+          workflowId: row.workflow_id,
+          fromState: row.from_state,
+          toState: row.state,
+          data: { retriedBy },
+        }
+      : readiedEvent(row, row.from_state, { retriedBy }),
+  );
   await recordEvents(tx, events);
   const queued = updated.filter((row) => row.state === "queued").map((row) => row.id);
   if (queued.length > 0) await notifyQueue(tx);
   return {
     queued,
     blocked: updated.filter((row) => row.state === "blocked").map((row) => row.id),
+    waiting: updated.filter((row) => row.state === "waiting").map((row) => row.id),
   };
 }
 

@@ -5,7 +5,7 @@ import { z } from "zod";
  * A workflow run's state, derived from its tasks (README "Workflow runs"); nothing stores it,
  * so it can never disagree with them:
  *
- * - `running`: some task is blocked, queued or running, and the workflow is not paused;
+ * - `running`: some task is blocked, waiting, queued or running, and the workflow is not paused;
  * - `paused`: the same, but the workflow is paused (claims skip its tasks);
  * - `failed`: every task ended, and at least one failed;
  * - `cancelled`: every task ended, none failed, at least one was cancelled;
@@ -20,6 +20,7 @@ export type WorkflowState = z.infer<typeof workflowStateSchema>;
 
 export type TaskStateCounts = {
   blocked: number;
+  waiting: number;
   queued: number;
   running: number;
   succeeded: number;
@@ -29,7 +30,8 @@ export type TaskStateCounts = {
 
 /** The definition above, for counts already in JavaScript. Must agree with `workflowStateSql`. */
 export function workflowState(counts: TaskStateCounts, paused: boolean): WorkflowState {
-  if (counts.blocked + counts.queued + counts.running > 0) return paused ? "paused" : "running";
+  if (counts.blocked + counts.waiting + counts.queued + counts.running > 0)
+    return paused ? "paused" : "running";
   if (counts.failed > 0) return "failed";
   if (counts.cancelled > 0) return "cancelled";
   return "succeeded";
@@ -42,7 +44,7 @@ export function workflowState(counts: TaskStateCounts, paused: boolean): Workflo
 export function workflowStateSql(c: string, pausedAt: SQL): SQL {
   const col = (name: string) => sql.raw(`${c}.${name}`);
   return sql`case
-    when ${col("blocked")} + ${col("queued")} + ${col("running")} > 0
+    when ${col("blocked")} + ${col("waiting")} + ${col("queued")} + ${col("running")} > 0
       then case when ${pausedAt} is null then 'running' else 'paused' end
     when ${col("failed")} > 0 then 'failed'
     when ${col("cancelled")} > 0 then 'cancelled'
@@ -56,6 +58,7 @@ export function workflowStateSql(c: string, pausedAt: SQL): SQL {
 export function taskStateCountsSql(workflowId: SQL): SQL {
   return sql`(
     select count(*) filter (where state = 'blocked')::int as blocked,
+      count(*) filter (where state = 'waiting')::int as waiting,
       count(*) filter (where state = 'queued')::int as queued,
       count(*) filter (where state = 'running')::int as running,
       count(*) filter (where state = 'succeeded')::int as succeeded,

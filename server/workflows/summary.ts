@@ -94,7 +94,7 @@ export function runsSql(where: SQL, runWhere: SQL | null, orderBy: SQL, limit: n
       ${utc(sql`f.finished_at`)} as finished_at,
       extract(epoch from coalesce(f.finished_at, now()) - c.started_at)::float8 as duration_s,
       ${utc(sql`w.paused_at`)} as paused_at,
-      c.blocked, c.queued, c.running, c.succeeded, c.failed, c.cancelled
+      c.blocked, c.waiting, c.queued, c.running, c.succeeded, c.failed, c.cancelled
     from (
       select w.id, w.name, w.created_by, w.created_at, w.paused_at from workflows w
       where ${where}
@@ -105,7 +105,7 @@ export function runsSql(where: SQL, runWhere: SQL | null, orderBy: SQL, limit: n
     cross join lateral ${taskStateCountsSql(sql`w.id`)} c
     cross join lateral (select ${workflowStateSql("c", sql`w.paused_at`)} as state) s
     cross join lateral (
-      select case when c.blocked + c.queued + c.running = 0 then c.finished_at end as finished_at
+      select case when c.blocked + c.waiting + c.queued + c.running = 0 then c.finished_at end as finished_at
     ) f
     where ${runWhere ?? sql`true`}
     ${orderBy}
@@ -121,6 +121,7 @@ export async function summarize(db: Executor, rows: readonly RunRow[]): Promise<
   return rows.map((row): WorkflowSummary => {
     const counts = {
       blocked: row.blocked,
+      waiting: row.waiting,
       queued: row.queued,
       running: row.running,
       succeeded: row.succeeded,

@@ -26,8 +26,10 @@ export interface TimelineTask {
   state: TaskState;
   agentName: string | null;
   createdAt: string;
-  /** Queued now and never claimed since: when that wait began. */
+  /** Queued now and never claimed since, or waiting for a signal: when that wait began. */
   queuedAt: string | null;
+  /** Waiting now: the signal it waits for (its open wait is that wait, not a queue's). */
+  waitSignal: string | null;
   attempts: TimelineAttempt[];
 }
 
@@ -46,6 +48,8 @@ type TaskRow = {
   state: TaskState;
   agent_name: string | null;
   created_at: string;
+  wait_signal: string | null;
+  waiting_since: string | null;
   now: string;
 };
 
@@ -77,7 +81,8 @@ const ENDINGS: Record<string, AttemptOutcome> = {
 export async function workflowTimeline(db: Executor, id: string): Promise<WorkflowTimeline> {
   const tasks = await db.execute<TaskRow>(sql`
     select t.id, t.key, t.name, t.type, t.state, a.name as agent_name,
-      ${utc(sql`t.created_at`)} as created_at, ${utc(sql`now()`)} as now
+      ${utc(sql`t.created_at`)} as created_at, t.wait_signal,
+      ${utc(sql`t.waiting_since`)} as waiting_since, ${utc(sql`now()`)} as now
     from workflows w
     left join tasks t on t.workflow_id = w.id
     left join agents a on a.id = t.agent_id
@@ -114,7 +119,9 @@ export async function workflowTimeline(db: Executor, id: string): Promise<Workfl
           state: row.state,
           agentName: row.agent_name,
           createdAt: row.created_at,
-          queuedAt: row.state === "queued" ? queuedAt : null,
+          queuedAt:
+            row.state === "queued" ? queuedAt : row.state === "waiting" ? row.waiting_since : null,
+          waitSignal: row.state === "waiting" ? row.wait_signal : null,
           attempts,
         },
       ];

@@ -30,6 +30,8 @@ export const procedureInputs: Record<string, Case> = {
   "agents.list": { type: "query", role: "viewer", input: () => undefined },
   "agents.get": { type: "query", role: "viewer", input: (f) => ({ agentId: f.agentId }) },
   "agents.release": { type: "mutation", role: "operator", input: () => ({ agentId: uuid() }) },
+  "approvals.list": { type: "query", role: "viewer", input: () => ({ limit: 5 }) },
+  "approvals.count": { type: "query", role: "viewer", input: () => undefined },
   "agents.drain": { type: "mutation", role: "operator", input: () => ({ agentId: uuid() }) },
   "agents.resume": { type: "mutation", role: "operator", input: () => ({ agentId: uuid() }) },
   "agents.claim": {
@@ -222,6 +224,17 @@ export const procedureInputs: Record<string, Case> = {
     type: "mutation",
     role: "operator",
     input: () => ({ id: uuid(), withDependents: true }),
+  },
+  "tasks.signal": {
+    type: "mutation",
+    role: "orchestrator",
+    input: () => ({
+      taskId: uuid(),
+      signal: "approval",
+      outcome: "fail",
+      payload: { comment: "c" },
+      reason: "r",
+    }),
   },
   "tasks.setPriority": {
     type: "mutation",

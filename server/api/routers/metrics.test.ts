@@ -44,6 +44,7 @@ describe("metrics router", () => {
     expect(data).toEqual({
       running: 0,
       queued: 0,
+      waiting: 0,
       blocked: 0,
       failedLastHour: 0,
       throughputPerMinute: 0,
@@ -51,6 +52,6 @@ describe("metrics router", () => {
     const agents = await query("metrics.agents");
     expect(agents.data).toEqual({ counts: { online: 0, draining: 0, offline: 0 }, agents: [] });
     const counts = await query("metrics.taskCounts");
-    expect(Object.values(counts.data ?? {})).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.values(counts.data ?? {})).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 });

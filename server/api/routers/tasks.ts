@@ -5,6 +5,7 @@ import { completeTasks, failTasks, requeueTasks } from "@/server/tasks/finish";
 import { submitTaskInput } from "@/server/tasks/inputs";
 import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
+import { signalTask, signalTaskInput } from "@/server/tasks/signal";
 import { submitTask } from "@/server/tasks/submit";
 import { assertSubtaskParent } from "@/server/tasks/subtasks";
 import { int4, pgText, resultJson } from "@/server/validation";
@@ -53,6 +54,14 @@ export const tasksRouter = createTRPCRouter({
       await assertSubtaskParent(ctx.db, ctx.principal, input.parentTaskId);
     return submitTask(ctx.db, input, { tokenId: ctx.principal.tokenId });
   }),
+
+  /**
+   * Resolves a task waiting for a signal. Orchestrators, operators and admins; an agent only
+   * for a workflow in which it runs a task (checked in signalTask).
+   */
+  signal: submitterProcedure
+    .input(signalTaskInput)
+    .mutation(({ ctx, input }) => signalTask(ctx.db, input, ctx.principal)),
 
   progress: agentProcedure
     .input(
@@ -129,8 +138,14 @@ export const tasksRouter = createTRPCRouter({
     .input(z.strictObject({ id: z.uuid(), withDependents: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       if (!input.withDependents) {
-        await retryTask(ctx.db, input.id);
-        return { ok: true as const, queued: [input.id], blocked: [] };
+        const row = await retryTask(ctx.db, input.id);
+        const waiting = row.state === "waiting";
+        return {
+          ok: true as const,
+          queued: waiting ? [] : [input.id],
+          blocked: [],
+          waiting: waiting ? [input.id] : [],
+        };
       }
       return { ok: true as const, ...(await retryTaskWithDependents(ctx.db, input.id)) };
     }),

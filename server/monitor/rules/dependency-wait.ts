@@ -6,7 +6,8 @@ import type { RuleResult } from "./types";
 /**
  * dependency_wait: a task blocked on its dependencies for more than `thresholdS`. A task is
  * blocked only from its submission until its dependencies release it (nothing puts a task back
- * into `blocked`), so the wait counts from `created_at`.
+ * into `blocked`), so the wait counts from `created_at`. A task `waiting` for a signal is not
+ * blocked: its wait is its purpose, and wait_timeout covers a wait that lasts too long.
  */
 export async function dependencyWaitRule(db: Executor, thresholdS: number): Promise<RuleResult> {
   const found = await overdueTasks(db, {

@@ -8,6 +8,7 @@ import { resourceUsageRule } from "./resource-usage";
 import { taskDurationRule } from "./task-duration";
 import { taskStalledRule } from "./task-stalled";
 import type { RuleResult } from "./types";
+import { waitTimeoutRule } from "./wait-timeout";
 
 /** Every rule, read one after another (one connection, no burst on the pool). */
 export async function observeAll(
@@ -23,6 +24,7 @@ export async function observeAll(
     await agentOfflineRule(db),
     await agentQuarantinedRule(db, quarantineAfterFailures),
     await taskStalledRule(db, thresholds.progressStall),
+    await waitTimeoutRule(db),
   ];
 }
 
