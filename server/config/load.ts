@@ -58,6 +58,12 @@ export const ENV_OVERRIDES = [
   { env: "TM_LIMIT_METADATA_BYTES", path: "task_manager.limits.metadata_bytes", type: "number" },
   { env: "TM_LIMIT_JSON_DEPTH", path: "task_manager.limits.json_depth", type: "number" },
   { env: "TM_LIMIT_REQUEST_BYTES", path: "task_manager.limits.request_bytes", type: "number" },
+  {
+    env: "TM_SCHEDULING_RESERVE_AFTER_S",
+    path: "task_manager.scheduling.reserve_after_s",
+    type: "number",
+  },
+  { env: "TM_SCHEDULING_FAIRNESS", path: "task_manager.scheduling.fairness", type: "string" },
 ] as const satisfies readonly EnvOverride[];
 
 type Env = Readonly<Record<string, string | undefined>>;

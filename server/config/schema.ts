@@ -156,6 +156,26 @@ const limitsSchema = z
     requestBytes: l.request_bytes,
   }));
 
+export const FAIRNESS_MODES = ["fifo", "workflow", "submitter"] as const;
+
+// How claims choose among tasks that could all run (README "Scheduling").
+const schedulingSchema = z
+  .strictObject(
+    {
+      // 0 reserves at once; a value above any real wait (31536000) turns reservations off.
+      reserve_after_s: z
+        .number({ error: "expected a number of seconds >= 0" })
+        .min(0, { error: "expected a number of seconds >= 0" })
+        .default(30),
+      fairness: z
+        .enum(FAIRNESS_MODES, { error: `expected one of ${FAIRNESS_MODES.join(", ")}` })
+        .default("workflow"),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((s) => ({ reserveAfterS: s.reserve_after_s, fairness: s.fairness }));
+
 // Informational only: the product keeps everything in one PostgreSQL database.
 const databasesSchema = z
   .strictObject(
@@ -182,6 +202,7 @@ const taskManagerSchema = z
       alert_webhook: alertWebhookSchema,
       retention: retentionSchema,
       limits: limitsSchema,
+      scheduling: schedulingSchema,
     },
     mapping,
   )
@@ -198,6 +219,7 @@ const taskManagerSchema = z
     alertWebhook: t.alert_webhook,
     retention: t.retention,
     limits: t.limits,
+    scheduling: t.scheduling,
   }));
 
 const poolSchema = z.strictObject(
@@ -344,6 +366,7 @@ export type AlertThresholds = TaskManagerConfig["alertThresholds"];
 export type AlertWebhookConfig = NonNullable<TaskManagerConfig["alertWebhook"]>;
 export type RetentionConfig = TaskManagerConfig["retention"];
 export type LimitsConfig = TaskManagerConfig["limits"];
+export type SchedulingConfig = TaskManagerConfig["scheduling"];
 export type ResourcesConfig = Config["resources"];
 export type PoolConfig = ResourcesConfig["pools"][string];
 export type SchedulesConfig = Config["schedules"];

@@ -4,6 +4,15 @@ import { assertAgentOwner } from "@/server/agents/ownership";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
+import { candidateQuery } from "./claim-order";
+import { keysAtLimit, lockConcurrencyKeys } from "./concurrency-keys";
+import {
+  backfillAllowed,
+  findReservations,
+  type Reservation,
+  reservationFilter,
+} from "./reservations";
+import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
 import { isoTime, uuidArray } from "./sql";
 
 export type ClaimedTask = {
@@ -24,6 +33,9 @@ export type ClaimedTask = {
 type Candidate = {
   id: string;
   requires: Record<string, number>;
+  timeoutS: number | null;
+  concurrencyKey: string | null;
+  concurrencyLimit: number | null;
 };
 
 /**
@@ -31,10 +43,12 @@ type Candidate = {
  * have every capability, its free amount must cover each agent-scoped requirement and each pool
  * must cover its own — all taken atomically here, with allocation rows as the record.
  *
+ * Claim order, reservations and concurrency keys follow `policy` (README "Scheduling").
+ *
  * Lock order, which keeps concurrent claims and completions deadlock-free: candidate tasks
  * (SKIP LOCKED: claimers never wait for each other's tasks), then the pools needed, sorted by
- * name, then — only when agent-scoped resources are needed — the agent row. A claim also
- * counts as the agent's heartbeat.
+ * name, then the concurrency keys needed, sorted, then — only when agent-scoped resources are
+ * needed — the agent row. A claim also counts as the agent's heartbeat.
  */
 export async function claimTasks(
   db: Database,
@@ -42,9 +56,12 @@ export async function claimTasks(
   max: number,
   /** The caller, when it must own the agent: checked in the same statement as the claim. */
   principal?: Principal,
+  policy: SchedulingPolicy = schedulingPolicy(),
 ): Promise<ClaimedTask[]> {
   return db.transaction(async (tx) => {
-    const rows = await pickCandidates(tx, agentId, max, principal);
+    // Read without locks, to step over tasks a reservation keeps out; re-checked under lock.
+    const { reservations } = await findReservations(tx, policy.reserveAfterS);
+    const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations);
     const [first] = rows;
     if (!first) {
       // Say why: an unknown agent, or one this token may not act for.
@@ -52,9 +69,19 @@ export async function claimTasks(
       throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
     }
     const candidates = rows.flatMap((row) =>
-      row.id ? [{ id: row.id, requires: row.requires ?? {} }] : [],
+      row.id
+        ? [
+            {
+              id: row.id,
+              requires: row.requires ?? {},
+              timeoutS: row.timeout_s,
+              concurrencyKey: row.concurrency_key,
+              concurrencyLimit: row.concurrency_limit,
+            },
+          ]
+        : [],
     );
-    const accepted = await takeResources(tx, agentId, candidates);
+    const accepted = await takeResources(tx, agentId, candidates, policy);
     if (accepted.length === 0) return [];
 
     // One statement: the transition, its events and the NOTIFY that announces them.
@@ -95,6 +122,9 @@ type CandidateRow = {
   held: Record<string, number>;
   id: string | null;
   requires: Record<string, number> | null;
+  timeout_s: number | null;
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
 };
 
 /**
@@ -117,7 +147,14 @@ type CandidateRow = {
  * the walk along tasks_claim_idx keeps its plan. A claim whose statement began before a pause
  * committed may still start one of its tasks, as if it had been claimed just before.
  */
-function pickCandidates(tx: Transaction, agentId: string, max: number, principal?: Principal) {
+function pickCandidates(
+  tx: Transaction,
+  agentId: string,
+  max: number,
+  principal: Principal | undefined,
+  policy: SchedulingPolicy,
+  reservations: ReadonlyMap<string, Reservation>,
+) {
   const owned =
     principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
   return tx.execute<CandidateRow>(sql`
@@ -137,60 +174,95 @@ function pickCandidates(tx: Transaction, agentId: string, max: number, principal
         select resource, sum(amount)::float8 as amount from allocations
         where agent_id = ${agentId} and released_at is null group by resource) h
     )
-    select a.status, a.capacity, held.held, c.id, c.requires
+    select a.status, a.capacity, held.held, c.id, c.requires, c.timeout_s, c.concurrency_key,
+      c.concurrency_limit
     from agent a cross join held
-    left join lateral (
-      select t.id, t.requires from tasks t
-      where a.status = 'online' and t.state = 'queued' and t.run_at <= now()
-        and (t.workflow_id is null
-          or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
-        and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
-        and (t.requires = '{}'::jsonb or not exists (
-          select 1 from jsonb_each_text(t.requires) r
-          left join resources p on p.name = r.key
-          where case when p.scope = 'pool' then p.in_use + r.value::float8 > p.capacity
-            else coalesce((a.capacity ->> r.key)::float8, 0)
-              - coalesce((held.held ->> r.key)::float8, 0) < r.value::float8 end
-        ))
-      order by t.priority desc nulls last, t.queued_at, t.id
-      limit ${max}
-      for update of t skip locked
+    left join lateral (${candidateQuery(policy, max, claimable(reservations))}
     ) c on true`);
 }
 
 /**
- * Takes pool and agent capacity for candidates in claim order, skipping any that no longer fit
- * (the candidate query's check read pools without locking them). Pools are locked here, sorted.
+ * Whether task `t` could be claimed by agent `a` (holding `held`) now, read without locks.
+ * The `= '{}'` branches are the common case (see pickCandidates).
+ */
+function claimable(reservations: ReadonlyMap<string, Reservation>) {
+  return sql`a.status = 'online' and t.state = 'queued' and t.run_at <= now()
+    and (t.workflow_id is null
+      or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
+    and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
+    and (t.requires = '{}'::jsonb or not exists (
+      select 1 from jsonb_each_text(t.requires) r
+      left join resources p on p.name = r.key
+      where case when p.scope = 'pool' then p.in_use + r.value::float8 > p.capacity
+        else coalesce((a.capacity ->> r.key)::float8, 0)
+          - coalesce((held.held ->> r.key)::float8, 0) < r.value::float8 end
+    ))
+    and (t.concurrency_key is null or t.concurrency_key <> all(${keysAtLimit}))
+    and ${reservationFilter(reservations)}`;
+}
+
+/**
+ * Takes pool and agent capacity and concurrency-key slots for candidates in claim order,
+ * skipping any that no longer fit (the candidate query read pools, keys and reservations
+ * without locking them). Under the locks, reservations are read again: what they read then
+ * is what the pools hold, so racing claims cannot both take what a reserved task waits for.
  */
 async function takeResources(
   tx: Transaction,
   agentId: string,
   candidates: readonly Candidate[],
+  policy: SchedulingPolicy,
 ): Promise<Candidate[]> {
   const needed = [...new Set(candidates.flatMap((task) => Object.keys(task.requires)))].sort();
-  if (needed.length === 0) return [...candidates];
+  const keyLimits = new Map<string, number>();
+  for (const task of candidates) {
+    if (task.concurrencyKey) keyLimits.set(task.concurrencyKey, task.concurrencyLimit ?? 1);
+  }
+  if (needed.length === 0 && keyLimits.size === 0) return [...candidates];
   const pools = new Map<string, { capacity: number; inUse: number }>();
-  const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
-    select name, capacity, in_use from resources
-    where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
-    order by name for update`);
-  for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
+  let reservations = new Map<string, Reservation>();
+  let nowS = 0;
+  if (needed.length > 0) {
+    const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
+      select name, capacity, in_use from resources
+      where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
+      order by name for update`);
+    for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
+    if (pools.size > 0) {
+      ({ reservations, nowS } = await findReservations(tx, policy.reserveAfterS, [
+        ...pools.keys(),
+      ]));
+    }
+  }
+  const keys = keyLimits.size > 0 ? await lockConcurrencyKeys(tx, keyLimits) : new Map();
   const free = needed.some((name) => !pools.has(name)) ? await lockFreeCapacity(tx, agentId) : {};
 
   const accepted: Candidate[] = [];
   const taken = new Map<string, number>();
   for (const task of candidates) {
+    const slot = task.concurrencyKey ? keys.get(task.concurrencyKey) : undefined;
+    if (slot && slot.running >= slot.limit) continue;
     const fits = Object.entries(task.requires).every(([name, amount]) => {
       const pool = pools.get(name);
-      return pool ? pool.inUse + amount <= pool.capacity : (free[name] ?? 0) >= amount;
+      if (!pool) return (free[name] ?? 0) >= amount;
+      const reserved = reservations.get(name);
+      const allowed =
+        !reserved ||
+        reserved.taskId === task.id ||
+        backfillAllowed(reserved, amount, task.timeoutS, nowS);
+      return allowed && pool.inUse + amount <= pool.capacity;
     });
     if (!fits) continue;
     accepted.push(task);
+    if (slot) slot.running++;
     for (const [name, amount] of Object.entries(task.requires)) {
       const pool = pools.get(name);
       if (pool) {
         pool.inUse += amount;
         taken.set(name, (taken.get(name) ?? 0) + amount);
+        const reserved = reservations.get(name);
+        if (reserved?.taskId === task.id) reservations.delete(name);
+        else if (reserved && amount <= reserved.extra) reserved.extra -= amount;
       } else {
         free[name] = (free[name] ?? 0) - amount;
       }

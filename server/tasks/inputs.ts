@@ -29,6 +29,12 @@ export const backoffInput = z.strictObject({
     .default(300),
 });
 
+/** At most `limit` tasks with this key run at once; every task with the key gives the same limit. */
+export const concurrencyInput = z.strictObject({
+  key: pgText().trim().min(1).max(200),
+  limit: z.number().int().min(1).max(1_000_000),
+});
+
 export const taskSpecInput = z.strictObject({
   name,
   type: pgText().trim().min(1).max(200).default("default"),
@@ -53,6 +59,7 @@ export const taskSpecInput = z.strictObject({
   maxAttempts: z.number().int().min(1).max(1000).default(3),
   backoff: backoffInput.prefault({}),
   triggerRule: z.enum(["all_success", "all_done"]).default("all_success"),
+  concurrency: concurrencyInput.optional(),
 });
 
 export const submitTaskInput = taskSpecInput.extend({

@@ -26,6 +26,8 @@ export function taskValues(spec: TaskSpec) {
     backoffBaseS: spec.backoff.baseS,
     backoffMaxS: spec.backoff.maxS,
     triggerRule: spec.triggerRule,
+    concurrencyKey: spec.concurrency?.key ?? null,
+    concurrencyLimit: spec.concurrency?.limit ?? null,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Database, Transaction } from "@/db/client";
 import { tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import { registerConcurrencyKeys } from "./concurrency-keys";
 import { validateDag } from "./dag";
 import type { SubmitWorkflowParams } from "./inputs";
 import { assertSatisfiable } from "./requirements";
@@ -35,6 +36,13 @@ export async function submitWorkflow(
       params.tasks.map((task, index) => ({
         label: `tasks[${index}] (key ${JSON.stringify(task.key)})`,
         requires: task.requires,
+      })),
+    );
+    await registerConcurrencyKeys(
+      tx,
+      params.tasks.map((task, index) => ({
+        label: `tasks[${index}].concurrency`,
+        concurrency: task.concurrency,
       })),
     );
 
@@ -137,15 +145,17 @@ function insertTasks(
   return tx.execute<InsertedTask>(sql`
     insert into tasks (id, workflow_id, key, name, type, payload, priority, capabilities, requires,
       run_at, timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
-      pending_deps, state, queued_at, created_by)
+      pending_deps, state, queued_at, created_by, concurrency_key, concurrency_limit)
     select v.id, ${workflowId}, v.key, v.name, v.type, v.payload, v.priority, v.capabilities,
       v.requires, v."runAt", v."timeoutS", v."leaseS", v."maxAttempts", v."backoffBaseS",
       v."backoffMaxS", v."triggerRule"::trigger_rule, v."pendingDeps",
       case when v."pendingDeps" > 0 then 'blocked'::task_state else 'queued'::task_state end,
-      case when v."pendingDeps" > 0 then null else now() end, ${createdBy}
+      case when v."pendingDeps" > 0 then null else now() end, ${createdBy}, v."concurrencyKey",
+      v."concurrencyLimit"
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, key text, name text,
       type text, payload jsonb, priority int, capabilities text[], requires jsonb,
       "runAt" timestamptz, "timeoutS" int, "leaseS" int, "maxAttempts" int,
-      "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "pendingDeps" int)
+      "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "pendingDeps" int,
+      "concurrencyKey" text, "concurrencyLimit" int)
     returning id, key, name, type, priority, state`);
 }

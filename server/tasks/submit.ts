@@ -3,6 +3,7 @@ import type { Database, Transaction } from "@/db/client";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { DomainError } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import { registerConcurrencyKeys } from "./concurrency-keys";
 import type { SubmitTaskParams } from "./inputs";
 import { assertSatisfiable } from "./requirements";
 import { isTerminal, type TaskRow, type TaskState, taskValues } from "./rows";
@@ -23,6 +24,7 @@ export async function submitTask(
     const existing = await findByIdempotencyKey(tx, params.idempotencyKey);
     if (existing) return { task: existing, created: false };
     await assertSatisfiable(tx, [{ label: "task", requires: params.requires }]);
+    await registerConcurrencyKeys(tx, [{ label: "concurrency", concurrency: params.concurrency }]);
     const start = await initialState(tx, params.dependsOn, params.triggerRule);
 
     const [task] = await tx
