@@ -59,61 +59,89 @@ export async function claimTasks(
   policy: SchedulingPolicy = schedulingPolicy(),
 ): Promise<ClaimedTask[]> {
   return db.transaction(async (tx) => {
-    // Read without locks, to step over tasks a reservation keeps out; re-checked under lock.
-    const { reservations } = await findReservations(tx, policy.reserveAfterS);
-    const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations);
-    const [first] = rows;
-    if (!first) {
-      // Say why: an unknown agent, or one this token may not act for.
-      if (principal) await assertAgentOwner(tx, principal, agentId);
-      throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
-    }
-    const candidates = rows.flatMap((row) =>
-      row.id
-        ? [
-            {
-              id: row.id,
-              requires: row.requires ?? {},
-              timeoutS: row.timeout_s,
-              concurrencyKey: row.concurrency_key,
-              concurrencyLimit: row.concurrency_limit,
-            },
-          ]
-        : [],
+    const first = await claimPass(tx, agentId, max, principal, policy, true);
+    if (first.claimed.length >= max || !first.keyFull) return first.claimed;
+    // The batch filled a concurrency key part-way through: its other tasks were refused, and
+    // the tasks behind them never offered. Again, now that the first pass's tasks count as
+    // running, so the full key is stepped over. This pass holds the first one's locks and
+    // may need others out of the lock order: it takes only locks that are free at once
+    // (SKIP LOCKED), so it never waits, and cannot deadlock.
+    const second = await claimPass(
+      tx,
+      agentId,
+      max - first.claimed.length,
+      principal,
+      policy,
+      false,
     );
-    const accepted = await takeResources(tx, agentId, candidates, policy);
-    if (accepted.length === 0) return [];
-
-    // One statement: the transition, its events and the NOTIFY that announces them.
-    const updated = await tx.execute<ClaimedTask>(sql`
-      with claimed as (
-        update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
-          attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
-          started_at = now(), progress = null, progress_step = null, progress_message = null,
-          error = null, updated_at = now()
-        where id = any(${uuidArray(accepted.map((task) => task.id))})
-        returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
-          max_attempts, timeout_s, requires
-      ), events as (
-        insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
-        select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
-          jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
-        from claimed
-        returning id
-      ), notified as (
-        select pg_notify(${CHANNELS.events}, max(id)::text) from events
-      )
-      select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
-        c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
-        c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
-        c.requires
-      from claimed c, notified`);
-    // RETURNING follows the table's physical order; the agent should see the claim order.
-    const rank = new Map(accepted.map((task, index) => [task.id, index]));
-    const claimed = [...updated].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
-    await recordAllocations(tx, agentId, claimed);
-    return claimed;
+    return [...first.claimed, ...second.claimed];
   });
+}
+
+/** One round of a claim: candidates, resources under lock, the transition. */
+async function claimPass(
+  tx: Transaction,
+  agentId: string,
+  max: number,
+  principal: Principal | undefined,
+  policy: SchedulingPolicy,
+  /** false: skip the pools, keys and agent row another claim holds, instead of waiting. */
+  wait: boolean,
+): Promise<{ claimed: ClaimedTask[]; keyFull: boolean }> {
+  // Read without locks, to step over tasks a reservation keeps out; re-checked under lock.
+  const { reservations } = await findReservations(tx, policy.reserveAfterS);
+  const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations);
+  const [first] = rows;
+  if (!first) {
+    // Say why: an unknown agent, or one this token may not act for.
+    if (principal) await assertAgentOwner(tx, principal, agentId);
+    throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
+  }
+  const candidates = rows.flatMap((row) =>
+    row.id
+      ? [
+          {
+            id: row.id,
+            requires: row.requires ?? {},
+            timeoutS: row.timeout_s,
+            concurrencyKey: row.concurrency_key,
+            concurrencyLimit: row.concurrency_limit,
+          },
+        ]
+      : [],
+  );
+  const { accepted, keyFull } = await takeResources(tx, agentId, candidates, policy, wait);
+  if (accepted.length === 0) return { claimed: [], keyFull };
+
+  // One statement: the transition, its events and the NOTIFY that announces them.
+  const updated = await tx.execute<ClaimedTask>(sql`
+    with claimed as (
+      update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
+        attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
+        started_at = now(), progress = null, progress_step = null, progress_message = null,
+        error = null, updated_at = now()
+      where id = any(${uuidArray(accepted.map((task) => task.id))})
+      returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
+        max_attempts, timeout_s, requires
+    ), events as (
+      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
+      select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
+        jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
+      from claimed
+      returning id
+    ), notified as (
+      select pg_notify(${CHANNELS.events}, max(id)::text) from events
+    )
+    select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
+      c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
+      c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
+      c.requires
+    from claimed c, notified`);
+  // RETURNING follows the table's physical order; the agent should see the claim order.
+  const rank = new Map(accepted.map((task, index) => [task.id, index]));
+  const claimed = [...updated].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
+  await recordAllocations(tx, agentId, claimed);
+  return { claimed, keyFull };
 }
 
 type CandidateRow = {
@@ -212,13 +240,16 @@ async function takeResources(
   agentId: string,
   candidates: readonly Candidate[],
   policy: SchedulingPolicy,
-): Promise<Candidate[]> {
+  wait: boolean,
+): Promise<{ accepted: Candidate[]; keyFull: boolean }> {
+  const lock = wait ? sql`for update` : sql`for update skip locked`;
   const needed = [...new Set(candidates.flatMap((task) => Object.keys(task.requires)))].sort();
   const keyLimits = new Map<string, number>();
   for (const task of candidates) {
     if (task.concurrencyKey) keyLimits.set(task.concurrencyKey, task.concurrencyLimit ?? 1);
   }
-  if (needed.length === 0 && keyLimits.size === 0) return [...candidates];
+  if (needed.length === 0 && keyLimits.size === 0)
+    return { accepted: [...candidates], keyFull: false };
   const pools = new Map<string, { capacity: number; inUse: number }>();
   let reservations = new Map<string, Reservation>();
   let nowS = 0;
@@ -226,22 +257,37 @@ async function takeResources(
     const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
       select name, capacity, in_use from resources
       where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
-      order by name for update`);
+      order by name ${lock}`);
     for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
+    if (!wait) {
+      // A pool skipped as locked must not pass for an agent-scoped name below.
+      const all = await tx.execute<{ name: string }>(sql`
+        select name from resources
+        where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])`);
+      for (const row of all) {
+        if (!pools.has(row.name)) pools.set(row.name, { capacity: 0, inUse: Infinity });
+      }
+    }
     if (pools.size > 0) {
       ({ reservations, nowS } = await findReservations(tx, policy.reserveAfterS, [
         ...pools.keys(),
       ]));
     }
   }
-  const keys = keyLimits.size > 0 ? await lockConcurrencyKeys(tx, keyLimits) : new Map();
-  const free = needed.some((name) => !pools.has(name)) ? await lockFreeCapacity(tx, agentId) : {};
+  const keys = keyLimits.size > 0 ? await lockConcurrencyKeys(tx, keyLimits, wait) : new Map();
+  const free = needed.some((name) => !pools.has(name))
+    ? await lockFreeCapacity(tx, agentId, lock)
+    : {};
 
   const accepted: Candidate[] = [];
   const taken = new Map<string, number>();
+  let keyFull = false;
   for (const task of candidates) {
     const slot = task.concurrencyKey ? keys.get(task.concurrencyKey) : undefined;
-    if (slot && slot.running >= slot.limit) continue;
+    if (slot && slot.running >= slot.limit) {
+      keyFull = true;
+      continue;
+    }
     const fits = Object.entries(task.requires).every(([name, amount]) => {
       const pool = pools.get(name);
       if (!pool) return (free[name] ?? 0) >= amount;
@@ -273,7 +319,7 @@ async function takeResources(
       sql`update resources set in_use = in_use + ${amount}, updated_at = now() where name = ${name}`,
     );
   }
-  return accepted;
+  return { accepted, keyFull };
 }
 
 /**
@@ -281,7 +327,11 @@ async function takeResources(
  * concurrent claims for one agent take its capacity one after the other. Only claims that
  * need agent-scoped resources pay for the lock (pools first, then the agent: one order).
  */
-async function lockFreeCapacity(tx: Transaction, agentId: string): Promise<Record<string, number>> {
+async function lockFreeCapacity(
+  tx: Transaction,
+  agentId: string,
+  lock: ReturnType<typeof sql>,
+): Promise<Record<string, number>> {
   const [row] = await tx.execute<{
     capacity: Record<string, number>;
     held: Record<string, number>;
@@ -291,7 +341,7 @@ async function lockFreeCapacity(tx: Transaction, agentId: string): Promise<Recor
         select resource, sum(amount)::float8 as amount from allocations
         where agent_id = ${agentId} and released_at is null group by resource) h
     ) as held
-    from agents where id = ${agentId} for update`);
+    from agents where id = ${agentId} ${lock}`);
   const free = { ...row?.capacity };
   for (const [name, amount] of Object.entries(row?.held ?? {}))
     free[name] = (free[name] ?? 0) - amount;

@@ -68,26 +68,33 @@ export async function registerConcurrencyKeys(
 export async function lockConcurrencyKeys(
   tx: Executor,
   wanted: ReadonlyMap<string, number>,
+  /** false: skip rows another claim holds (and do not insert missing ones): never wait. */
+  wait = true,
 ): Promise<Map<string, { limit: number; running: number }>> {
   const keys = [...wanted.keys()].sort();
   const values = JSON.stringify(keys.map((key) => ({ key, limit: wanted.get(key) })));
-  await tx.execute(sql`
+  if (wait) {
+    await tx.execute(sql`
     insert into concurrency_keys (key, "limit")
     select v.key, v."limit" from jsonb_to_recordset(${values}::jsonb) as v(key text, "limit" int)
     where not exists (select 1 from concurrency_keys k where k.key = v.key)
     order by v.key
     on conflict (key) do nothing`);
+  }
   const locked = await tx.execute<{ key: string; limit: number }>(sql`
     select key, "limit" from concurrency_keys where key = any(${pgTextArray(keys)})
-    order by key for update`);
+    order by key for update ${wait ? sql`` : sql`skip locked`}`);
   const running = await tx.execute<{ key: string; n: number }>(sql`
     select concurrency_key as key, count(*)::int as n from tasks
     where state = 'running' and concurrency_key = any(${pgTextArray(keys)})
     group by concurrency_key`);
   const counts = new Map(running.map((row) => [row.key, row.n]));
-  return new Map(
+  const slots = new Map(
     locked.map((row) => [row.key, { limit: row.limit, running: counts.get(row.key) ?? 0 }]),
   );
+  // A key not locked offers no slot in this claim.
+  for (const key of keys) if (!slots.has(key)) slots.set(key, { limit: 0, running: 0 });
+  return slots;
 }
 
 /**

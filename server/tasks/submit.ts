@@ -24,8 +24,10 @@ export async function submitTask(
     const existing = await findByIdempotencyKey(tx, params.idempotencyKey);
     if (existing) return { task: existing, created: false };
     await assertSatisfiable(tx, [{ label: "task", requires: params.requires }]);
-    await registerConcurrencyKeys(tx, [{ label: "concurrency", concurrency: params.concurrency }]);
     const start = await initialState(tx, params.dependsOn, params.triggerRule);
+    // After initialState's share locks on upstream tasks: a claim holding one of them may be
+    // waiting for this key's row, so taking the key first could deadlock.
+    await registerConcurrencyKeys(tx, [{ label: "concurrency", concurrency: params.concurrency }]);
 
     const [task] = await tx
       .insert(tasks)
