@@ -16,6 +16,8 @@ export {
   TERMINAL_STATES,
   trpcUrl,
   type WaitForTaskOptions,
+  type TaskConcurrency,
+  type TaskInput,
   type WorkflowInput,
   type WorkflowListInput,
   type WorkflowPage,
