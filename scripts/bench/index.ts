@@ -19,7 +19,10 @@
  * - --only outage: PostgreSQL stopped and started under the server (`outage_fail_ms`,
  *   `outage_recovery_ms`);
  * - --only schedules: the fire lag of --schedules N schedules (default 1,000) due every second
- *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`.
+ *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`;
+ * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
+ *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
+ *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -39,6 +42,7 @@ import {
   toggleCpuProfile,
 } from "./profile";
 import { runScheduleLag } from "./schedules";
+import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
@@ -90,8 +94,10 @@ async function main() {
   else if (args.only === "outage") await outageFigures();
   else if (args.only === "schedules") await scheduleFigures();
   else if (args.only === "runs") await runsOnly();
-  else if (args.only !== undefined) {
-    throw new Error(`--only: expected "ui", "runs", "outage" or "schedules"`);
+  else if (args.only === "scheduling") {
+    printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
+  } else if (args.only !== undefined) {
+    throw new Error(`--only: expected "ui", "runs", "outage", "schedules" or "scheduling"`);
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
