@@ -14,8 +14,8 @@ import { log } from "./stats";
  *
  * Scaled to run in about three minutes: a `gpu` pool of 8 fed a 30 s stream of 1-GPU tasks
  * (0.5–2 s, timeoutS 5) plus three 8-GPU tasks; three workflows of 5, 200 and 1,000 tasks of
- * 50 ms (--quick: a 15 s stream, 5, 50 and 300 tasks) submitted biggest first; tasks under one concurrency key with limit 2; one
- * flaky agent failing 9 tasks in 10. reserve_after_s is scaled with the task durations (3 s
+ * 50 ms (--quick: a 15 s stream, 5, 50 and 300 tasks) submitted biggest first; 30 tasks
+ * under one concurrency key with limit 2; one flaky agent failing 9 tasks in 10. reserve_after_s is scaled with the task durations (3 s
  * instead of 30: a 1-GPU task here lasts about 1 s, not minutes).
  */
 
@@ -73,11 +73,11 @@ async function runWorkload(
   env: BenchEnvironment,
   params: SchedulingParams,
 ): Promise<SchedulingFigures> {
-  const streamS = params.quick ? 20 : 40;
-  const bigAtS = params.quick ? [2, 10] : [2, 14, 26];
+  const streamS = params.quick ? 15 : 30;
+  const bigAtS = params.quick ? [2, 8] : [2, 11, 20];
   const sizes = params.quick
-    ? { big: 500, medium: 50, small: 5 }
-    : { big: 2000, medium: 200, small: 5 };
+    ? { big: 300, medium: 50, small: 5 }
+    : { big: 1000, medium: 200, small: 5 };
   const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
   await admin.trpc.resources.upsert.mutate({ name: "gpu", scope: "pool", capacity: GPU });
   const db = postgres(env.postgres.url, { max: 2, onnotice: () => {} });
