@@ -1,5 +1,5 @@
 import { expect as baseExpect, type Locator, type Page, test } from "@playwright/test";
-import { adminClient, createToken, signIn } from "./fixtures/api";
+import { adminClient, createToken, signIn, unique } from "./fixtures/api";
 import { type Holding, holdResources } from "./fixtures/holding";
 import { seriousViolations } from "./fixtures/serious-violations";
 
@@ -74,6 +74,23 @@ test("the chart's latest point matches resources.list, and follows claims and re
   expect(after).toBe(before);
   await expect.poll(() => latestHeld(gpu)).toBe(after);
   await expect(holder).toHaveCount(0);
+});
+
+test("a concurrency key shows its running tasks against its limit, live", async ({ page }) => {
+  await signIn(page, await createToken("viewer"), "/resources");
+  await expect(page.getByRole("heading", { name: "Reservations", exact: true })).toBeVisible();
+  const key = unique("customer");
+  holding = await holdResources({ requires: {}, concurrency: { key, limit: 2 } });
+  const row = page.locator(`[data-testid="concurrency-key"][data-key="${key}"]`);
+  // No reload: the task.started event refetches the panel.
+  await expect(row.getByTestId("key-usage")).toHaveText("1 / 2");
+  await expect(row.getByRole("link", { name: holding.taskName })).toHaveAttribute(
+    "href",
+    `/tasks/${holding.taskId}`,
+  );
+  await holding.release();
+  holding = undefined;
+  await expect(row).toHaveCount(0);
 });
 
 test("the resources page has no serious accessibility violations, in either theme", async ({

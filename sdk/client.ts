@@ -8,6 +8,9 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type WorkflowInput = RouterInputs["workflows"]["submit"];
 export type SubmittedWorkflow = RouterOutputs["workflows"]["submit"];
+export type TaskInput = RouterInputs["tasks"]["submit"];
+/** `{ key, limit }`: at most `limit` tasks with `key` run at once, one limit per key. */
+export type TaskConcurrency = NonNullable<TaskInput["concurrency"]>;
 export type Task = RouterOutputs["tasks"]["get"];
 export type WorkflowListInput = RouterInputs["workflows"]["list"];
 export type WorkflowPage = RouterOutputs["workflows"]["list"];

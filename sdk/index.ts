@@ -11,6 +11,8 @@ export {
   type SignalResult,
   type SubmittedWorkflow,
   type Task,
+  type TaskConcurrency,
+  type TaskInput,
   type TaskManagerClient,
   type TaskManagerClientOptions,
   type TaskManagerTrpc,

@@ -8,6 +8,7 @@ import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
 import { HoldersTable } from "./holders-table";
 import { RangePicker } from "./range-picker";
+import { SchedulingPanel } from "./scheduling-panel";
 import { SeriesCard, type UtilisationResult } from "./series-card";
 
 /** Events after which what is held may have changed. */
@@ -47,10 +48,16 @@ export function ResourcesView({
     refetchInterval: CLOCK_REFRESH_MS,
   });
   const resources = useQuery(trpc.resources.list.queryOptions());
+  const scheduling = useQuery({
+    ...trpc.resources.scheduling.queryOptions(),
+    // A reservation starts when a wait crosses reserve_after_s: no event says so.
+    refetchInterval: CLOCK_REFRESH_MS,
+  });
 
   const refetch = useThrottledCallback(() => {
     void queryClient.invalidateQueries(trpc.metrics.utilisation.pathFilter());
     void queryClient.invalidateQueries(trpc.resources.list.pathFilter());
+    void queryClient.invalidateQueries(trpc.resources.scheduling.pathFilter());
   }, 1_000);
   useLiveEvents((events) => {
     if (events.some((event) => USAGE_EVENTS.has(event.kind))) refetch();
@@ -97,6 +104,20 @@ export function ResourcesView({
           />
         </>
       )}
+      <section aria-labelledby="held-back-heading" className="flex flex-col gap-2">
+        <h2 id="held-back-heading" className="text-xl font-semibold">
+          Reservations and concurrency limits
+        </h2>
+        {scheduling.isError ? (
+          <p role="alert" className="text-danger">
+            Could not load reservations: {scheduling.error.message}
+          </p>
+        ) : scheduling.isPending ? (
+          <p className="text-ink-muted">Loading…</p>
+        ) : (
+          <SchedulingPanel state={scheduling.data} />
+        )}
+      </section>
       <section aria-labelledby="holders-heading" className="flex flex-col gap-2">
         <h2 id="holders-heading" className="text-xl font-semibold">
           Who holds what now

@@ -34,6 +34,19 @@ export const triggerRuleEnum = pgEnum("trigger_rule", ["all_success", "all_done"
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 
+/** The fair-share group of tasks with neither a workflow nor a submitting token. */
+export const NO_GROUP = sql.raw("'00000000-0000-0000-0000-000000000000'::uuid");
+
+/**
+ * One limit per key (tasks carry a copy); the row is also what concurrent claims lock to
+ * count a key's running tasks one after the other.
+ */
+export const concurrencyKeys = pgTable("concurrency_keys", {
+  key: text("key").primaryKey(),
+  limit: integer("limit").notNull(),
+  updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});
+
 export const tasks = pgTable(
   "tasks",
   {
@@ -51,6 +64,9 @@ export const tasks = pgTable(
     capabilities: text("capabilities").array().notNull().default(sql`'{}'::text[]`),
     /** `{resource: amount}`: pools and agent-scoped resources acquired by the claim. */
     requires: jsonb("requires").$type<Record<string, number>>().notNull().default({}),
+    /** At most `concurrency_limit` tasks with this key run at once (concurrency_keys). */
+    concurrencyKey: text("concurrency_key"),
+    concurrencyLimit: integer("concurrency_limit"),
     runAt: timestamptz("run_at").notNull().defaultNow(),
     timeoutS: integer("timeout_s"),
     leaseS: integer("lease_s").notNull().default(60),
@@ -104,6 +120,30 @@ export const tasks = pgTable(
     index("tasks_claim_idx")
       .on(t.priority.desc(), t.queuedAt, t.id)
       .where(sql`${t.state} = 'queued'`),
+    // Fair share (server/tasks/claim-fair.ts): the claim steps from one group of queued tasks
+    // to the next along these, instead of walking one big workflow's backlog.
+    index("tasks_claim_workflow_idx")
+      .on(
+        t.priority.desc(),
+        sql`(coalesce(${t.workflowId}, ${t.createdBy}, ${NO_GROUP}))`,
+        t.queuedAt,
+        t.id,
+      )
+      .where(sql`${t.state} = 'queued'`),
+    index("tasks_claim_submitter_idx")
+      .on(t.priority.desc(), sql`(coalesce(${t.createdBy}, ${NO_GROUP}))`, t.queuedAt, t.id)
+      .where(sql`${t.state} = 'queued'`),
+    // Reservations: the longest-waiting task needing each pool, among tasks that need any.
+    index("tasks_claim_requires_idx")
+      .on(t.priority.desc(), t.queuedAt, t.id)
+      .where(sql`${t.state} = 'queued' and ${t.requires} <> '{}'::jsonb`),
+    // Concurrency keys: how many run now, and whether a key still has unfinished tasks.
+    index("tasks_concurrency_running_idx")
+      .on(t.concurrencyKey)
+      .where(sql`${t.state} = 'running' and ${t.concurrencyKey} is not null`),
+    index("tasks_concurrency_key_idx")
+      .on(t.concurrencyKey)
+      .where(sql`${t.concurrencyKey} is not null`),
     // Delayed tasks: the scheduler sleeps until the next run_at.
     index("tasks_run_at_idx").on(t.runAt).where(sql`${t.state} = 'queued'`),
     // The sweep: next lease to expire among running tasks.

@@ -24,6 +24,9 @@
  *   no-op tasks drained meanwhile and alone) and a followed log's tail (`log_tail_p99_ms`).
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
  *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
+ * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
+ *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
+ *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -44,6 +47,7 @@ import {
   toggleCpuProfile,
 } from "./profile";
 import { runScheduleLag } from "./schedules";
+import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { runSignalLatency } from "./signals";
 import { figure, log, quantile } from "./stats";
@@ -99,8 +103,12 @@ async function main() {
   else if (args.only === "runs") await runsOnly();
   else if (args.only === "logs") await logFigures();
   else if (args.only === "signals") await signalsOnly();
-  else if (args.only !== undefined) {
-    throw new Error(`--only: expected "ui", "runs", "outage", "schedules", "logs" or "signals"`);
+  else if (args.only === "scheduling") {
+    printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
+  } else if (args.only !== undefined) {
+    throw new Error(
+      `--only: expected "ui", "runs", "outage", "schedules", "logs", "signals" or "scheduling"`,
+    );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

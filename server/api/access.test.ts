@@ -57,6 +57,7 @@ const accessTable: Record<string, AccessCase> = {
   "alerts.acknowledge": { type: "mutation", input: { id: 1 }, allowed: ["operator", "admin"] },
   "alerts.resolve": { type: "mutation", input: { id: 1 }, allowed: ["operator", "admin"] },
   "resources.list": { type: "query", allowed: roles },
+  "resources.scheduling": { type: "query", allowed: roles },
   "resources.upsert": {
     type: "mutation",
     input: { name: "access_test_pool", scope: "pool", capacity: 2 },

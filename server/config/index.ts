@@ -21,6 +21,7 @@ export type {
   ResourcesConfig,
   RetentionConfig,
   SchedulesConfig,
+  SchedulingConfig,
   TaskManagerConfig,
 } from "./schema.ts";
 export { configSchema } from "./schema.ts";

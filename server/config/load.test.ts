@@ -38,6 +38,8 @@ const SEED_DEFAULTS = {
     },
     // Not from the seed: issue 13's agent quarantine.
     agents: { quarantineAfterFailures: 5 },
+    // Not from the seed: reservations and fair share as documented in the README.
+    scheduling: { reserveAfterS: 30, fairness: "workflow" },
   },
   resources: { pools: {}, agent: ["cpu", "memory_gb", "slots"] },
   // Not from the seed: no schedules unless declared.
@@ -240,6 +242,22 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads scheduling settings and rejects an unknown fairness, naming the key", () => {
+    expect(
+      loadYaml("task_manager:\n  scheduling:\n    fairness: submitter\n").taskManager.scheduling,
+    ).toEqual({ reserveAfterS: 30, fairness: "submitter" });
+    const error = errorOf(() => loadYaml("task_manager:\n  scheduling:\n    fairness: random\n"));
+    expect(error.key).toBe("task_manager.scheduling.fairness");
+    expect(error.message).toContain("expected one of fifo, workflow, submitter");
+    expect(
+      errorOf(() => loadYaml("task_manager:\n  scheduling:\n    reserve_after_s: -1\n")).key,
+    ).toBe("task_manager.scheduling.reserve_after_s");
+    expect(
+      loadYaml("", { TM_SCHEDULING_RESERVE_AFTER_S: "0", TM_SCHEDULING_FAIRNESS: "fifo" })
+        .taskManager.scheduling,
+    ).toEqual({ reserveAfterS: 0, fairness: "fifo" });
+  });
+
   it("gives a one-line ConfigError naming the file for a YAML syntax error", () => {
     const error = errorOf(() => loadYaml("task_manager:\n  id: [unclosed\n  name: x\n"));
     expect(error.message).toMatch(/^task-manager\.yaml: invalid YAML: .+line \d+/);
@@ -324,12 +342,14 @@ describe("environment overrides", () => {
     const text = "http://from-env.test/";
     // And 1, a number every number-typed key accepts (ratios, seconds, byte and depth limits).
     for (const { env, type } of ENV_OVERRIDES) {
-      const value = type === "number" ? "1" : text;
+      // Except an enum's: it takes one of its own values.
+      const word = env === "TM_SCHEDULING_FAIRNESS" ? "fifo" : text;
+      const value = type === "number" ? "1" : word;
       const config = loadConfig({ cwd: dir, env: { [env]: value } });
       expect(config, env).not.toEqual(SEED_DEFAULTS);
       const json = JSON.stringify(config);
       if (type === "number") expect(json, env).toMatch(/:1[,}]/);
-      else expect(json, env).toContain(`"${text}"`);
+      else expect(json, env).toContain(`"${word}"`);
     }
   });
 });

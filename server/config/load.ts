@@ -69,6 +69,12 @@ export const ENV_OVERRIDES = [
     path: "task_manager.agents.quarantine_after_failures",
     type: "number",
   },
+  {
+    env: "TM_SCHEDULING_RESERVE_AFTER_S",
+    path: "task_manager.scheduling.reserve_after_s",
+    type: "number",
+  },
+  { env: "TM_SCHEDULING_FAIRNESS", path: "task_manager.scheduling.fairness", type: "string" },
 ] as const satisfies readonly EnvOverride[];
 
 type Env = Readonly<Record<string, string | undefined>>;

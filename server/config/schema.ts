@@ -211,6 +211,26 @@ const limitsSchema = z
     requestBytes: l.request_bytes,
   }));
 
+export const FAIRNESS_MODES = ["fifo", "workflow", "submitter"] as const;
+
+// How claims choose among tasks that could all run (README "Scheduling").
+const schedulingSchema = z
+  .strictObject(
+    {
+      // 0 reserves at once; a value above any real wait (31536000) turns reservations off.
+      reserve_after_s: z
+        .number({ error: "expected a number of seconds >= 0" })
+        .min(0, { error: "expected a number of seconds >= 0" })
+        .default(30),
+      fairness: z
+        .enum(FAIRNESS_MODES, { error: `expected one of ${FAIRNESS_MODES.join(", ")}` })
+        .default("workflow"),
+    },
+    mapping,
+  )
+  .prefault({})
+  .transform((s) => ({ reserveAfterS: s.reserve_after_s, fairness: s.fairness }));
+
 // Informational only: the product keeps everything in one PostgreSQL database.
 const databasesSchema = z
   .strictObject(
@@ -239,6 +259,7 @@ const taskManagerSchema = z
       logs: logsSchema,
       limits: limitsSchema,
       agents: agentsSchema,
+      scheduling: schedulingSchema,
     },
     mapping,
   )
@@ -257,6 +278,7 @@ const taskManagerSchema = z
     logs: t.logs,
     limits: t.limits,
     agents: t.agents,
+    scheduling: t.scheduling,
   }));
 
 const poolSchema = z.strictObject(
@@ -405,6 +427,7 @@ export type RetentionConfig = TaskManagerConfig["retention"];
 export type LimitsConfig = TaskManagerConfig["limits"];
 export type AgentsConfig = TaskManagerConfig["agents"];
 export type LogsConfig = TaskManagerConfig["logs"];
+export type SchedulingConfig = TaskManagerConfig["scheduling"];
 export type ResourcesConfig = Config["resources"];
 export type PoolConfig = ResourcesConfig["pools"][string];
 export type SchedulesConfig = Config["schedules"];

@@ -172,17 +172,19 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
       insert into tasks (id, name, type, payload, priority, capabilities, requires, run_at,
         timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
         wait_signal, wait_timeout_s, pending_deps, state, queued_at, waiting_since,
-        wait_deadline, created_by, schedule_id, schedule_fire_at)
+        wait_deadline, created_by, schedule_id, schedule_fire_at, concurrency_key,
+        concurrency_limit)
       select v.id, v.name, v.type, v.payload, v.priority, v.capabilities, v.requires, v."runAt",
         v."timeoutS", v."leaseS", v."maxAttempts", v."backoffBaseS", v."backoffMaxS",
         v."triggerRule"::trigger_rule, v."waitSignal", v."waitTimeoutS", 0, ${ready.state},
         ${ready.queuedAt}, ${ready.waitingSince}, ${ready.waitDeadline}, v."createdBy",
-        v."scheduleId", v."scheduleFireAt"
+        v."scheduleId", v."scheduleFireAt", v."concurrencyKey", v."concurrencyLimit"
       from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v(id uuid, name text,
         type text, payload jsonb, priority int, capabilities text[], requires jsonb,
         "runAt" timestamptz, "timeoutS" int, "leaseS" int, "maxAttempts" int,
         "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "waitSignal" text,
-        "waitTimeoutS" int, "createdBy" uuid, "scheduleId" uuid, "scheduleFireAt" timestamptz)
+        "waitTimeoutS" int, "createdBy" uuid, "scheduleId" uuid, "scheduleFireAt" timestamptz,
+        "concurrencyKey" text, "concurrencyLimit" int)
       returning id, name, type, priority, state, wait_signal as "waitSignal",
         wait_deadline as "waitDeadline"`);
     for (const task of inserted) {

@@ -5,6 +5,15 @@ import { claimQuarantinedUntil } from "@/server/agents/quarantine-gate";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
+import { candidateQuery } from "./claim-order";
+import { keysAtLimit, lockConcurrencyKeys } from "./concurrency-keys";
+import {
+  backfillAllowed,
+  findReservations,
+  type Reservation,
+  reservationFilter,
+} from "./reservations";
+import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
 import { isoTime, uuidArray } from "./sql";
 
 export type ClaimedTask = {
@@ -25,6 +34,9 @@ export type ClaimedTask = {
 type Candidate = {
   id: string;
   requires: Record<string, number>;
+  timeoutS: number | null;
+  concurrencyKey: string | null;
+  concurrencyLimit: number | null;
 };
 
 /**
@@ -32,10 +44,12 @@ type Candidate = {
  * have every capability, its free amount must cover each agent-scoped requirement and each pool
  * must cover its own — all taken atomically here, with allocation rows as the record.
  *
+ * Claim order, reservations and concurrency keys follow `policy` (README "Scheduling").
+ *
  * Lock order, which keeps concurrent claims and completions deadlock-free: candidate tasks
  * (SKIP LOCKED: claimers never wait for each other's tasks), then the pools needed, sorted by
- * name, then — only when agent-scoped resources are needed — the agent row. A claim also
- * counts as the agent's heartbeat.
+ * name, then the concurrency keys needed, sorted, then — only when agent-scoped resources are
+ * needed — the agent row. A claim also counts as the agent's heartbeat.
  */
 export async function claimTasks(
   db: Database,
@@ -43,53 +57,94 @@ export async function claimTasks(
   max: number,
   /** The caller, when it must own the agent: checked in the same statement as the claim. */
   principal?: Principal,
+  policy: SchedulingPolicy = schedulingPolicy(),
 ): Promise<ClaimedTask[]> {
   return db.transaction(async (tx) => {
     // A quarantined agent takes nothing (server/agents/quarantine.ts); agents.get says why.
     if (await claimQuarantinedUntil(tx, agentId, principal)) return [];
-    const rows = await pickCandidates(tx, agentId, max, principal);
-    const [first] = rows;
-    if (!first) {
-      // Say why: an unknown agent, or one this token may not act for.
-      if (principal) await assertAgentOwner(tx, principal, agentId);
-      throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
-    }
-    const candidates = rows.flatMap((row) =>
-      row.id ? [{ id: row.id, requires: row.requires ?? {} }] : [],
+    const first = await claimPass(tx, agentId, max, principal, policy, true);
+    if (first.claimed.length >= max || !first.keyFull) return first.claimed;
+    // The batch filled a concurrency key part-way through: its other tasks were refused, and
+    // the tasks behind them never offered. Again, now that the first pass's tasks count as
+    // running, so the full key is stepped over. This pass holds the first one's locks and
+    // may need others out of the lock order: it takes only locks that are free at once
+    // (SKIP LOCKED), so it never waits, and cannot deadlock.
+    const second = await claimPass(
+      tx,
+      agentId,
+      max - first.claimed.length,
+      principal,
+      policy,
+      false,
     );
-    const accepted = await takeResources(tx, agentId, candidates);
-    if (accepted.length === 0) return [];
-
-    // One statement: the transition, its events and the NOTIFY that announces them.
-    const updated = await tx.execute<ClaimedTask>(sql`
-      with claimed as (
-        update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
-          attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
-          started_at = now(), progress = null, progress_step = null, progress_message = null,
-          error = null, updated_at = now()
-        where id = any(${uuidArray(accepted.map((task) => task.id))})
-        returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
-          max_attempts, timeout_s, requires
-      ), events as (
-        insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
-        select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
-          jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
-        from claimed
-        returning id
-      ), notified as (
-        select pg_notify(${CHANNELS.events}, max(id)::text) from events
-      )
-      select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
-        c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
-        c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
-        c.requires
-      from claimed c, notified`);
-    // RETURNING follows the table's physical order; the agent should see the claim order.
-    const rank = new Map(accepted.map((task, index) => [task.id, index]));
-    const claimed = [...updated].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
-    await recordAllocations(tx, agentId, claimed);
-    return claimed;
+    return [...first.claimed, ...second.claimed];
   });
+}
+
+/** One round of a claim: candidates, resources under lock, the transition. */
+async function claimPass(
+  tx: Transaction,
+  agentId: string,
+  max: number,
+  principal: Principal | undefined,
+  policy: SchedulingPolicy,
+  /** false: skip the pools, keys and agent row another claim holds, instead of waiting. */
+  wait: boolean,
+): Promise<{ claimed: ClaimedTask[]; keyFull: boolean }> {
+  // Read without locks, to step over tasks a reservation keeps out; re-checked under lock.
+  const { reservations } = await findReservations(tx, policy.reserveAfterS);
+  const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations);
+  const [first] = rows;
+  if (!first) {
+    // Say why: an unknown agent, or one this token may not act for.
+    if (principal) await assertAgentOwner(tx, principal, agentId);
+    throw new DomainError("NOT_FOUND", `agent ${agentId} not found`);
+  }
+  const candidates = rows.flatMap((row) =>
+    row.id
+      ? [
+          {
+            id: row.id,
+            requires: row.requires ?? {},
+            timeoutS: row.timeout_s,
+            concurrencyKey: row.concurrency_key,
+            concurrencyLimit: row.concurrency_limit,
+          },
+        ]
+      : [],
+  );
+  const { accepted, keyFull } = await takeResources(tx, agentId, candidates, policy, wait);
+  if (accepted.length === 0) return { claimed: [], keyFull };
+
+  // One statement: the transition, its events and the NOTIFY that announces them.
+  const updated = await tx.execute<ClaimedTask>(sql`
+    with claimed as (
+      update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
+        attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
+        started_at = now(), progress = null, progress_step = null, progress_message = null,
+        error = null, updated_at = now()
+      where id = any(${uuidArray(accepted.map((task) => task.id))})
+      returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
+        max_attempts, timeout_s, requires
+    ), events as (
+      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
+      select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
+        jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
+      from claimed
+      returning id
+    ), notified as (
+      select pg_notify(${CHANNELS.events}, max(id)::text) from events
+    )
+    select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
+      c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
+      c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
+      c.requires
+    from claimed c, notified`);
+  // RETURNING follows the table's physical order; the agent should see the claim order.
+  const rank = new Map(accepted.map((task, index) => [task.id, index]));
+  const claimed = [...updated].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
+  await recordAllocations(tx, agentId, claimed);
+  return { claimed, keyFull };
 }
 
 type CandidateRow = {
@@ -98,6 +153,9 @@ type CandidateRow = {
   held: Record<string, number>;
   id: string | null;
   requires: Record<string, number> | null;
+  timeout_s: number | null;
+  concurrency_key: string | null;
+  concurrency_limit: number | null;
 };
 
 /**
@@ -120,7 +178,14 @@ type CandidateRow = {
  * the walk along tasks_claim_idx keeps its plan. A claim whose statement began before a pause
  * committed may still start one of its tasks, as if it had been claimed just before.
  */
-function pickCandidates(tx: Transaction, agentId: string, max: number, principal?: Principal) {
+function pickCandidates(
+  tx: Transaction,
+  agentId: string,
+  max: number,
+  principal: Principal | undefined,
+  policy: SchedulingPolicy,
+  reservations: ReadonlyMap<string, Reservation>,
+) {
   const owned =
     principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
   return tx.execute<CandidateRow>(sql`
@@ -140,60 +205,113 @@ function pickCandidates(tx: Transaction, agentId: string, max: number, principal
         select resource, sum(amount)::float8 as amount from allocations
         where agent_id = ${agentId} and released_at is null group by resource) h
     )
-    select a.status, a.capacity, held.held, c.id, c.requires
+    select a.status, a.capacity, held.held, c.id, c.requires, c.timeout_s, c.concurrency_key,
+      c.concurrency_limit
     from agent a cross join held
-    left join lateral (
-      select t.id, t.requires from tasks t
-      where a.status = 'online' and t.state = 'queued' and t.run_at <= now()
-        and (t.workflow_id is null
-          or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
-        and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
-        and (t.requires = '{}'::jsonb or not exists (
-          select 1 from jsonb_each_text(t.requires) r
-          left join resources p on p.name = r.key
-          where case when p.scope = 'pool' then p.in_use + r.value::float8 > p.capacity
-            else coalesce((a.capacity ->> r.key)::float8, 0)
-              - coalesce((held.held ->> r.key)::float8, 0) < r.value::float8 end
-        ))
-      order by t.priority desc nulls last, t.queued_at, t.id
-      limit ${max}
-      for update of t skip locked
+    left join lateral (${candidateQuery(policy, max, claimable(reservations))}
     ) c on true`);
 }
 
 /**
- * Takes pool and agent capacity for candidates in claim order, skipping any that no longer fit
- * (the candidate query's check read pools without locking them). Pools are locked here, sorted.
+ * Whether task `t` could be claimed by agent `a` (holding `held`) now, read without locks.
+ * The `= '{}'` branches are the common case (see pickCandidates).
+ */
+function claimable(reservations: ReadonlyMap<string, Reservation>) {
+  return sql`a.status = 'online' and t.state = 'queued' and t.run_at <= now()
+    and (t.workflow_id is null
+      or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
+    and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
+    and (t.requires = '{}'::jsonb or not exists (
+      select 1 from jsonb_each_text(t.requires) r
+      left join resources p on p.name = r.key
+      where case when p.scope = 'pool' then p.in_use + r.value::float8 > p.capacity
+        else coalesce((a.capacity ->> r.key)::float8, 0)
+          - coalesce((held.held ->> r.key)::float8, 0) < r.value::float8 end
+    ))
+    and (t.concurrency_key is null or t.concurrency_key <> all(${keysAtLimit}))
+    and ${reservationFilter(reservations)}`;
+}
+
+/**
+ * Takes pool and agent capacity and concurrency-key slots for candidates in claim order,
+ * skipping any that no longer fit (the candidate query read pools, keys and reservations
+ * without locking them). Under the locks, reservations are read again: what they read then
+ * is what the pools hold, so racing claims cannot both take what a reserved task waits for.
  */
 async function takeResources(
   tx: Transaction,
   agentId: string,
   candidates: readonly Candidate[],
-): Promise<Candidate[]> {
+  policy: SchedulingPolicy,
+  wait: boolean,
+): Promise<{ accepted: Candidate[]; keyFull: boolean }> {
+  const lock = wait ? sql`for update` : sql`for update skip locked`;
   const needed = [...new Set(candidates.flatMap((task) => Object.keys(task.requires)))].sort();
-  if (needed.length === 0) return [...candidates];
+  const keyLimits = new Map<string, number>();
+  for (const task of candidates) {
+    if (task.concurrencyKey) keyLimits.set(task.concurrencyKey, task.concurrencyLimit ?? 1);
+  }
+  if (needed.length === 0 && keyLimits.size === 0)
+    return { accepted: [...candidates], keyFull: false };
   const pools = new Map<string, { capacity: number; inUse: number }>();
-  const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
-    select name, capacity, in_use from resources
-    where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
-    order by name for update`);
-  for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
-  const free = needed.some((name) => !pools.has(name)) ? await lockFreeCapacity(tx, agentId) : {};
+  let reservations = new Map<string, Reservation>();
+  let nowS = 0;
+  if (needed.length > 0) {
+    const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
+      select name, capacity, in_use from resources
+      where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
+      order by name ${lock}`);
+    for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
+    if (!wait) {
+      // A pool skipped as locked must not pass for an agent-scoped name below.
+      const all = await tx.execute<{ name: string }>(sql`
+        select name from resources
+        where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])`);
+      for (const row of all) {
+        if (!pools.has(row.name)) pools.set(row.name, { capacity: 0, inUse: Infinity });
+      }
+    }
+    if (pools.size > 0) {
+      ({ reservations, nowS } = await findReservations(tx, policy.reserveAfterS, [
+        ...pools.keys(),
+      ]));
+    }
+  }
+  const keys = keyLimits.size > 0 ? await lockConcurrencyKeys(tx, keyLimits, wait) : new Map();
+  const free = needed.some((name) => !pools.has(name))
+    ? await lockFreeCapacity(tx, agentId, lock)
+    : {};
 
   const accepted: Candidate[] = [];
   const taken = new Map<string, number>();
+  let keyFull = false;
   for (const task of candidates) {
+    const slot = task.concurrencyKey ? keys.get(task.concurrencyKey) : undefined;
+    if (slot && slot.running >= slot.limit) {
+      keyFull = true;
+      continue;
+    }
     const fits = Object.entries(task.requires).every(([name, amount]) => {
       const pool = pools.get(name);
-      return pool ? pool.inUse + amount <= pool.capacity : (free[name] ?? 0) >= amount;
+      if (!pool) return (free[name] ?? 0) >= amount;
+      const reserved = reservations.get(name);
+      const allowed =
+        !reserved ||
+        reserved.taskId === task.id ||
+        backfillAllowed(reserved, amount, task.timeoutS, nowS);
+      return allowed && pool.inUse + amount <= pool.capacity;
     });
     if (!fits) continue;
     accepted.push(task);
+    if (slot) slot.running++;
     for (const [name, amount] of Object.entries(task.requires)) {
       const pool = pools.get(name);
       if (pool) {
         pool.inUse += amount;
         taken.set(name, (taken.get(name) ?? 0) + amount);
+        const reserved = reservations.get(name);
+        if (reserved?.taskId === task.id) reservations.delete(name);
+        else if (reserved && amount <= reserved.extra) reserved.extra -= amount;
       } else {
         free[name] = (free[name] ?? 0) - amount;
       }
@@ -204,7 +322,7 @@ async function takeResources(
       sql`update resources set in_use = in_use + ${amount}, updated_at = now() where name = ${name}`,
     );
   }
-  return accepted;
+  return { accepted, keyFull };
 }
 
 /**
@@ -212,7 +330,11 @@ async function takeResources(
  * concurrent claims for one agent take its capacity one after the other. Only claims that
  * need agent-scoped resources pay for the lock (pools first, then the agent: one order).
  */
-async function lockFreeCapacity(tx: Transaction, agentId: string): Promise<Record<string, number>> {
+async function lockFreeCapacity(
+  tx: Transaction,
+  agentId: string,
+  lock: ReturnType<typeof sql>,
+): Promise<Record<string, number>> {
   const [row] = await tx.execute<{
     capacity: Record<string, number>;
     held: Record<string, number>;
@@ -222,7 +344,7 @@ async function lockFreeCapacity(tx: Transaction, agentId: string): Promise<Recor
         select resource, sum(amount)::float8 as amount from allocations
         where agent_id = ${agentId} and released_at is null group by resource) h
     ) as held
-    from agents where id = ${agentId} for update`);
+    from agents where id = ${agentId} ${lock}`);
   const free = { ...row?.capacity };
   for (const [name, amount] of Object.entries(row?.held ?? {}))
     free[name] = (free[name] ?? 0) - amount;

@@ -112,7 +112,8 @@ describe("explainTask", () => {
     await insertTask({ name: "not due", priority: 9, runAt: sql`now() + interval '1 hour'` });
     await insertTask({ name: "running", priority: 9, state: "running" });
 
-    expect((await explainTask(pg.db, target.id)).reasons).toEqual([
+    const fifo = { reserveAfterS: 30, fairness: "fifo" as const };
+    expect((await explainTask(pg.db, target.id, fifo)).reasons).toEqual([
       {
         kind: "priority",
         ahead: 2,

@@ -10,6 +10,9 @@ import {
 } from "@/server/agents/quarantine-reasons";
 import { notFound } from "@/server/errors";
 import { checkRequirements, type ResourceWaitReason } from "@/server/resources/availability";
+import { fairGroup } from "./claim-order";
+import { type SchedulingWaitReason, schedulingReasons } from "./explain-scheduling";
+import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
 
 type Task = typeof tasks.$inferSelect;
 type TaskState = Task["state"];
@@ -25,7 +28,8 @@ export type WaitReason =
     ))
   | AgentWaitReason
   | QuarantineWaitReason
-  | ResourceWaitReason;
+  | ResourceWaitReason
+  | SchedulingWaitReason;
 
 export type Explanation =
   | { taskId: string; state: "blocked" | "waiting" | "queued"; reasons: WaitReason[] }
@@ -50,18 +54,23 @@ export type Explanation =
  * it waits for, since when and until when (and a pause). For a blocked or queued task,
  * the reasons in this order: its workflow is paused, unfinished dependencies, run_at in the future, capabilities no
  * online agent has, pools that are full, agent-scoped resources no capable agent has free, every
- * capable agent quarantined, and
+ * capable agent quarantined, then what the claim's scheduling holds back (a pool reserved, a
+ * concurrency key at its limit, the fair-share rotation), and
  * (queued only: a blocked task is not in line yet) claimable tasks ahead of it. A running task:
  * its agent and lease. A finished one: its outcome. One read-only snapshot, so the reasons
  * agree with each other.
  */
-export async function explainTask(db: Database, id: string): Promise<Explanation> {
+export async function explainTask(
+  db: Database,
+  id: string,
+  policy: SchedulingPolicy = schedulingPolicy(),
+): Promise<Explanation> {
   return db.transaction(
     async (tx) => {
       const [task] = await tx.select().from(tasks).where(eq(tasks.id, id));
       if (!task) throw notFound(`task ${id}`);
       if (task.state === "blocked" || task.state === "queued") {
-        return { taskId: id, state: task.state, reasons: await waitReasons(tx, task) };
+        return { taskId: id, state: task.state, reasons: await waitReasons(tx, task, policy) };
       }
       if (task.state === "waiting") {
         // Only its signal holds it: no agent, resource or place in line is ever needed.
@@ -94,7 +103,11 @@ export async function explainTask(db: Database, id: string): Promise<Explanation
   );
 }
 
-async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
+async function waitReasons(
+  db: Executor,
+  task: Task,
+  policy: SchedulingPolicy,
+): Promise<WaitReason[]> {
   const reasons: WaitReason[] = [];
   // First: while it lasts, nothing else below can start the task.
   const paused = await workflowPause(db, task.workflowId);
@@ -141,14 +154,20 @@ async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
   if (!agentReasons.some((r) => r.kind === "capability" || r.kind === "no_agent")) {
     reasons.push(...(await quarantineWaitReasons(db, task.capabilities)));
   }
+  // Then what the claim's scheduling holds back: reservations, concurrency keys, the rotation.
+  reasons.push(...(await schedulingReasons(db, task, policy)));
   if (task.state === "queued") {
-    const ahead = await tasksAhead(db, task);
+    const ahead = await tasksAhead(db, task, policy);
     if (ahead > 0) {
       const count = plural(ahead, "claimable task is", "claimable tasks are");
+      const same =
+        policy.fairness === "fifo"
+          ? "same priority and queued earlier"
+          : `same priority, queued earlier in its ${policy.fairness === "workflow" ? "workflow (or, outside one, its submitter's tasks)" : "submitter's tasks"}`;
       reasons.push({
         kind: "priority",
         ahead,
-        message: `${count} ahead of it (higher priority, or same priority and queued earlier)`,
+        message: `${count} ahead of it (higher priority, or ${same})`,
       });
     }
   }
@@ -157,9 +176,14 @@ async function waitReasons(db: Executor, task: Task): Promise<WaitReason[]> {
 
 /**
  * Queued tasks whose run_at has come that a claim would take first: the claim's order is
- * priority desc, then queued_at, then id.
+ * priority desc, then queued_at, then id; under fair share, queued_at and id order a task
+ * only within its own group (the rotation across groups is its own reason).
  */
-async function tasksAhead(db: Executor, task: Task): Promise<number> {
+async function tasksAhead(db: Executor, task: Task, policy: SchedulingPolicy): Promise<number> {
+  const sameGroup =
+    policy.fairness === "fifo"
+      ? sql`true`
+      : sql`${fairGroup(policy.fairness, "tasks")} = (select ${fairGroup(policy.fairness, "me")} from ${tasks} me where me.id = ${task.id})`;
   // Compared in SQL: a JS Date would cut the microseconds that order same-millisecond tasks.
   const place = sql`(select coalesce(me.queued_at, me.created_at), me.id from ${tasks} me where me.id = ${task.id})`;
   const [row] = await db
@@ -174,6 +198,7 @@ async function tasksAhead(db: Executor, task: Task): Promise<number> {
           gt(tasks.priority, task.priority),
           and(
             eq(tasks.priority, task.priority),
+            sameGroup,
             sql`(coalesce(${tasks.queuedAt}, ${tasks.createdAt}), ${tasks.id}) < ${place}`,
           ),
         ),

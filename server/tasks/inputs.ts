@@ -46,6 +46,12 @@ export const waitForInput = z.strictObject({
   timeoutS: z.number().int().positive().max(MAX_WAIT_TIMEOUT_S).optional(),
 });
 
+/** At most `limit` tasks with this key run at once; every task with the key gives the same limit. */
+export const concurrencyInput = z.strictObject({
+  key: pgText().trim().min(1).max(200),
+  limit: z.number().int().min(1).max(1_000_000),
+});
+
 export const taskSpecInput = z.strictObject({
   name,
   type: pgText().trim().min(1).max(200).default("default"),
@@ -72,6 +78,7 @@ export const taskSpecInput = z.strictObject({
   triggerRule: z.enum(["all_success", "all_done"]).default("all_success"),
   /** A gate: no agent runs it; `tasks.signal` (or its timeout) ends it. */
   waitFor: waitForInput.optional(),
+  concurrency: concurrencyInput.optional(),
 });
 
 export const submitTaskInput = taskSpecInput.extend({

@@ -28,6 +28,8 @@ export function taskValues(spec: TaskSpec) {
     triggerRule: spec.triggerRule,
     waitSignal: spec.waitFor?.signal ?? null,
     waitTimeoutS: spec.waitFor?.timeoutS ?? null,
+    concurrencyKey: spec.concurrency?.key ?? null,
+    concurrencyLimit: spec.concurrency?.limit ?? null,
   };
 }
 

@@ -14,13 +14,16 @@ export type EndedAttempt = {
   from_state: TaskState;
   /** Whether it held resources (skips the allocation update for tasks that hold none). */
   held_resources: boolean;
+  /** Whether it held a concurrency-key slot. */
+  held_key: boolean;
   attempts: number;
 };
 
 /** Columns every attempt-ending statement returns, to build EndedAttempt rows. */
 export const endedColumns = (fromState: SQL) => sql`
   t.id, t.workflow_id, t.agent_id, t.state, ${fromState} as from_state,
-  t.requires <> '{}'::jsonb as held_resources, t.attempts`;
+  t.requires <> '{}'::jsonb as held_resources, t.concurrency_key is not null as held_key,
+  t.attempts`;
 
 /**
  * What follows the end of attempts, in the same transaction: resources go back, dependents move
@@ -52,8 +55,15 @@ export async function settleEndedAttempts(
     data: { attempt: row.attempts, ...eventData(row) },
   }));
   await recordEvents(tx, [...events, ...release.events]);
-  // Retries wait for their backoff (the scheduler wakes claimers then); releases are ready now.
-  if (release.queued || ended.some((row) => row.state === "queued")) await notifyQueue(tx);
+  // Retries wait for their backoff (the scheduler wakes claimers then); releases are ready now,
+  // and so are tasks waiting for the capacity or concurrency-key slot an attempt gave back (a
+  // reserved task among them).
+  const freed = ended.some(
+    (row) => row.from_state === "running" && (row.held_resources || row.held_key),
+  );
+  if (release.queued || freed || ended.some((row) => row.state === "queued")) {
+    await notifyQueue(tx);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Database, Transaction } from "@/db/client";
 import { tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import { registerConcurrencyKeys } from "./concurrency-keys";
 import { validateDag } from "./dag";
 import type { SubmitWorkflowParams } from "./inputs";
 import { readyColumns } from "./ready";
@@ -36,6 +37,13 @@ export async function submitWorkflow(
       params.tasks.map((task, index) => ({
         label: `tasks[${index}] (key ${JSON.stringify(task.key)})`,
         requires: task.requires,
+      })),
+    );
+    await registerConcurrencyKeys(
+      tx,
+      params.tasks.map((task, index) => ({
+        label: `tasks[${index}].concurrency`,
+        concurrency: task.concurrency,
       })),
     );
 
@@ -147,7 +155,7 @@ function insertTasks(
     insert into tasks (id, workflow_id, key, name, type, payload, priority, capabilities, requires,
       run_at, timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
       wait_signal, wait_timeout_s, pending_deps, state, queued_at, waiting_since, wait_deadline,
-      created_by)
+      created_by, concurrency_key, concurrency_limit)
     select v.id, ${workflowId}, v.key, v.name, v.type, v.payload, v.priority, v.capabilities,
       v.requires, v."runAt", v."timeoutS", v."leaseS", v."maxAttempts", v."backoffBaseS",
       v."backoffMaxS", v."triggerRule"::trigger_rule, v."waitSignal", v."waitTimeoutS",
@@ -156,12 +164,12 @@ function insertTasks(
       case when ${blocked} then null else ${ready.queuedAt} end,
       case when ${blocked} then null else ${ready.waitingSince} end,
       case when ${blocked} then null else ${ready.waitDeadline} end,
-      ${createdBy}
+      ${createdBy}, v."concurrencyKey", v."concurrencyLimit"
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, key text, name text,
       type text, payload jsonb, priority int, capabilities text[], requires jsonb,
       "runAt" timestamptz, "timeoutS" int, "leaseS" int, "maxAttempts" int,
       "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "waitSignal" text,
-      "waitTimeoutS" int, "pendingDeps" int)
+      "waitTimeoutS" int, "pendingDeps" int, "concurrencyKey" text, "concurrencyLimit" int)
     returning id, key, name, type, priority, state, wait_signal as "waitSignal",
       wait_deadline as "waitDeadline"`);
 }

@@ -3,6 +3,7 @@ import type { Database, Transaction } from "@/db/client";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { DomainError } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
+import { registerConcurrencyKeys } from "./concurrency-keys";
 import type { SubmitTaskParams } from "./inputs";
 import { readiedEvent } from "./ready";
 import { assertSatisfiable } from "./requirements";
@@ -25,6 +26,9 @@ export async function submitTask(
     if (existing) return { task: existing, created: false };
     await assertSatisfiable(tx, [{ label: "task", requires: params.requires }]);
     const start = await initialState(tx, params.dependsOn, params.triggerRule);
+    // After initialState's share locks on upstream tasks: a claim holding one of them may be
+    // waiting for this key's row, so taking the key first could deadlock.
+    await registerConcurrencyKeys(tx, [{ label: "concurrency", concurrency: params.concurrency }]);
     // Ready at once: a task with a waitFor waits for its signal instead of being queued.
     const state: TaskState = start.state === "queued" && params.waitFor ? "waiting" : start.state;
     const now = new Date();

@@ -65,6 +65,7 @@ export const procedureInputs: Record<string, Case> = {
   "metrics.agents": { type: "query", role: "viewer", input: () => undefined },
   "metrics.headline": { type: "query", role: "viewer", input: () => undefined },
   "resources.list": { type: "query", role: "viewer", input: () => undefined },
+  "resources.scheduling": { type: "query", role: "viewer", input: () => undefined },
   "resources.upsert": {
     type: "mutation",
     role: "operator",

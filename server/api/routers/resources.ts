@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { getConfig } from "@/server/config";
 import { listResources } from "@/server/resources/list";
+import { schedulingState } from "@/server/resources/scheduling";
 import { RESOURCE_NAME, upsertResource } from "@/server/resources/upsert";
 import { pgText, resourceAmount } from "@/server/validation";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
@@ -7,6 +9,11 @@ import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
 export const resourcesRouter = createTRPCRouter({
   /** Every resource with its usage and who holds it. */
   list: viewerProcedure.query(({ ctx }) => listResources(ctx.db)),
+
+  /** Pools' reservations and concurrency keys' running slots, as claims see them now. */
+  scheduling: viewerProcedure.query(({ ctx }) =>
+    schedulingState(ctx.db, getConfig().taskManager.scheduling.reserveAfterS),
+  ),
 
   /** Creates or changes a pool or an agent-scoped resource. */
   upsert: operatorProcedure

@@ -1,0 +1,66 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { findReservations } from "@/server/tasks/reservations";
+
+export interface PoolReservation {
+  pool: string;
+  taskId: string;
+  taskName: string;
+  amount: number;
+  free: number;
+  /** ISO 8601: when the task had waited reserve_after_s. */
+  since: string;
+  /** ISO 8601: when the reserved amount is sure to be free (holders' timeoutS); null: unknown. */
+  sureBy: string | null;
+}
+
+export interface ConcurrencyKeyUsage {
+  key: string;
+  limit: number;
+  running: number;
+  queued: number;
+  /** The running tasks holding the key's slots (at most 20). */
+  holders: { id: string; name: string }[];
+}
+
+/** What the claim's scheduling holds now: each pool's reservation and each busy key's slots. */
+export async function schedulingState(
+  db: Executor,
+  reserveAfterS: number,
+): Promise<{ reservations: PoolReservation[]; concurrencyKeys: ConcurrencyKeyUsage[] }> {
+  const { reservations } = await findReservations(db, reserveAfterS);
+  // Keys with work not finished only: a key's row stays after its last task, for its limit.
+  const keys = await db.execute<{
+    key: string;
+    limit: number;
+    running: number;
+    queued: number;
+    holders: { id: string; name: string }[];
+  }>(sql`
+    select k.key, k."limit", u.running, u.queued, coalesce(h.holders, '[]'::jsonb) as holders
+    from concurrency_keys k
+    cross join lateral (
+      select count(*) filter (where t.state = 'running')::int as running,
+        count(*) filter (where t.state = 'queued')::int as queued
+      from tasks t where t.concurrency_key = k.key and t.state in ('queued', 'running')
+    ) u
+    left join lateral (
+      select jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name) order by r.started_at) as holders
+      from (select id, name, started_at from tasks
+        where state = 'running' and concurrency_key = k.key order by started_at limit 20) r
+    ) h on true
+    where u.running + u.queued > 0
+    order by k.key`);
+  return {
+    reservations: [...reservations.values()].map((r) => ({
+      pool: r.pool,
+      taskId: r.taskId,
+      taskName: r.taskName,
+      amount: r.amount,
+      free: r.free,
+      since: r.since,
+      sureBy: r.shadowS === null ? null : new Date(r.shadowS * 1000).toISOString(),
+    })),
+    concurrencyKeys: [...keys],
+  };
+}

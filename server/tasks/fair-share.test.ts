@@ -1,0 +1,105 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createToken } from "@/server/auth/tokens";
+import { claimTasks } from "@/server/tasks/claim";
+import { submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
+import type { SchedulingPolicy } from "@/server/tasks/scheduling-policy";
+import { submitTask } from "@/server/tasks/submit";
+import { submitWorkflow } from "@/server/tasks/submit-workflow";
+import { setupTestDatabase } from "@/test/db";
+import { makeAgent } from "@/test/engine";
+
+const pg = setupTestDatabase();
+
+async function clearQueue() {
+  await pg.db.execute(
+    sql`update tasks set state = 'cancelled' where state in ('queued', 'blocked', 'running')`,
+  );
+}
+
+async function workflow(name: string, size: number, priority = 0) {
+  const params = submitWorkflowInput.parse({
+    name,
+    tasks: Array.from({ length: size }, (_, i) => ({ key: `${i}`, name: `${name}${i}`, priority })),
+  });
+  await submitWorkflow(pg.db, params, { tokenId: null });
+}
+
+async function claimOneByOne(count: number, fairness: SchedulingPolicy["fairness"]) {
+  const agent = await makeAgent(pg.db);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const claimed = await claimTasks(pg.db, agent.agentId, 1, undefined, {
+      reserveAfterS: 30,
+      fairness,
+    });
+    names.push(...claimed.map((task) => task.name));
+  }
+  return workflowsOf(names);
+}
+
+/**
+ * The workflow of each claimed task, in claim order: a workflow's tasks share one queued_at,
+ * so which of them comes first is their (random) id's business.
+ */
+function workflowsOf(names: string[]) {
+  return names.map((name) => name.replace(/\d+$/, ""));
+}
+
+describe("fair share", () => {
+  it("fifo drains the first workflow before the second starts", async () => {
+    await clearQueue();
+    await workflow("big", 6);
+    await workflow("small", 3);
+    expect(await claimOneByOne(6, "fifo")).toEqual(Array(6).fill("big"));
+  });
+
+  it("workflow: claims rotate across workflows, running tasks counted", async () => {
+    await clearQueue();
+    await workflow("big", 6);
+    await workflow("small", 3);
+    expect(await claimOneByOne(8, "workflow")).toEqual(
+      "big small big small big small big big".split(" "),
+    );
+  });
+
+  it("one batch deals one task per workflow in turn", async () => {
+    await clearQueue();
+    await workflow("a", 4);
+    await workflow("b", 4);
+    await workflow("c", 1);
+    const agent = await makeAgent(pg.db);
+    const claimed = await claimTasks(pg.db, agent.agentId, 5, undefined, {
+      reserveAfterS: 30,
+      fairness: "workflow",
+    });
+    expect(workflowsOf(claimed.map((task) => task.name))).toEqual(["a", "b", "c", "a", "b"]);
+  });
+
+  it("priorities still win over the rotation", async () => {
+    await clearQueue();
+    await workflow("low", 3);
+    await workflow("urgent", 2, 5);
+    expect(await claimOneByOne(4, "workflow")).toEqual(["urgent", "urgent", "low", "low"]);
+  });
+
+  it("submitter: rotates across submitting tokens, whatever their workflows", async () => {
+    await clearQueue();
+    const tokens = await Promise.all(
+      ["alice", "bob"].map(
+        async (name) => (await createToken(pg.db, { name, role: "orchestrator" })).token.id,
+      ),
+    );
+    for (let i = 0; i < 4; i++) {
+      await submitTask(pg.db, submitTaskInput.parse({ name: `alice${i}` }), {
+        tokenId: tokens[0] ?? null,
+      });
+    }
+    for (let i = 0; i < 2; i++) {
+      await submitTask(pg.db, submitTaskInput.parse({ name: `bob${i}` }), {
+        tokenId: tokens[1] ?? null,
+      });
+    }
+    expect(await claimOneByOne(5, "submitter")).toEqual(["alice", "bob", "alice", "bob", "alice"]);
+  });
+});

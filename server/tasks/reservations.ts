@@ -1,0 +1,186 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { isoTime } from "./sql";
+
+/**
+ * A pool held for the longest-waiting task that needs more of it than is free (README
+ * "Scheduling"). `shadowS` is when the reserved amount is sure to be free, every holder
+ * running to its timeoutS (epoch seconds; null: a holder without timeoutS stands in the way,
+ * so no such time is known). `extra` is what another task may take and still not delay it.
+ */
+export interface Reservation {
+  pool: string;
+  taskId: string;
+  taskName: string;
+  amount: number;
+  capacity: number;
+  free: number;
+  /** ISO 8601: when the task had waited reserve_after_s. */
+  since: string;
+  shadowS: number | null;
+  extra: number;
+}
+
+type ReservedRow = {
+  pool: string;
+  capacity: number;
+  in_use: number;
+  task_id: string;
+  task_name: string;
+  amount: number;
+  since: string;
+  now_s: number;
+};
+
+/**
+ * The reservation of each pool (of `pools` only, when given), as the database is now.
+ *
+ * The reserved task is the first in claim order (priority, then longest queued) among tasks
+ * that have waited `reserveAfterS` and could run: not paused, their capabilities held by an
+ * online agent, the amount within the pool's capacity. Derived on each call rather than
+ * stored, so it can never outlive its task. A claim calls this after locking the pools, so
+ * what it reads is what the pools hold.
+ */
+export async function findReservations(
+  db: Executor,
+  reserveAfterS: number,
+  pools?: readonly string[],
+): Promise<{ reservations: Map<string, Reservation>; nowS: number }> {
+  const only = pools ? sql`and p.name = any(${`{${pools.join(",")}}`}::text[])` : sql``;
+  // Priority levels first (a skip scan of tasks_claim_requires_idx), then within each level
+  // a range scan of the tasks queued before the cutoff only: a long queue of young tasks
+  // costs nothing, and the first match in the highest level is the reserved task.
+  const rows = await db.execute<ReservedRow>(sql`
+    with recursive levels(priority) as (
+      (select priority from tasks where state = 'queued' and requires <> '{}'::jsonb
+        order by priority desc nulls last limit 1)
+      union all
+      select (select t.priority from tasks t
+        where t.state = 'queued' and t.requires <> '{}'::jsonb and t.priority < l.priority
+        order by t.priority desc nulls last limit 1)
+      from levels l where l.priority is not null
+    ), cutoff as (
+      select now() - make_interval(secs => ${reserveAfterS}) as at
+    )
+    select p.name as pool, p.capacity, p.in_use, r.id as task_id, r.name as task_name, r.amount,
+      ${isoTime(sql`r.since`)} as since, extract(epoch from now())::float8 as now_s
+    from resources p cross join cutoff cross join lateral (
+      select t.id, t.name, (t.requires ->> p.name)::float8 as amount,
+        greatest(t.queued_at, t.run_at) + make_interval(secs => ${reserveAfterS}) as since
+      from levels l cross join lateral (
+        select t.* from tasks t
+        where t.state = 'queued' and t.requires <> '{}'::jsonb and t.priority = l.priority
+          and t.queued_at <= cutoff.at and t.run_at <= cutoff.at and t.requires ? p.name
+          and (t.requires ->> p.name)::float8 <= p.capacity
+          and (t.workflow_id is null
+            or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
+          and exists (select 1 from agents a
+            where a.status = 'online' and t.capabilities <@ a.capabilities)
+        order by t.queued_at, t.id
+        limit 1
+      ) t
+      where l.priority is not null
+      order by l.priority desc
+      limit 1
+    ) r
+    where p.scope = 'pool' ${only}`);
+  const reservations = new Map<string, Reservation>();
+  const [first] = rows;
+  if (!first) return { reservations, nowS: Date.now() / 1000 };
+  const holders = await db.execute<{
+    resource: string;
+    amount: number;
+    deadline_s: number | null;
+  }>(sql`
+    select a.resource, a.amount,
+      extract(epoch from t.started_at + t.timeout_s * interval '1 second')::float8 as deadline_s
+    from allocations a join tasks t on t.id = a.task_id
+    where a.released_at is null
+      and a.resource = any(${`{${rows.map((row) => row.pool).join(",")}}`}::text[])`);
+  for (const row of rows) {
+    const free = row.capacity - row.in_use;
+    const { shadowS, extra } = shadowOf(
+      free,
+      row.amount,
+      first.now_s,
+      holders.filter((h) => h.resource === row.pool),
+    );
+    reservations.set(row.pool, {
+      pool: row.pool,
+      taskId: row.task_id,
+      taskName: row.task_name,
+      amount: row.amount,
+      capacity: row.capacity,
+      free,
+      since: row.since,
+      shadowS,
+      extra,
+    });
+  }
+  return { reservations, nowS: first.now_s };
+}
+
+/**
+ * Slurm's backfill arithmetic: walk the holders by deadline until the reserved amount is free.
+ * That deadline is the shadow time; what is free then beyond the reservation is `extra`.
+ */
+export function shadowOf(
+  free: number,
+  need: number,
+  nowS: number,
+  holders: readonly { amount: number; deadline_s: number | null }[],
+): { shadowS: number | null; extra: number } {
+  if (free >= need) return { shadowS: nowS, extra: free - need };
+  const timed = holders
+    .filter((h): h is { amount: number; deadline_s: number } => h.deadline_s !== null)
+    .sort((a, b) => a.deadline_s - b.deadline_s);
+  let available = free;
+  for (let i = 0; i < timed.length; i++) {
+    const holder = timed[i];
+    if (!holder) break;
+    available += holder.amount;
+    // Holders ending at the same moment all count for it.
+    const next = timed[i + 1];
+    if (available >= need && next?.deadline_s !== holder.deadline_s) {
+      return { shadowS: Math.max(holder.deadline_s, nowS), extra: available - need };
+    }
+  }
+  return { shadowS: null, extra: 0 };
+}
+
+/**
+ * Whether a task other than the reserved one may take `amount` of a reserved pool: it fits in
+ * what the reservation leaves over, or it is sure to end (its timeoutS) before the shadow time.
+ */
+export function backfillAllowed(
+  reservation: Reservation,
+  amount: number,
+  timeoutS: number | null,
+  nowS: number,
+): boolean {
+  if (amount <= reservation.extra) return true;
+  return (
+    timeoutS !== null && reservation.shadowS !== null && nowS + timeoutS <= reservation.shadowS
+  );
+}
+
+/**
+ * The same rule in SQL, for the candidate query's unlocked pre-filter (`t` is the task):
+ * true when no reservation of another task stands in its way.
+ */
+export function reservationFilter(reservations: ReadonlyMap<string, Reservation>) {
+  if (reservations.size === 0) return sql`true`;
+  const compact = Object.fromEntries(
+    [...reservations].map(([pool, r]) => [
+      pool,
+      { task: r.taskId, extra: r.extra, shadow: r.shadowS },
+    ]),
+  );
+  return sql`(t.requires = '{}'::jsonb or not exists (
+    select 1 from jsonb_each_text(t.requires) need
+    join jsonb_each(${JSON.stringify(compact)}::jsonb) held on held.key = need.key
+    where held.value ->> 'task' <> t.id::text
+      and need.value::float8 > (held.value ->> 'extra')::float8
+      and not (t.timeout_s is not null and held.value ->> 'shadow' is not null
+        and extract(epoch from now()) + t.timeout_s <= (held.value ->> 'shadow')::float8)))`;
+}
