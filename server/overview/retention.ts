@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+
+/** The rollup's per-minute tables; task_type_totals is all-time and never pruned. */
+const MINUTE_TABLES = ["task_minute_stats", "agent_minute_stats", "queue_depth_samples"] as const;
+
+/**
+ * Deletes rollup minutes older than `days`, `batch` rows per statement (by ctid: these tables
+ * have no id), at most `maxBatches` statements per table.
+ */
+export async function pruneRollup(
+  db: Database,
+  params: { days: number; batch: number; maxBatches: number },
+): Promise<{ deleted: number; more: boolean }> {
+  let deleted = 0;
+  let more = false;
+  for (const name of MINUTE_TABLES) {
+    const table = sql.raw(name);
+    for (let i = 0; ; i++) {
+      if (i === params.maxBatches) {
+        more = true;
+        break;
+      }
+      const result = await db.execute(sql`
+        delete from ${table} where ctid = any(array(
+          select ctid from ${table}
+          where minute < now() - ${params.days}::float8 * interval '1 day'
+          limit ${params.batch} for update skip locked))`);
+      deleted += result.count;
+      if (result.count < params.batch) break;
+    }
+  }
+  return { deleted, more };
+}
