@@ -56,6 +56,11 @@ test("every empty page says what would fill it, with this server's URL", async (
   await expect(page.getByTestId("runs-curl")).toContainText(own.baseURL);
   await expectAccessible(page);
 
+  await page.goto(`${own.baseURL}/overview`);
+  await expect(page.getByTestId("empty-overview")).toBeVisible();
+  await expect(page.getByTestId("overview-curl")).toContainText(own.baseURL);
+  await expectAccessible(page);
+
   await page.goto(`${own.baseURL}/resources`);
   const pools = page.getByTestId("empty-pools");
   await expect(pools).toContainText("task-manager.yaml");

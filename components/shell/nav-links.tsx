@@ -5,6 +5,7 @@ import { usePathname } from "next/navigation";
 
 /** The signed-in pages, in the order the header lists them. */
 export const NAV_ITEMS = [
+  { href: "/overview", label: "Overview" },
   { href: "/", label: "Board" },
   { href: "/workflows", label: "Workflows" },
   { href: "/resources", label: "Resources" },
