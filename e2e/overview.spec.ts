@@ -50,6 +50,11 @@ async function runTasks() {
   return { type, agentId: agent.id, agentName: agent.name };
 }
 
+// Every test opens a page with data, whichever specs ran before this one.
+test.beforeAll(async () => {
+  await runTasks();
+});
+
 const startedOf = async (page: import("@playwright/test").Page) =>
   Number(await page.getByTestId("chart-throughput").getAttribute("data-started"));
 
@@ -67,7 +72,7 @@ test("each chart fills with the tasks that ran, live, without a reload", async (
     const chart = page.getByTestId(`chart-${id}`);
     await expect(chart).toHaveAttribute("role", "img");
     // recharts drew its surface and at least one bar or line.
-    await expect(chart.locator("svg.recharts-surface")).toBeVisible();
+    await expect(chart.locator(".recharts-wrapper > svg.recharts-surface")).toBeVisible();
     await expect(
       chart.locator(".recharts-bar-rectangle path, .recharts-line-curve").first(),
     ).toBeAttached();
@@ -131,7 +136,9 @@ test("the overview is the first link of the navigation", async ({ page }) => {
 
 test("the overview has no serious accessibility violations, in either theme", async ({ page }) => {
   await signIn(page, await createToken("viewer"), "/overview?range=15m");
-  await expect(page.getByTestId("chart-throughput").locator("svg.recharts-surface")).toBeVisible();
+  await expect(
+    page.getByTestId("chart-throughput").locator(".recharts-wrapper > svg.recharts-surface"),
+  ).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
   await page.getByRole("button", { name: /Switch to dark theme/ }).click();
   await expect(page.locator("html")).toHaveClass(/dark/);
