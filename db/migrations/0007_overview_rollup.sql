@@ -1,9 +1,10 @@
-CREATE TABLE "agent_minute_stats" (
-	"minute" timestamp with time zone NOT NULL,
+CREATE TABLE "agent_rollup" (
+	"step_s" integer NOT NULL,
+	"bucket" timestamp with time zone NOT NULL,
 	"agent_id" uuid NOT NULL,
 	"started" integer DEFAULT 0 NOT NULL,
 	"finished" integer DEFAULT 0 NOT NULL,
-	CONSTRAINT "agent_minute_stats_minute_agent_id_pk" PRIMARY KEY("minute","agent_id")
+	CONSTRAINT "agent_rollup_step_s_bucket_agent_id_pk" PRIMARY KEY("step_s","bucket","agent_id")
 );
 --> statement-breakpoint
 CREATE TABLE "overview_rollup_state" (
@@ -19,8 +20,9 @@ CREATE TABLE "queue_depth_samples" (
 	CONSTRAINT "queue_depth_samples_minute_state_pk" PRIMARY KEY("minute","state")
 );
 --> statement-breakpoint
-CREATE TABLE "task_minute_stats" (
-	"minute" timestamp with time zone NOT NULL,
+CREATE TABLE "task_rollup" (
+	"step_s" integer NOT NULL,
+	"bucket" timestamp with time zone NOT NULL,
 	"type" text NOT NULL,
 	"started" integer DEFAULT 0 NOT NULL,
 	"succeeded" integer DEFAULT 0 NOT NULL,
@@ -29,7 +31,7 @@ CREATE TABLE "task_minute_stats" (
 	"wait_hist" integer[] NOT NULL,
 	"run_sum_ms" double precision DEFAULT 0 NOT NULL,
 	"run_hist" integer[] NOT NULL,
-	CONSTRAINT "task_minute_stats_minute_type_pk" PRIMARY KEY("minute","type")
+	CONSTRAINT "task_rollup_step_s_bucket_type_pk" PRIMARY KEY("step_s","bucket","type")
 );
 --> statement-breakpoint
 CREATE TABLE "task_type_totals" (

@@ -14,41 +14,45 @@ import { taskStateEnum } from "./tasks";
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true });
 
 /*
- * The overview's rollup (server/overview/). The sweep leader folds task events into per-minute
- * buckets, so the charts read a few hundred rows whatever the number of tasks. Histograms are
- * arrays of HISTOGRAM_BUCKETS counts on a √2 scale of milliseconds (server/overview/histogram.ts):
- * additive, so minutes merge into any coarser bucket and p50/p95 come out of the sums.
+ * The overview's rollup (server/overview/). The sweep leader folds task events into time
+ * buckets of each chart step (1 min, 5 min, 1 h: `step_s`), so a chart of any range reads at
+ * most ~300 buckets per type whatever the number of tasks. Histograms are arrays of
+ * HISTOGRAM_BUCKETS counts on a √2 scale of milliseconds (server/overview/histogram.ts):
+ * additive, so p50/p95 come out of the sums.
  */
 
-/** Per minute and task type: what started and ended, and how long it waited and ran. */
-export const taskMinuteStats = pgTable(
-  "task_minute_stats",
+/** Per step, bucket and task type: what started and ended, and how long it waited and ran. */
+export const taskRollup = pgTable(
+  "task_rollup",
   {
-    minute: timestamptz("minute").notNull(),
+    stepS: integer("step_s").notNull(),
+    /** Start of the bucket: a multiple of the step since the epoch. */
+    bucket: timestamptz("bucket").notNull(),
     type: text("type").notNull(),
     started: integer("started").notNull().default(0),
     succeeded: integer("succeeded").notNull().default(0),
     failed: integer("failed").notNull().default(0),
-    /** Queued → claimed, of the claims in this minute. */
+    /** Queued → claimed, of the claims in this bucket. */
     waitSumMs: doublePrecision("wait_sum_ms").notNull().default(0),
     waitHist: integer("wait_hist").array().notNull(),
-    /** Claimed → succeeded or failed, of the tasks that ended in this minute. */
+    /** Claimed → succeeded or failed, of the tasks that ended in this bucket. */
     runSumMs: doublePrecision("run_sum_ms").notNull().default(0),
     runHist: integer("run_hist").array().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.minute, t.type] })],
+  (t) => [primaryKey({ columns: [t.stepS, t.bucket, t.type] })],
 );
 
-/** Per minute and agent: claims and ends, for "busiest agents". */
-export const agentMinuteStats = pgTable(
-  "agent_minute_stats",
+/** Per step, bucket and agent: claims and ends, for "busiest agents". */
+export const agentRollup = pgTable(
+  "agent_rollup",
   {
-    minute: timestamptz("minute").notNull(),
+    stepS: integer("step_s").notNull(),
+    bucket: timestamptz("bucket").notNull(),
     agentId: uuid("agent_id").notNull(),
     started: integer("started").notNull().default(0),
     finished: integer("finished").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.minute, t.agentId] })],
+  (t) => [primaryKey({ columns: [t.stepS, t.bucket, t.agentId] })],
 );
 
 /** Tasks in each unfinished state, sampled once a minute by the sweep leader. */

@@ -1,9 +1,10 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
 import { bucketIndexSql } from "./histogram";
+import { bucketStartSql } from "./rollup";
 
 /** Events past the watermark read live at most: beyond that the rollup is behind, not the page. */
-export const TAIL_LIMIT = 50_000;
+export const TAIL_LIMIT = 100_000;
 
 /** Counts per chart bucket (`at`, epoch ms) and type. */
 export type CountCell = {
@@ -34,28 +35,28 @@ export interface Cells {
   agents: AgentCell[];
 }
 
-const bucketStart = (stepMs: number) =>
-  sql`(floor(extract(epoch from minute) * 1000 / ${stepMs}) * ${stepMs})::float8`;
+const epochMsOf = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
 
-/** The rollup's rows since `fromMs`, summed per chart bucket. */
+/** The rollup's buckets of this step since `fromMs`, summed over the range where needed. */
 export async function rollupCells(tx: Transaction, fromMs: number, stepMs: number): Promise<Cells> {
-  const from = sql`to_timestamp(${fromMs / 1000}::float8)`;
-  const at = bucketStart(stepMs);
+  const rows = sql`(select * from task_rollup
+    where step_s = ${stepMs / 1000} and bucket >= to_timestamp(${fromMs / 1000}::float8))`;
   const counts = await tx.execute<CountCell>(sql`
-    select ${at} as at, type, sum(started)::int as started, sum(succeeded)::int as succeeded,
-      sum(failed)::int as failed
-    from task_minute_stats where minute >= ${from} group by 1, 2`);
+    select ${epochMsOf(sql`bucket`)} as at, type, started, succeeded, failed from ${rows} r`);
   const waitByAt = await tx.execute<HistCell>(sql`
-    select ${at} as key, u.i::int - 1 as bucket, sum(u.c)::float8 as count
-    from task_minute_stats s cross join lateral unnest(s.wait_hist) with ordinality u(c, i)
-    where s.minute >= ${from} and s.started > 0 and u.c > 0 group by 1, 2`);
+    select r.at as key, u.i::int - 1 as bucket, sum(u.c)::float8 as count
+    from (select ${epochMsOf(sql`bucket`)} as at, wait_hist from ${rows} r0 where started > 0) r
+    cross join lateral unnest(r.wait_hist) with ordinality u(c, i)
+    where u.c > 0 group by 1, 2`);
   const runByType = await tx.execute<HistCell>(sql`
-    select s.type as key, u.i::int - 1 as bucket, sum(u.c)::float8 as count
-    from task_minute_stats s cross join lateral unnest(s.run_hist) with ordinality u(c, i)
-    where s.minute >= ${from} and s.succeeded + s.failed > 0 and u.c > 0 group by 1, 2`);
+    select r.type as key, u.i::int - 1 as bucket, sum(u.c)::float8 as count
+    from ${rows} r cross join lateral unnest(r.run_hist) with ordinality u(c, i)
+    where r.succeeded + r.failed > 0 and u.c > 0 group by 1, 2`);
   const agents = await tx.execute<AgentCell>(sql`
     select agent_id as "agentId", sum(started)::int as started, sum(finished)::int as finished
-    from agent_minute_stats where minute >= ${from} group by 1`);
+    from agent_rollup
+    where step_s = ${stepMs / 1000} and bucket >= to_timestamp(${fromMs / 1000}::float8)
+    group by 1`);
   return {
     counts: [...counts],
     waitByAt: [...waitByAt],
@@ -86,7 +87,8 @@ export async function tailCells(
 ): Promise<Cells> {
   const rows = await tx.execute<TailRow>(sql`
     with ev as (
-      select date_trunc('minute', e.created_at) as minute, coalesce(t.type, 'unknown') as type,
+      select ${bucketStartSql(sql`e.created_at`, stepMs / 1000)} as bucket,
+        coalesce(t.type, 'unknown') as type,
         e.kind, e.agent_id,
         case when e.kind = 'task.started' and t.queued_at <= e.created_at
           then extract(epoch from e.created_at - t.queued_at)::float8 * 1000 end as wait_ms,
@@ -97,7 +99,7 @@ export async function tailCells(
       where e.kind in ('task.started', 'task.succeeded', 'task.failed')
         and e.created_at >= to_timestamp(${fromMs / 1000}::float8)
     )
-    select ${bucketStart(stepMs)} as at, type, kind, agent_id,
+    select ${epochMsOf(sql`bucket`)} as at, type, kind, agent_id,
       ${bucketIndexSql(sql`wait_ms`)} as wb, ${bucketIndexSql(sql`run_ms`)} as rb,
       count(*)::int as n
     from ev group by 1, 2, 3, 4, 5, 6`);

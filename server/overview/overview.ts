@@ -6,7 +6,7 @@ import { type AgentCell, type HistCell, rollupCells, tailCells } from "./cells";
 import { addHistograms, HISTOGRAM_BUCKETS, histogramQuantile } from "./histogram";
 import { QUEUE_DEPTH_STATES, queueDepthNow } from "./queue-depth";
 import { type OverviewRange, rangeWindow } from "./ranges";
-import { readWatermark } from "./rollup";
+import { bucketStartSql, readWatermark } from "./rollup";
 
 /** Types with a row in the per-type charts; the rest are in the totals only. */
 export const TOP_TYPES = 8;
@@ -231,7 +231,7 @@ async function depthSamples(
   stepMs: number,
 ): Promise<Map<string, number>> {
   const rows = await tx.execute<{ at: number; state: string; count: number }>(sql`
-    select (floor(extract(epoch from minute) * 1000 / ${stepMs}) * ${stepMs})::float8 as at,
+    select (extract(epoch from ${bucketStartSql(sql`minute`, stepMs / 1000)}) * 1000)::float8 as at,
       state::text as state, round(avg(count))::int as count
     from queue_depth_samples where minute >= to_timestamp(${fromMs / 1000}::float8)
     group by 1, 2`);

@@ -7,6 +7,11 @@ export const OVERVIEW_RANGES = {
 } as const;
 
 export type OverviewRange = keyof typeof OVERVIEW_RANGES;
+
+/** The steps the rollup keeps buckets of: one per distinct chart step. */
+export const ROLLUP_STEPS_S: readonly number[] = [
+  ...new Set(Object.values(OVERVIEW_RANGES).map((range) => range.stepS)),
+];
 export const OVERVIEW_RANGE_NAMES = Object.keys(OVERVIEW_RANGES) as [
   OverviewRange,
   ...OverviewRange[],

@@ -1,11 +1,15 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 
-/** The rollup's per-minute tables; task_type_totals is all-time and never pruned. */
-const MINUTE_TABLES = ["task_minute_stats", "agent_minute_stats", "queue_depth_samples"] as const;
+/** The rollup's time-bucketed tables and their time column; task_type_totals is never pruned. */
+const BUCKETED_TABLES = [
+  ["task_rollup", "bucket"],
+  ["agent_rollup", "bucket"],
+  ["queue_depth_samples", "minute"],
+] as const;
 
 /**
- * Deletes rollup minutes older than `days`, `batch` rows per statement (by ctid: these tables
+ * Deletes rollup buckets older than `days`, `batch` rows per statement (by ctid: these tables
  * have no id), at most `maxBatches` statements per table.
  */
 export async function pruneRollup(
@@ -14,8 +18,9 @@ export async function pruneRollup(
 ): Promise<{ deleted: number; more: boolean }> {
   let deleted = 0;
   let more = false;
-  for (const name of MINUTE_TABLES) {
+  for (const [name, column] of BUCKETED_TABLES) {
     const table = sql.raw(name);
+    const time = sql.raw(column);
     for (let i = 0; ; i++) {
       if (i === params.maxBatches) {
         more = true;
@@ -24,7 +29,7 @@ export async function pruneRollup(
       const result = await db.execute(sql`
         delete from ${table} where ctid = any(array(
           select ctid from ${table}
-          where minute < now() - ${params.days}::float8 * interval '1 day'
+          where ${time} < now() - ${params.days}::float8 * interval '1 day'
           limit ${params.batch} for update skip locked))`);
       deleted += result.count;
       if (result.count < params.batch) break;

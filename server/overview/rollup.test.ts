@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { taskStateEnum } from "@/db/schema/tasks";
 import { pruneHistory } from "@/server/monitor/retention";
 import { setupTestDatabase } from "@/test/db";
@@ -9,6 +9,7 @@ import { readOverview } from "./overview";
 import { QUEUE_DEPTH_STATES, sampleQueueDepth } from "./queue-depth";
 import { OVERVIEW_RANGES, rangeWindow } from "./ranges";
 import { readWatermark, rollUpEvents } from "./rollup";
+import { createOverviewSweep } from "./sweep";
 import { type FinishedTask, insertFinishedTask, resetOverviewTables } from "./test-data";
 
 const pg = setupTestDatabase();
@@ -50,7 +51,7 @@ async function insertAll(tasks: FinishedTask[]) {
 async function minuteTotals() {
   const [row] = await pg.db.execute<{ started: number; succeeded: number; failed: number }>(sql`
     select coalesce(sum(started), 0)::int as started, coalesce(sum(succeeded), 0)::int as succeeded,
-      coalesce(sum(failed), 0)::int as failed from task_minute_stats`);
+      coalesce(sum(failed), 0)::int as failed from task_rollup where step_s = 60`);
   return row;
 }
 
@@ -194,6 +195,29 @@ describe("the rollup", () => {
   });
 });
 
+describe("the sweep", () => {
+  it("folds new events, samples the queue depth once a minute, and asks to run again soon", async () => {
+    await insertAll(knownSet(base()));
+    // The sweep's clock, frozen mid-minute: both runs fall in the same minute.
+    const minute = Math.floor(Date.now() / MINUTE);
+    vi.useFakeTimers({ toFake: ["Date"], now: minute * MINUTE + 30_000 });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const sweep = createOverviewSweep();
+    const busy = await sweep.run(pg.db);
+    expect(await minuteTotals()).toEqual({ started: 14, succeeded: 9, failed: 5 });
+    expect(busy.nextDueAt?.getTime()).toBeLessThanOrEqual(Date.now() + 10_000);
+    const idle = await sweep.run(pg.db);
+    // Nothing new: the next minute's sample is the next thing due.
+    expect(idle.nextDueAt?.getTime()).toBe((minute + 1) * MINUTE);
+    const [samples] = await pg.db.execute<{ n: number }>(
+      sql`select count(distinct minute)::int as n from queue_depth_samples`,
+    );
+    expect(samples?.n).toBe(1);
+  });
+});
+
 describe("ranges", () => {
   it("draws every range with at most 300 buckets, coarser for long ranges", () => {
     const now = Date.UTC(2030, 0, 31, 12, 34, 56);
@@ -257,10 +281,10 @@ describe("retention", () => {
     const report = await pruneHistory(pg.db, { eventsDays: 365, samplesDays: 30 });
     expect(report.rollup).toBeGreaterThan(0);
     const [left] = await pg.db.execute<{ oldest: boolean; samples: number; agents: number }>(sql`
-      select bool_and(minute > now() - interval '30 days') as oldest,
+      select bool_and(bucket > now() - interval '30 days') as oldest,
         (select count(*) from queue_depth_samples)::int as samples,
-        (select count(*) from agent_minute_stats where minute < now() - interval '30 days')::int as agents
-      from task_minute_stats`);
+        (select count(*) from agent_rollup where bucket < now() - interval '30 days')::int as agents
+      from task_rollup`);
     expect(left).toEqual({ oldest: true, samples: 1, agents: 0 });
     expect(await minuteTotals()).toEqual({ started: 14, succeeded: 9, failed: 5 });
     const [totals] = await pg.db.execute<{ n: number }>(sql`

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { settledBound } from "@/server/events/settled";
 import { bucketIndexSql, HISTOGRAM_BUCKETS } from "./histogram";
+import { ROLLUP_STEPS_S } from "./ranges";
 
 /** Events folded per transaction: each is one short statement over an id range. */
 export const ROLLUP_BATCH = 20_000;
@@ -29,8 +30,12 @@ export interface RollupReport {
   more: boolean;
 }
 
+/** A bucket's start: `at` rounded down to a multiple of `stepS` since the epoch. */
+export const bucketStartSql = (at: SQL, stepS: SQL | number) =>
+  sql`date_bin(make_interval(secs => ${stepS}), ${at}, timestamptz 'epoch')`;
+
 /**
- * Folds the task events after the watermark into the per-minute rollup, each id exactly once:
+ * Folds the task events after the watermark into the rollup, each id exactly once:
  * the counts are added and the watermark advanced in one transaction, which first locks the
  * watermark row, so two leaders (or a manual pass beside the loop) take turns and the second
  * starts from where the first committed. The range ends at `settledBound`, never past an id
@@ -84,17 +89,17 @@ const histogramOf = (indexes: SQL, type: "int4" | "int8") => sql`(
   left join (select x, count(*) as n from unnest(${indexes}) x group by x) c on c.x = g)`;
 
 /**
- * The events in (from, to] as the counts of one statement: per minute and type, per minute
- * and agent, and the all-time totals per (capped) type. Durations come from the task row:
- * a claim's wait is its time since `queued_at`, an end's run time its time since `started_at`;
- * a task claimed or requeued again before the fold no longer shows the earlier attempt's
- * times, and that attempt is counted without a duration rather than with a wrong one.
+ * The events in (from, to] as the counts of one statement: per step, bucket and type, per
+ * step, bucket and agent, and the all-time totals per (capped) type. Durations come from the
+ * task row: a claim's wait is its time since `queued_at`, an end's run time its time since
+ * `started_at`; a task claimed or requeued again before the fold no longer shows the earlier
+ * attempt's times, and that attempt is counted without a duration rather than with a wrong one.
  */
 async function foldRange(tx: Transaction, from: number, to: number): Promise<number> {
+  const steps = `{${ROLLUP_STEPS_S.join(",")}}`;
   const [row] = await tx.execute<{ events: number }>(sql`
-    with ev as (
-      select date_trunc('minute', e.created_at) as minute, coalesce(t.type, 'unknown') as type,
-        e.kind, e.agent_id,
+    with ev as materialized (
+      select e.created_at, coalesce(t.type, 'unknown') as type, e.kind, e.agent_id,
         case when e.kind = 'task.started' and t.queued_at <= e.created_at
           then extract(epoch from e.created_at - t.queued_at)::float8 * 1000 end as wait_ms,
         case when e.kind <> 'task.started' and t.started_at <= e.created_at
@@ -105,10 +110,13 @@ async function foldRange(tx: Transaction, from: number, to: number): Promise<num
     ), b as materialized (
       select ev.*, ${bucketIndexSql(sql`ev.wait_ms`)} as wb, ${bucketIndexSql(sql`ev.run_ms`)} as rb
       from ev
-    ), per_minute as (
-      insert into task_minute_stats as s
-        (minute, type, started, succeeded, failed, wait_sum_ms, wait_hist, run_sum_ms, run_hist)
-      select minute, type,
+    ), stepped as (
+      select g.step_s, ${bucketStartSql(sql`b.created_at`, sql`g.step_s`)} as bucket, b.*
+      from b cross join unnest(${steps}::int[]) as g(step_s)
+    ), per_type as (
+      insert into task_rollup as s (step_s, bucket, type, started, succeeded, failed,
+        wait_sum_ms, wait_hist, run_sum_ms, run_hist)
+      select step_s, bucket, type,
         count(*) filter (where kind = 'task.started'),
         count(*) filter (where kind = 'task.succeeded'),
         count(*) filter (where kind = 'task.failed'),
@@ -116,8 +124,8 @@ async function foldRange(tx: Transaction, from: number, to: number): Promise<num
         ${histogramOf(sql`array_agg(wb) filter (where wb is not null)`, "int4")},
         coalesce(sum(run_ms), 0),
         ${histogramOf(sql`array_agg(rb) filter (where rb is not null)`, "int4")}
-      from b group by minute, type
-      on conflict (minute, type) do update set
+      from stepped group by step_s, bucket, type
+      on conflict (step_s, bucket, type) do update set
         started = s.started + excluded.started,
         succeeded = s.succeeded + excluded.succeeded,
         failed = s.failed + excluded.failed,
@@ -127,11 +135,11 @@ async function foldRange(tx: Transaction, from: number, to: number): Promise<num
         run_hist = ${addArrays(sql`s.run_hist`, sql`excluded.run_hist`)}
       returning 1
     ), per_agent as (
-      insert into agent_minute_stats as s (minute, agent_id, started, finished)
-      select minute, agent_id, count(*) filter (where kind = 'task.started'),
+      insert into agent_rollup as s (step_s, bucket, agent_id, started, finished)
+      select step_s, bucket, agent_id, count(*) filter (where kind = 'task.started'),
         count(*) filter (where kind <> 'task.started')
-      from b where agent_id is not null group by minute, agent_id
-      on conflict (minute, agent_id) do update set
+      from stepped where agent_id is not null group by step_s, bucket, agent_id
+      on conflict (step_s, bucket, agent_id) do update set
         started = s.started + excluded.started, finished = s.finished + excluded.finished
       returning 1
     ), batch_types as (
@@ -161,7 +169,7 @@ async function foldRange(tx: Transaction, from: number, to: number): Promise<num
       returning 1
     )
     select (select count(*) from b)::int as events,
-      (select count(*) from per_minute) + (select count(*) from per_agent)
+      (select count(*) from per_type) + (select count(*) from per_agent)
         + (select count(*) from totals) as written`);
   return row?.events ?? 0;
 }

@@ -3,10 +3,11 @@ import { sampleQueueDepth } from "./queue-depth";
 import { rollUpEvents } from "./rollup";
 
 /**
- * While events flow, the rollup runs again this soon: the charts read the rollup plus the few
- * events after its watermark, so a short lag costs nothing, but the tail must stay short.
+ * While events flow, the rollup asks for a pass this soon. The charts read the rollup plus the
+ * events after its watermark, so the lag costs no accuracy, only a longer tail to read; and a
+ * pass runs every sweep (alert rules included), so it is not asked for more often than this.
  */
-const BUSY_RERUN_MS = 5_000;
+const BUSY_RERUN_MS = 10_000;
 
 /**
  * The overview's sweep: folds new task events into the rollup and samples the queue depth

@@ -4,7 +4,7 @@ import type { Database } from "@/db/client";
 
 /** Empties the tables the rollup reads and writes. */
 export async function resetOverviewTables(db: Database): Promise<void> {
-  await db.execute(sql`truncate tasks, task_events, task_minute_stats, agent_minute_stats,
+  await db.execute(sql`truncate tasks, task_events, task_rollup, agent_rollup,
     queue_depth_samples, task_type_totals, overview_rollup_state, agents cascade`);
 }
 
