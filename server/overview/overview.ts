@@ -72,7 +72,7 @@ export interface Overview {
 export async function readOverview(db: Database, params: OverviewParams): Promise<Overview> {
   const toMs = params.now ?? Date.now();
   const window = rangeWindow(params.range, toMs);
-  const read = await db.transaction(
+  const snapshot = db.transaction(
     async (tx) => {
       const watermark = await readWatermark(tx);
       const rollup = await rollupCells(tx, window.fromMs, window.stepMs);
@@ -86,7 +86,12 @@ export async function readOverview(db: Database, params: OverviewParams): Promis
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );
-  const [depthNow, usage] = await Promise.all([queueDepthNow(db), currentUtilisation(db)]);
+  // What stands now needs no snapshot: read beside it, on other connections of the pool.
+  const [read, depthNow, usage] = await Promise.all([
+    snapshot,
+    queueDepthNow(db),
+    currentUtilisation(db),
+  ]);
 
   const cells = read.cells;
   const throughput = window.buckets.map((at) => ({ at, started: 0, succeeded: 0, failed: 0 }));
