@@ -104,6 +104,15 @@ test("every empty page says what would fill it, with this server's URL", async (
   await expectAccessible(page);
 });
 
+// Before the next test submits a workflow: the overview has nothing to chart yet.
+test("the overview with no task yet says how to start one", async ({ page }) => {
+  await signIn(page, FIRST_RUN_ADMIN_TOKEN, "/overview");
+  await expect(page.getByTestId("empty-overview")).toBeVisible();
+  await expect(page.getByTestId("overview-curl")).toContainText(own.baseURL);
+  await expect(page.getByTestId("chart-throughput")).toHaveCount(0);
+  await expectAccessible(page);
+});
+
 test("an admin creates a token into the snippets, and the curl snippet submits a workflow", async ({
   page,
 }) => {

@@ -7,6 +7,7 @@ test("the shell shows the pages, a live connection, and switches theme", async (
   const nav = page.getByRole("navigation", { name: "Main" });
   // Exactly these, in order: the graph is reached from a run's page, not the header.
   await expect(nav.getByRole("link")).toHaveText([
+    "Overview",
     "Board",
     "Workflows",
     "Schedules",

@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots -- --url URL --token TOKEN`: the README's screenshots, taken from a
  * running server with the demo fleet running (`npm run demo`). Opens each page in Chromium at
- * 1440×900 and saves docs/screenshots/{board,workflows,task,run,graph,resources,alerts,agents,wall}.png.
+ * 1440×900 and saves
+ * docs/screenshots/{overview,board,workflows,task,run,graph,resources,alerts,agents,wall}.png.
  *
  * Options: --url (or TM_URL; default http://127.0.0.1:3000), --token (or TM_TOKEN; any role
  * that may read, e.g. viewer or admin), --out DIR, --only board,wall, --settle-ms N.
@@ -79,6 +80,11 @@ async function main() {
 async function demoShots(client: TaskManagerClient): Promise<Shot[]> {
   const { taskId, workflowId } = await pickSubjects(client);
   return [
+    {
+      name: "overview",
+      path: "/overview",
+      ready: '[data-testid="chart-throughput"] .recharts-bar-rectangle path',
+    },
     { name: "board", path: "/" },
     { name: "workflows", path: "/workflows", ready: '[data-testid="run-row"]' },
     { name: "task", path: `/tasks/${taskId}` },

@@ -6,6 +6,7 @@ import { ApprovalsCount } from "@/components/approvals/approvals-count";
 
 /** The signed-in pages, in the order the header lists them. */
 export const NAV_ITEMS = [
+  { href: "/overview", label: "Overview" },
   { href: "/", label: "Board" },
   { href: "/workflows", label: "Workflows" },
   { href: "/schedules", label: "Schedules" },

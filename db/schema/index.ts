@@ -3,6 +3,7 @@
 export * from "./agents";
 export * from "./alerts";
 export * from "./auth";
+export * from "./overview";
 export * from "./resources";
 export * from "./schedules";
 export * from "./task-logs";

@@ -5,8 +5,9 @@
  *
  * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
  * pages in Chromium: the board's first render over 10,000 more tasks, and the graph page with
- * a 2,000-task workflow (layout and first full render), a run's timeline of 2,000 tasks, and the
- * runs list over 100,000 runs; then database outages and schedule fire lag.
+ * a 2,000-task workflow (layout and first full render), a run's timeline of 2,000 tasks, the
+ * runs list over 100,000 runs and the overview over 1,000,000 finished tasks; then database outages
+ * and schedule fire lag.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
@@ -18,6 +19,9 @@
  * - --only runs: `workflows_list_100k_ms`;
  * - --only outage: PostgreSQL stopped and started under the server (`outage_fail_ms`,
  *   `outage_recovery_ms`);
+ * - --only overview: 1,000,000 finished tasks seeded, the overview's rollup built from their
+ *   events (`overview_rollup_build_s`) and `/overview` rendered in Chromium
+ *   (`overview_render_ms`, `overview_render_7d_ms`);
  * - --only schedules: the fire lag of --schedules N schedules (default 1,000) due every second
  *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`;
  * - --only logs: task logs through the SDK (`log_ingest_lines_per_s`, with the claim rate of
@@ -38,6 +42,7 @@ import { ensurePeerHarness, graphileThroughput } from "./graphile";
 import { runLatency } from "./latency";
 import { runLogBench } from "./logs";
 import { runOutage } from "./outage";
+import { runOverviewRender } from "./overview";
 import {
   cpuProfilerEnv,
   logCpuProfile,
@@ -101,13 +106,14 @@ async function main() {
   else if (args.only === "outage") await outageFigures();
   else if (args.only === "schedules") await scheduleFigures();
   else if (args.only === "runs") await runsOnly();
+  else if (args.only === "overview") await overviewOnly();
   else if (args.only === "logs") await logFigures();
   else if (args.only === "signals") await signalsOnly();
   else if (args.only === "scheduling") {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "ui", "runs", "outage", "schedules", "logs", "signals" or "scheduling"`,
+      `--only: expected "ui", "runs", "overview", "outage", "schedules", "logs", "signals" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -286,6 +292,24 @@ async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>)
   const timeline = await runTimelineRender(env);
   log(`timeline detail: ${JSON.stringify(timeline.detail)}`);
   figure("workflow_timeline_2000_ms", timeline.ms, "ms");
+  await overviewFigures(env);
+}
+
+async function overviewFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const overview = await runOverviewRender(env);
+  figure("overview_rollup_build_s", overview.rollupBuildS, "s");
+  figure("overview_render_ms", overview.renderMs, "ms");
+  figure("overview_render_7d_ms", overview.render7dMs, "ms");
+}
+
+/** The overview alone (`--only overview`): 1,000,000 finished tasks, their rollup, the page. */
+async function overviewOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    await overviewFigures(env);
+  } finally {
+    await env.close();
+  }
 }
 
 async function uiOnly() {

@@ -70,6 +70,7 @@ const accessTable: Record<string, AccessCase> = {
   "metrics.utilisation": { type: "query", input: { range: "15m" }, allowed: roles },
   "metrics.agents": { type: "query", allowed: roles },
   "metrics.headline": { type: "query", allowed: roles },
+  "metrics.overview": { type: "query", input: { range: "15m" }, allowed: roles },
   "events.stream": { type: "subscription", input: { kinds: ["task."] }, allowed: roles },
   "events.list": { type: "query", input: { kinds: ["task."], limit: 5 }, allowed: roles },
   "tasks.get": { type: "query", input: { id: randomUUID() }, allowed: roles },

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "@/server/auth/tokens";
+import { rollUpEvents } from "@/server/overview/rollup";
 import { claimTasks } from "@/server/tasks/claim";
 import { completeTasks } from "@/server/tasks/finish";
 import { setupTestDatabase } from "@/test/db";
@@ -36,7 +37,10 @@ function parsePrometheusText(text: string): Sample[] {
       continue;
     }
     const match = line.match(SAMPLE);
-    if (!match?.[1] || !typed.has(match[1]) || match[3] === undefined) {
+    // A histogram's samples carry its name plus _bucket, _sum or _count.
+    const base = match?.[1]?.replace(/_(bucket|sum|count)$/, "");
+    const known = match?.[1] !== undefined && (typed.has(match[1]) || typed.has(`${base}`));
+    if (!match?.[1] || !known || match[3] === undefined) {
       throw new Error(`not a Prometheus line: ${JSON.stringify(line)}`);
     }
     const labels: Record<string, string> = {};
@@ -133,6 +137,37 @@ describe("/api/metrics", () => {
       failed: 0.2,
       cancelled: 0.2,
     });
+  });
+
+  it("exposes wait and run time histograms per type from the rollup, cumulative", async () => {
+    await pg.db.execute(sql`delete from tasks`);
+    const agent = await makeAgent(pg.db);
+    const weird = 'h "type"\\';
+    for (let i = 0; i < 3; i++) await submit(pg.db, { type: weird });
+    const claimed = await claimTasks(pg.db, agent.agentId, 3);
+    await completeTasks(
+      pg.db,
+      agent,
+      claimed.map((task) => ({ taskId: task.id, leaseEpoch: task.leaseEpoch })),
+    );
+    await rollUpEvents(pg.db);
+    const all = await samples();
+    const buckets = all.filter(
+      (s) => s.name === "tm_task_run_time_seconds_bucket" && s.labels.type === weird,
+    );
+    expect(buckets.length).toBe(17);
+    expect(buckets.at(-1)?.labels.le).toBe("+Inf");
+    expect(buckets.at(-1)?.value).toBe(3);
+    // Cumulative: never decreasing along le.
+    const values = buckets.map((s) => s.value);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    const count = all.find(
+      (s) => s.name === "tm_task_wait_time_seconds_count" && s.labels.type === weird,
+    );
+    expect(count?.value).toBe(3);
+    expect(
+      all.find((s) => s.name === "tm_task_run_time_seconds_sum" && s.labels.type === weird)?.value,
+    ).toBeGreaterThanOrEqual(0);
   });
 
   it("builds each scrape afresh: no registry state carried from the last one", async () => {

@@ -2,6 +2,7 @@ import { Gauge, Registry } from "prom-client";
 import type { Database, Executor } from "@/db/client";
 import { roles } from "@/server/auth/roles";
 import { guardRoute } from "@/server/auth/route-guard";
+import { renderDurationHistograms } from "@/server/overview/prometheus-histograms";
 import { agentStatus } from "./agent-status";
 import { durationPercentiles, type Percentiles } from "./durations";
 import { failureRate } from "./failure-rate";
@@ -14,9 +15,10 @@ const THROUGHPUT_MINUTES = 5;
 const WINDOW_MINUTES = 60;
 
 /**
- * Every metric as Prometheus text. All are gauges computed from the database at scrape time,
+ * Every metric as Prometheus text. All are computed from the database at scrape time, the gauges
  * in a fresh Registry: PostgreSQL holds the state, so any instance answers the same, and no
- * process-global registry carries values from one scrape (or test) into the next. Throughput is
+ * process-global registry carries values from one scrape (or test) into the next. The duration
+ * histograms are the overview rollup's all-time totals (server/overview/prometheus-histograms.ts). Throughput is
  * a gauge over a window rather than a `_total` counter because terminal counts are not monotonic
  * (an operator's retry moves a failed task back to queued), which rate() would read as resets.
  * Process metrics (collectDefaultMetrics) are left out: they need a long-lived registry.
@@ -24,13 +26,14 @@ const WINDOW_MINUTES = 60;
 export async function renderPrometheus(
   db: Executor,
 ): Promise<{ contentType: string; body: string }> {
-  const [tasks, throughput, durations, failures, usage, agents] = await Promise.all([
+  const [tasks, throughput, durations, failures, usage, agents, histograms] = await Promise.all([
     taskCountsByState(db),
     recentThroughput(db, { minutes: THROUGHPUT_MINUTES }),
     durationPercentiles(db, { sinceMinutes: WINDOW_MINUTES }),
     failureRate(db, { windowMinutes: WINDOW_MINUTES }),
     currentUtilisation(db),
     agentStatus(db),
+    renderDurationHistograms(db),
   ]);
   const registry = new Registry();
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -101,7 +104,8 @@ export async function renderPrometheus(
     heartbeat.set({ agent: agent.name, agent_id: agent.id }, agent.heartbeatAgeS);
   }
 
-  return { contentType: registry.contentType, body: await registry.metrics() };
+  // The duration histograms come from the overview's rollup, already summed (text of their own).
+  return { contentType: registry.contentType, body: `${await registry.metrics()}${histograms}` };
 }
 
 function setQuantiles(target: Gauge<"type" | "quantile">, type: string, values: Percentiles) {

@@ -75,7 +75,14 @@ describe("pruneHistory", () => {
     await alert("resolved", 1);
 
     const report = await pruneHistory(pg.db, { ...retention, batch: 5 });
-    expect(report).toEqual({ events: 12, allocations: 1, alerts: 1, logs: 0, more: false });
+    expect(report).toEqual({
+      events: 12,
+      allocations: 1,
+      alerts: 1,
+      logs: 0,
+      rollup: 0,
+      more: false,
+    });
     expect(await count(taskEvents)).toBe(3);
     expect(await count(allocations)).toBe(2);
     expect(await count(alerts)).toBe(2);

@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import type { RetentionConfig } from "@/server/config";
 import { pruneTaskLogs } from "@/server/logs/retention";
+import { pruneRollup } from "@/server/overview/retention";
 import type { Sweep } from "@/server/scheduler/types";
 
 /** Rows per DELETE: each is its own short transaction, holding few locks for little time. */
@@ -22,6 +23,8 @@ export interface PruneReport {
   alerts: number;
   /** Task log lines (server/logs/retention.ts), after `logsDays`. */
   logs: number;
+  /** Minutes of the overview's rollup (server/overview/), after `samplesDays`. */
+  rollup: number;
   /** A table hit maxBatches: more old rows remain. */
   more: boolean;
 }
@@ -32,7 +35,8 @@ const ageOver = (days: number) => sql`now() - ${days}::float8 * interval '1 day'
  * Deletes history older than the configured ages, PRUNE_BATCH rows per statement:
  * task_events and resolved alerts (with their deliveries) after `eventsDays`, released
  * allocations (the usage charts' samples) after `samplesDays`. Rows still in use are never
- * touched: open allocations and firing alerts stay whatever their age.
+ * touched: open allocations and firing alerts stay whatever their age. The overview's
+ * per-minute rollup is a series of samples too, kept `samplesDays`.
  */
 export async function pruneHistory(db: Database, params: PruneParams): Promise<PruneReport> {
   const batch = params.batch ?? PRUNE_BATCH;
@@ -62,12 +66,14 @@ export async function pruneHistory(db: Database, params: PruneParams): Promise<P
     maxBatches,
   );
   const logs = await pruneTaskLogs(db, { logsDays: params.logsDays, batch, maxBatches });
+  const rollup = await pruneRollup(db, { days: params.samplesDays, batch, maxBatches });
   return {
     events: events.deleted,
     allocations: allocations.deleted,
     alerts: alerts.deleted,
     logs: logs.deleted,
-    more: events.more || allocations.more || alerts.more || logs.more,
+    rollup: rollup.deleted,
+    more: events.more || allocations.more || alerts.more || logs.more || rollup.more,
   };
 }
 

@@ -64,6 +64,7 @@ export const procedureInputs: Record<string, Case> = {
   "metrics.utilisation": { type: "query", role: "viewer", input: () => ({ range: "15m" }) },
   "metrics.agents": { type: "query", role: "viewer", input: () => undefined },
   "metrics.headline": { type: "query", role: "viewer", input: () => undefined },
+  "metrics.overview": { type: "query", role: "viewer", input: () => ({ range: "7d" }) },
   "resources.list": { type: "query", role: "viewer", input: () => undefined },
   "resources.scheduling": { type: "query", role: "viewer", input: () => undefined },
   "resources.upsert": {

@@ -6,6 +6,8 @@ import { headline } from "@/server/metrics/headline";
 import { taskCountsByState } from "@/server/metrics/task-counts";
 import { throughputPerMinute } from "@/server/metrics/throughput";
 import { UTILISATION_RANGE_NAMES, utilisation } from "@/server/metrics/utilisation";
+import { readOverview } from "@/server/overview/overview";
+import { OVERVIEW_RANGE_NAMES } from "@/server/overview/ranges";
 import { createTRPCRouter, viewerProcedure } from "../trpc";
 
 /** Minutes back from now. Capped at a day: dashboards poll these every few seconds. */
@@ -41,6 +43,14 @@ export const metricsRouter = createTRPCRouter({
 
   /** Agents by status, and each one's heartbeat age. */
   agents: viewerProcedure.query(({ ctx }) => agentStatus(ctx.db)),
+
+  /**
+   * The overview page's charts over 15 min, 1 h, 24 h or 7 d, from the per-minute rollup
+   * (server/overview/): throughput, queue depth, wait and run times, busiest agents and pools.
+   */
+  overview: viewerProcedure
+    .input(z.strictObject({ range: z.enum(OVERVIEW_RANGE_NAMES).default("1h") }).prefault({}))
+    .query(({ ctx, input }) => readOverview(ctx.db, input)),
 
   /** The wall screen's figures: running, queued, blocked, failed in the last hour, throughput. */
   headline: viewerProcedure.query(({ ctx }) => headline(ctx.db)),

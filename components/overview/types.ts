@@ -1,0 +1,3 @@
+import type { RouterOutputs } from "@/sdk/client";
+
+export type OverviewResult = RouterOutputs["metrics"]["overview"];

@@ -1,0 +1,175 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Database, Transaction } from "@/db/client";
+import { settledBound } from "@/server/events/settled";
+import { bucketIndexSql, HISTOGRAM_BUCKETS } from "./histogram";
+import { ROLLUP_STEPS_S } from "./ranges";
+
+/** Events folded per transaction: each is one short statement over an id range. */
+export const ROLLUP_BATCH = 20_000;
+/** Batches per run; what is left waits for the next run, so a sweep pass stays short. */
+const MAX_BATCHES = 10;
+/** Task types with a row of their own in task_type_totals (Prometheus labels); then `_other`. */
+export const TYPE_TOTALS_CAP = 50;
+export const OTHER_TYPE = "_other";
+
+export interface RollupParams {
+  batch?: number;
+  maxBatches?: number;
+  /**
+   * Runs inside each batch's transaction after the counts are added, before the commit. Tests
+   * use it to kill a run half-way; a throw rolls the batch back, watermark included.
+   */
+  beforeCommit?: (tx: Transaction) => Promise<void>;
+}
+
+export interface RollupReport {
+  /** Events folded in (of the kinds the rollup counts, or not). */
+  events: number;
+  lastEventId: number;
+  /** A batch limit was reached: more settled events wait. */
+  more: boolean;
+}
+
+/** A bucket's start: `at` rounded down to a multiple of `stepS` since the epoch. */
+export const bucketStartSql = (at: SQL, stepS: SQL | number) =>
+  sql`date_bin(make_interval(secs => ${stepS}), ${at}, timestamptz 'epoch')`;
+
+/**
+ * Folds the task events after the watermark into the rollup, each id exactly once:
+ * the counts are added and the watermark advanced in one transaction, which first locks the
+ * watermark row, so two leaders (or a manual pass beside the loop) take turns and the second
+ * starts from where the first committed. The range ends at `settledBound`, never past an id
+ * whose transaction may still commit (server/events/settled.ts).
+ */
+export async function rollUpEvents(db: Database, params: RollupParams = {}): Promise<RollupReport> {
+  const batch = params.batch ?? ROLLUP_BATCH;
+  const maxBatches = params.maxBatches ?? MAX_BATCHES;
+  await db.execute(sql`
+    insert into overview_rollup_state (id, last_event_id) values (1, 0) on conflict do nothing`);
+  let events = 0;
+  let lastEventId = await readWatermark(db);
+  for (let i = 0; i < maxBatches; i++) {
+    const { bound, more } = await settledBound(db, lastEventId, { scanLimit: batch, waitMs: 0 });
+    if (bound <= lastEventId) return { events, lastEventId, more: false };
+    const folded = await db.transaction(async (tx) => {
+      const [state] = await tx.execute<{ last: string }>(sql`
+        select last_event_id::text as last from overview_rollup_state where id = 1 for update`);
+      const from = Number(state?.last ?? 0);
+      // Another run moved on while this one waited for the lock: start from its watermark.
+      if (from >= bound) return { from, to: from, events: 0 };
+      const count = await foldRange(tx, from, bound);
+      await tx.execute(sql`
+        update overview_rollup_state set last_event_id = ${bound}, updated_at = now()
+        where id = 1`);
+      await params.beforeCommit?.(tx);
+      return { from, to: bound, events: count };
+    });
+    events += folded.events;
+    lastEventId = Math.max(folded.to, folded.from);
+    if (!more) return { events, lastEventId, more: false };
+  }
+  return { events, lastEventId, more: true };
+}
+
+export async function readWatermark(db: Database | Transaction): Promise<number> {
+  const [state] = await db.execute<{ last: string }>(sql`
+    select last_event_id::text as last from overview_rollup_state where id = 1`);
+  return Number(state?.last ?? 0);
+}
+
+/** Element-wise sum of two same-length arrays, for ON CONFLICT DO UPDATE. */
+const addArrays = (target: SQL, source: SQL) => sql`(
+  select array_agg(x.a + x.b order by x.i)
+  from unnest(${target}, ${source}) with ordinality as x(a, b, i))`;
+
+/** A histogram (HISTOGRAM_BUCKETS counts) from an array of bucket indexes. */
+const histogramOf = (indexes: SQL, type: "int4" | "int8") => sql`(
+  select array_agg(coalesce(c.n, 0)::${sql.raw(type)} order by g)
+  from generate_series(0, ${HISTOGRAM_BUCKETS - 1}) g
+  left join (select x, count(*) as n from unnest(${indexes}) x group by x) c on c.x = g)`;
+
+/**
+ * The events in (from, to] as the counts of one statement: per step, bucket and type, per
+ * step, bucket and agent, and the all-time totals per (capped) type. Durations come from the
+ * task row: a claim's wait is its time since `queued_at`, an end's run time its time since
+ * `started_at`; a task claimed or requeued again before the fold no longer shows the earlier
+ * attempt's times, and that attempt is counted without a duration rather than with a wrong one.
+ */
+async function foldRange(tx: Transaction, from: number, to: number): Promise<number> {
+  const steps = `{${ROLLUP_STEPS_S.join(",")}}`;
+  const [row] = await tx.execute<{ events: number }>(sql`
+    with ev as materialized (
+      select e.created_at, coalesce(t.type, 'unknown') as type, e.kind, e.agent_id,
+        case when e.kind = 'task.started' and t.queued_at <= e.created_at
+          then extract(epoch from e.created_at - t.queued_at)::float8 * 1000 end as wait_ms,
+        case when e.kind <> 'task.started' and t.started_at <= e.created_at
+          then extract(epoch from e.created_at - t.started_at)::float8 * 1000 end as run_ms
+      from task_events e left join tasks t on t.id = e.task_id
+      where e.id > ${from} and e.id <= ${to}
+        and e.kind in ('task.started', 'task.succeeded', 'task.failed')
+    ), b as materialized (
+      select ev.*, ${bucketIndexSql(sql`ev.wait_ms`)} as wb, ${bucketIndexSql(sql`ev.run_ms`)} as rb
+      from ev
+    ), stepped as (
+      select g.step_s, ${bucketStartSql(sql`b.created_at`, sql`g.step_s`)} as bucket, b.*
+      from b cross join unnest(${steps}::int[]) as g(step_s)
+    ), per_type as (
+      insert into task_rollup as s (step_s, bucket, type, started, succeeded, failed,
+        wait_sum_ms, wait_hist, run_sum_ms, run_hist)
+      select step_s, bucket, type,
+        count(*) filter (where kind = 'task.started'),
+        count(*) filter (where kind = 'task.succeeded'),
+        count(*) filter (where kind = 'task.failed'),
+        coalesce(sum(wait_ms), 0),
+        ${histogramOf(sql`array_agg(wb) filter (where wb is not null)`, "int4")},
+        coalesce(sum(run_ms), 0),
+        ${histogramOf(sql`array_agg(rb) filter (where rb is not null)`, "int4")}
+      from stepped group by step_s, bucket, type
+      on conflict (step_s, bucket, type) do update set
+        started = s.started + excluded.started,
+        succeeded = s.succeeded + excluded.succeeded,
+        failed = s.failed + excluded.failed,
+        wait_sum_ms = s.wait_sum_ms + excluded.wait_sum_ms,
+        wait_hist = ${addArrays(sql`s.wait_hist`, sql`excluded.wait_hist`)},
+        run_sum_ms = s.run_sum_ms + excluded.run_sum_ms,
+        run_hist = ${addArrays(sql`s.run_hist`, sql`excluded.run_hist`)}
+      returning 1
+    ), per_agent as (
+      insert into agent_rollup as s (step_s, bucket, agent_id, started, finished)
+      select step_s, bucket, agent_id, count(*) filter (where kind = 'task.started'),
+        count(*) filter (where kind <> 'task.started')
+      from stepped where agent_id is not null group by step_s, bucket, agent_id
+      on conflict (step_s, bucket, agent_id) do update set
+        started = s.started + excluded.started, finished = s.finished + excluded.finished
+      returning 1
+    ), batch_types as (
+      select distinct type from b
+    ), labelled as (
+      -- New types get a row of their own while the cap allows, in name order; then _other.
+      select bt.type, case
+          when tt.type is not null then bt.type
+          when (select count(*) from task_type_totals)
+            + row_number() over (partition by tt.type is null order by bt.type)
+            <= ${TYPE_TOTALS_CAP} then bt.type
+          else ${OTHER_TYPE} end as label
+      from batch_types bt left join task_type_totals tt on tt.type = bt.type
+    ), totals as (
+      insert into task_type_totals as s (type, wait_sum_ms, wait_hist, run_sum_ms, run_hist)
+      select l.label, coalesce(sum(b.wait_ms), 0),
+        ${histogramOf(sql`array_agg(b.wb) filter (where b.wb is not null)`, "int8")},
+        coalesce(sum(b.run_ms), 0),
+        ${histogramOf(sql`array_agg(b.rb) filter (where b.rb is not null)`, "int8")}
+      from b join labelled l on l.type = b.type
+      group by l.label
+      on conflict (type) do update set
+        wait_sum_ms = s.wait_sum_ms + excluded.wait_sum_ms,
+        wait_hist = ${addArrays(sql`s.wait_hist`, sql`excluded.wait_hist`)},
+        run_sum_ms = s.run_sum_ms + excluded.run_sum_ms,
+        run_hist = ${addArrays(sql`s.run_hist`, sql`excluded.run_hist`)}
+      returning 1
+    )
+    select (select count(*) from b)::int as events,
+      (select count(*) from per_type) + (select count(*) from per_agent)
+        + (select count(*) from totals) as written`);
+  return row?.events ?? 0;
+}
