@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTaskManagerClient, type TaskManagerClient } from "@/sdk";
 import { setupTestDatabase } from "@/test/db";
+import { pollUntil } from "@/test/poll-until";
 import { startTestServer, type TestServer } from "@/test/server";
 import { startDemoFleet } from "./fleet";
 import { ensureDemoTokens, memoryTokenStore, ORCHESTRATOR_TOKEN_NAME } from "./tokens";
@@ -36,6 +37,19 @@ describe("the demo fleet", () => {
       );
       busyAtStop = reached.tasks.running;
       expect(reached.workflows.lastId).toBeDefined();
+      // The demo's editor answers the research reports' approvals, so their runs go on.
+      await pollUntil(
+        "an approval answered by the demo's editor",
+        async () => {
+          const { items } = await admin.trpc.tasks.list.query({
+            type: "approval",
+            state: ["succeeded", "failed"],
+            limit: 1,
+          });
+          return items.length > 0;
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
     } finally {
       await fleet.stop();
     }
@@ -46,7 +60,7 @@ describe("the demo fleet", () => {
     const demoAgents = new Set(stats.agents.map((agent) => agent.id));
     const { items: running } = await admin.trpc.tasks.list.query({ state: "running", limit: 500 });
     expect(running.filter((task) => task.agentId && demoAgents.has(task.agentId))).toEqual([]);
-  }, 40_000);
+  }, 60_000);
 
   it("makes one live token per demo name, however often it starts", async () => {
     const store = memoryTokenStore();

@@ -1,4 +1,5 @@
 import type { TaskManagerClient } from "@/sdk";
+import { errorCode } from "@/sdk/errors";
 import { abortableSleep } from "@/sdk/worker/backoff";
 import {
   buildWorkflow,
@@ -21,7 +22,12 @@ export interface DemoOrchestratorParams {
   onError(error: unknown): void;
 }
 
-const UNFINISHED = ["blocked", "queued", "running"] as const;
+const UNFINISHED = ["blocked", "waiting", "queued", "running"] as const;
+
+/** The demo's editor answers an approval this long after it appears, seconds (unscaled). */
+const REVIEW_AFTER_S: readonly [number, number] = [20, 60];
+/** The share of drafts the editor sends back. */
+const REJECT_SHARE = 0.1;
 
 /** The kind of a workflow the demo submitted (its metadata says so), else undefined. */
 function demoKind(metadata: unknown): WorkflowKind | undefined {
@@ -49,6 +55,39 @@ export function startDemoOrchestrator(params: DemoOrchestratorParams) {
       limit: 1,
     });
     return items.length > 0;
+  }
+
+  /** When the demo's editor will answer each approval it has seen (ms since the epoch). */
+  const reviewAt = new Map<string, number>();
+
+  /**
+   * The human in the loop, simulated: each draft waiting for approval is approved (or, now and
+   * then, rejected) some seconds after it appeared, so the Approvals page always has a few.
+   */
+  async function reviewApprovals(): Promise<void> {
+    const { items } = await params.client.trpc.approvals.list.query({ limit: 100 });
+    const { random, timeScale } = params.settings;
+    const waiting = new Set(items.map((item) => item.taskId));
+    for (const id of reviewAt.keys()) if (!waiting.has(id)) reviewAt.delete(id);
+    for (const item of items) {
+      const due = reviewAt.get(item.taskId);
+      if (due === undefined) {
+        const [min, max] = REVIEW_AFTER_S;
+        reviewAt.set(item.taskId, Date.now() + random.between(min, max) * timeScale * 1000);
+        continue;
+      }
+      if (due > Date.now() || params.signal.aborted) continue;
+      reviewAt.delete(item.taskId);
+      const input = random.chance(REJECT_SHARE)
+        ? { outcome: "fail" as const, reason: "sources too thin: add two more" }
+        : { outcome: "succeed" as const, payload: { approved: true, comment: "demo editor: ok" } };
+      try {
+        await params.client.signal({ taskId: item.taskId, signal: "approval", ...input });
+      } catch (error) {
+        // Someone answered it first on the Approvals page: nothing left to do.
+        if (errorCode(error) !== "CONFLICT") throw error;
+      }
+    }
   }
 
   async function forgetFinished(): Promise<void> {
@@ -108,6 +147,11 @@ export function startDemoOrchestrator(params: DemoOrchestratorParams) {
     while (!params.signal.aborted) {
       await forgetFinished();
       await topUp();
+      try {
+        await reviewApprovals();
+      } catch (error) {
+        if (!params.signal.aborted) params.onError(error);
+      }
       await abortableSleep(params.tickMs, params.signal);
     }
   })();

@@ -137,7 +137,7 @@ function researchReport(settings: WorkflowSettings): WorkflowInput {
       type: "publish",
       capabilities: ["research"],
       requires: { memory_gb: 1 },
-      dependsOn: ["review"],
+      dependsOn: ["approve"],
       steps: [
         ["render", 1, 2],
         ["upload", 1, 2],
@@ -145,11 +145,20 @@ function researchReport(settings: WorkflowSettings): WorkflowInput {
       result: { url: `https://reports.example.com/${topic.replaceAll(" ", "-")}` },
     },
   ];
-  return {
-    name: `Research report: ${topic}`,
-    metadata: { demo: true, kind: "research" },
-    tasks: plans.map((plan) => taskInput(plan, settings)),
+  // A person stays in the loop: the reviewed draft waits on the Approvals page for an editor
+  // (the demo's reviewer, in orchestrator.ts) before it is published.
+  const approval: TaskInput = {
+    key: "approve",
+    name: "Editor approval",
+    type: "approval",
+    dependsOn: ["review"],
+    waitFor: { signal: "approval", timeoutS: 3600 },
+    payload: { topic },
   };
+  const tasks = plans.map((plan) => taskInput(plan, settings));
+  const publish = tasks.findIndex((task) => task.key === "publish");
+  tasks.splice(publish, 0, approval);
+  return { name: `Research report: ${topic}`, metadata: { demo: true, kind: "research" }, tasks };
 }
 
 const MODELS = ["churn-predictor", "ticket-router", "fraud-scorer", "demand-forecast", "ocr-lite"];
