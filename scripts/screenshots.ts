@@ -94,6 +94,8 @@ async function demoShots(client: TaskManagerClient): Promise<Shot[]> {
       ready: '[data-testid="timeline-bar"]',
     },
     { name: "graph", path: `/workflows/${workflowId}?tab=graph`, ready: ".react-flow__node" },
+    { name: "schedules", path: "/schedules", ready: '[data-testid="schedule-card"]' },
+    { name: "approvals", path: "/approvals", ready: '[data-testid="approval"]' },
     { name: "resources", path: "/resources" },
     { name: "alerts", path: "/alerts", ready: '[data-testid="alert-row"]' },
     { name: "agents", path: "/agents", ready: '[data-testid="agent-card"]' },

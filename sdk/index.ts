@@ -7,6 +7,7 @@ export {
   createTrpc,
   type RouterInputs,
   type RouterOutputs,
+  type ScheduleInput,
   type SignalInput,
   type SignalResult,
   type SubmittedWorkflow,

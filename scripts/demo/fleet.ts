@@ -4,6 +4,7 @@ import { DEMO_AGENTS, type DemoAgentSpec } from "./agents";
 import { type PerKind, startDemoOrchestrator } from "./orchestrator";
 import { createRandom } from "./random";
 import { ensureDemoResources } from "./resources";
+import { DEMO_SCHEDULE_NAME, ensureDemoSchedule } from "./schedules";
 import { simulatedTask } from "./simulation";
 import { ensureDemoTokens, memoryTokenStore, type TokenStore } from "./tokens";
 import type { WorkflowKind } from "./workflows";
@@ -148,6 +149,14 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     workers.map(({ worker }) => admin.trpc.agents.resume.mutate({ agentId: worker.agentId })),
   );
   log(`${workers.length} agents registered: ${workers.map(({ spec }) => spec.name).join(", ")}`);
+
+  try {
+    if (await ensureDemoSchedule(orchestratorClient, timeScale)) {
+      log(`created the schedule "${DEMO_SCHEDULE_NAME}"`);
+    }
+  } catch (error) {
+    reportError("schedule", error);
+  }
 
   const orchestrator = startDemoOrchestrator({
     client: orchestratorClient,
