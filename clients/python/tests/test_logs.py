@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import unittest
 from datetime import datetime
 from typing import Any, Dict, List
 
-from task_manager_client import AgentClient, AgentWorker, ConflictError, TaskManagerClient
+from task_manager_client import (
+    AgentClient,
+    AgentWorker,
+    AsyncTaskManagerClient,
+    ConflictError,
+    TaskManagerClient,
+)
 
 from . import fixture
 
@@ -172,6 +179,29 @@ class FollowLog(LogTestCase):
         self.assertEqual([line["seq"] for line in seen + rest], list(range(1, 7)))
         self.assertEqual(self.viewer.task_logs(task["id"])["lastSeq"], 6)
 
+
+    def test_the_async_client_follows_a_log_with_async_for(self) -> None:
+        def two_lines(task, ctx):
+            ctx.log.info("first")
+            ctx.log.info("second")
+            return None
+
+        self.worker("two", {"two": two_lines}).start()
+        task = self.submit("two lines", type="two")
+        self.orchestrator.wait_for_task(task["id"], timeout_s=GUARD_S)
+
+        async def follow() -> List[str]:
+            client = AsyncTaskManagerClient(self.server.url, self.server.tokens["viewer"])
+            messages: List[str] = []
+            async with client.follow_log(task["id"], after_seq=0) as lines:
+                async for line in lines:
+                    messages.append(line["message"])
+                    if len(messages) == 2:
+                        break
+            client.close()
+            return messages
+
+        self.assertEqual(asyncio.run(asyncio.wait_for(follow(), GUARD_S)), ["first", "second"])
 
 class LogFencing(LogTestCase):
     def test_a_stale_epoch_log_raises_conflict_and_writes_nothing(self) -> None:
