@@ -10,7 +10,7 @@ from ._transport import __version__
 from .agent import AgentClient
 from .aio import AsyncEventStream, AsyncTaskManagerClient
 from .client import TERMINAL_RUN_STATES, TERMINAL_STATES, TaskManagerClient
-from .context import AsyncTaskContext, TaskContext
+from .context import AsyncTaskContext, TaskContext, TaskLogger
 from .errors import (
     ERROR_CLASSES,
     BadGatewayError,
@@ -51,6 +51,7 @@ __all__ = [
     "AsyncTaskContext",
     "EventStream",
     "TaskContext",
+    "TaskLogger",
     "TaskManagerClient",
     "TERMINAL_STATES",
     "TERMINAL_RUN_STATES",

@@ -53,6 +53,7 @@ class Reports:
         delay_s: float,
         max_batch: int,
         on_settled: Callable[[], None],
+        before_send: Callable[[], None] = lambda: None,
     ) -> None:
         self._agent = agent
         self._agent_id = agent_id
@@ -61,6 +62,8 @@ class Reports:
         self._delay_s = delay_s
         self._max_batch = max_batch
         self._on_settled = on_settled
+        # Sends the log lines logged so far: a finished task's lease refuses its late lines.
+        self._before_send = before_send
         self._cond = threading.Condition()
         self._completions: List[Tuple[JsonDict, Any]] = []
         self._failures: List[Tuple[JsonDict, JsonDict, bool]] = []
@@ -120,6 +123,7 @@ class Reports:
                 del self._completions[: self._max_batch]
                 self._in_flight = len(completions)
             if completions:
+                self._before_send()
                 self._send_completions(completions)
                 self._settled()
             with self._cond:
@@ -127,6 +131,7 @@ class Reports:
                 del self._failures[: self._max_batch]
                 self._in_flight = len(failures)
             if failures:
+                self._before_send()
                 self._send_failures(failures)
                 self._settled()
 

@@ -8,8 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, Mapping, Optional
 
 # Free-form JSON the caller owns: returned exactly as sent, no timestamp guessing inside.
-_OPAQUE_KEYS = frozenset({"payload", "result", "error", "metadata", "data"})
-# Keys that hold timestamps without ending in "At".
+# (`fields`: a log line's structured data.)
+_OPAQUE_KEYS = frozenset({"payload", "result", "error", "metadata", "data", "fields"})
+# Keys that hold timestamps without ending in "At" (`at`: a log line's time).
+_TIMESTAMP_KEYS = frozenset({"at", "waitingSince"})
 _TIMESTAMP_LIST_KEYS = frozenset({"fireTimes"})
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$"
@@ -51,7 +53,7 @@ def from_wire(value: Any, key: Optional[str] = None) -> Any:
         if key in _TIMESTAMP_LIST_KEYS:
             return [_timestamp_or_same(item) for item in value]
         return [from_wire(item) for item in value]
-    if isinstance(value, str) and key is not None and key.endswith("At"):
+    if isinstance(value, str) and key is not None and (key.endswith("At") or key in _TIMESTAMP_KEYS):
         return _timestamp_or_same(value)
     return value
 

@@ -126,3 +126,16 @@ class AgentClient:
         """Gives leased tasks (``{taskId, leaseEpoch}``) back to the queue now, as a stopping
         worker does: not a failure, so their attempt is refunded and no backoff applies."""
         return self._mutate("tasks.requeue", {"agentId": agent_id, "items": list(items)})
+
+    def log(self, agent_id: str, task_id: str, lease_epoch: int, lines: Sequence[Mapping[str, Any]]) -> JsonDict:
+        """Appends lines (``{level, message, fields?, at?}``) to the attempt held under this
+        lease: ``{"ok": True, "accepted": n}``; a stale lease raises ConflictError."""
+        return self._mutate(
+            "tasks.log",
+            {"agentId": agent_id, "taskId": task_id, "leaseEpoch": lease_epoch, "lines": list(lines)},
+        )
+
+    def log_many(self, agent_id: str, items: Sequence[Mapping[str, Any]]) -> JsonDict:
+        """Lines for many tasks (``{taskId, leaseEpoch, lines}``), each item fenced on its own:
+        ``{"results": [{"taskId", "ok", "accepted"?, "code"?, "message"?}...]}``."""
+        return self._mutate("tasks.logMany", {"agentId": agent_id, "items": list(items)})

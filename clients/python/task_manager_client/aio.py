@@ -59,6 +59,10 @@ class AsyncTaskManagerClient:
         """As :meth:`TaskManagerClient.events`, iterated with ``async for``."""
         return AsyncEventStream(self.sync.events(**filters))
 
+    def follow_log(self, task_id: str, after_seq: Optional[int] = None, **options: Any) -> AsyncEventStream:
+        """As :meth:`TaskManagerClient.follow_log`, iterated with ``async for``."""
+        return AsyncEventStream(self.sync.follow_log(task_id, after_seq, **options))
+
     def close(self) -> None:
         self.sync.close()
 

@@ -36,7 +36,7 @@ def task_spec(spec: Mapping[str, Any]) -> JsonDict:
         if value is None:
             continue
         name = camel(key)
-        if name == "backoff" and isinstance(value, Mapping):
+        if name in ("backoff", "waitFor") and isinstance(value, Mapping):
             value = camel_keys(value)
         out[name] = value
     return out
@@ -125,11 +125,14 @@ class TaskManagerClient:
         depends_on: Optional[Sequence[str]] = None,
         idempotency_key: Optional[str] = None,
         parent_task_id: Optional[str] = None,
+        wait_for: Optional[Mapping[str, Any]] = None,
     ) -> JsonDict:
         """Submits one task; returns ``{"task": {...}, "created": bool}``.
 
         ``depends_on`` lists task ids; ``backoff`` is ``{"base_s": 5, "max_s": 300}``. With an
         ``idempotency_key`` a repeated call returns the first task (``created`` false).
+        ``wait_for={"signal": "approval", "timeout_s": 86400}`` makes it a gate: once its
+        dependencies are done it is ``waiting`` (never claimed) until :meth:`signal` resolves it.
         """
         spec = task_spec(
             dict(
@@ -148,6 +151,7 @@ class TaskManagerClient:
                 depends_on=list(depends_on) if depends_on is not None else None,
                 idempotency_key=idempotency_key,
                 parent_task_id=parent_task_id,
+                wait_for=wait_for,
             )
         )
         return self.mutate("tasks.submit", spec)
@@ -253,6 +257,107 @@ class TaskManagerClient:
                 lambda found: found["state"] in TERMINAL_STATES,
                 f"task {task_id}",
             )
+
+    # --- signals and approvals -----------------------------------------------------------------
+
+    def signal(
+        self,
+        task_id: Optional[str] = None,
+        signal: str = "approval",
+        outcome: str = "succeed",
+        *,
+        workflow_id: Optional[str] = None,
+        key: Optional[str] = None,
+        payload: Any = None,
+        reason: Optional[str] = None,
+    ) -> JsonDict:
+        """Resolves a task waiting for ``signal`` (its spec's ``wait_for``), named by
+        ``task_id`` or by ``workflow_id`` and ``key``. ``outcome="succeed"``: it succeeds with
+        ``payload`` as its result, releasing its dependents; ``"fail"``: it fails for good, with
+        ``reason`` in its error. Returns ``{"taskId", "workflowId", "state"}``; a task not
+        waiting for that signal (already resolved, say) raises ConflictError."""
+        return self.mutate(
+            "tasks.signal",
+            camel_keys(
+                dict(
+                    task_id=task_id,
+                    workflow_id=workflow_id,
+                    key=key,
+                    signal=signal,
+                    outcome=outcome,
+                    payload=payload,
+                    reason=reason,
+                )
+            ),
+        )
+
+    def approve(self, task_id: str, comment: Optional[str] = None) -> JsonDict:
+        """Approves a task waiting for the ``approval`` signal, as the Approvals page does: its
+        result is ``{"approved": True, "comment": comment}`` (no comment: ``{"approved": True}``)."""
+        note = (comment or "").strip()
+        payload: JsonDict = {"approved": True, "comment": note} if note else {"approved": True}
+        return self.signal(task_id, "approval", "succeed", payload=payload)
+
+    def reject(self, task_id: str, reason: str) -> JsonDict:
+        """Rejects a task waiting for the ``approval`` signal: it fails for good, ``reason`` in
+        its error, and its dependents follow their trigger rule."""
+        return self.signal(task_id, "approval", "fail", reason=reason)
+
+    def approvals(self, limit: Optional[int] = None) -> JsonDict:
+        """Tasks waiting for approval, longest waiting first: ``{"items": [...], "total"}``; each
+        with ``taskId``, ``name``, ``workflow``, ``waitingSince``, ``upstream`` results..."""
+        return self.query("approvals.list", camel_keys(dict(limit=limit)))
+
+    def approval_count(self) -> int:
+        """How many tasks wait for approval (the header's badge)."""
+        return int(self.query("approvals.count")["count"])
+
+    # --- task logs ----------------------------------------------------------------------------
+
+    def task_logs(
+        self,
+        task_id: str,
+        *,
+        attempt: Optional[int] = None,
+        after_seq: Optional[int] = None,
+        limit: Optional[int] = None,
+        level: Optional[str] = None,
+        text: Optional[str] = None,
+    ) -> JsonDict:
+        """A page of the task's log in order: ``{"lines", "nextAfterSeq", "attempts", "lastSeq"}``;
+        a line is ``{seq, attempt, level, message, fields, at}``. ``level``: that level and
+        above; ``text``: in the message; pass ``nextAfterSeq`` back as ``after_seq``."""
+        return self.query(
+            "tasks.logs",
+            camel_keys(
+                dict(task_id=task_id, attempt=attempt, after_seq=after_seq, limit=limit, level=level, text=text)
+            ),
+        )
+
+    def follow_log(
+        self,
+        task_id: str,
+        after_seq: Optional[int] = None,
+        *,
+        on_reconnect: Optional[Callable[[Optional[str], BaseException], None]] = None,
+    ) -> EventStream:
+        """The task's log lines as they are stored, as an iterator (an :class:`EventStream` of
+        lines; ``last_event_id`` is the last line's ``seq``). ``after_seq``: start after that
+        line (e.g. a :meth:`task_logs` page's ``lastSeq``); default: from the log's end now. It
+        reconnects by itself and resumes after the last line it yielded: none missed or
+        repeated. Close it (or use it as a context manager) when done."""
+        return EventStream(
+            self._transport,
+            {"taskId": task_id},
+            last_event_id=None if after_seq is None else str(after_seq),
+            on_reconnect=on_reconnect,
+            procedure="tasks.followLog",
+            items_key="lines",
+            id_key="seq",
+            head=lambda: int(
+                self._transport.call("tasks.logs", {"taskId": task_id, "limit": 1}, mutation=False)["lastSeq"]
+            ),
+        )
 
     # --- workflows ----------------------------------------------------------------------------
 
@@ -431,6 +536,22 @@ class TaskManagerClient:
 
     def resume_agent(self, agent_id: str) -> Any:
         return self.mutate("agents.resume", {"agentId": agent_id})
+
+    def get_agent(self, agent_id: str) -> JsonDict:
+        """One agent: capabilities, capacity, usage, heartbeat, quarantine, leases."""
+        return self.query("agents.get", {"agentId": agent_id})
+
+    def release_agent(self, agent_id: str) -> JsonDict:
+        """Operators: end the agent's quarantine now; ``{"released": False}`` if it was not."""
+        return self.mutate("agents.release", {"agentId": agent_id})
+
+    def scheduling_state(self) -> Any:
+        """Pools, reservations and fair shares as the scheduler sees them (``resources.scheduling``)."""
+        return self.query("resources.scheduling")
+
+    def metrics_overview(self, range: Optional[str] = None) -> JsonDict:
+        """The overview page's figures over ``range`` (``"15m"``, ``"1h"``, ``"24h"``, ``"7d"``)."""
+        return self.query("metrics.overview", camel_keys(dict(range=range)))
 
     def list_events(
         self,

@@ -3,12 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .worker import AgentWorker, _Entry
 
-__all__ = ["TaskContext", "AsyncTaskContext"]
+__all__ = ["TaskContext", "AsyncTaskContext", "TaskLogger"]
+
+
+class TaskLogger:
+    """``ctx.log``: lines for this attempt's log, shown live on the task's page.
+
+    ``ctx.log.info("fetched", url=url, rows=12)`` or ``ctx.log.info("fetched", fields={...})``:
+    the keyword arguments (or ``fields``) are the line's structured fields (JSON; fields that are
+    not, or over 60 KiB, are dropped, the line kept). Never blocks: lines are buffered and sent
+    in batches (``tasks.logMany``), always before the task's own outcome, so the same call
+    serves plain and ``async def`` handlers.
+    """
+
+    __slots__ = ("_worker", "_entry")
+
+    def __init__(self, worker: "AgentWorker", entry: "_Entry") -> None:
+        self._worker = worker
+        self._entry = entry
+
+    def _line(self, level: str, message: Any, fields: Optional[Mapping[str, Any]], extra: Dict[str, Any]) -> None:
+        merged = {**fields, **extra} if fields and extra else (fields or extra or None)
+        self._worker._log(self._entry, level, message, merged)
+
+    def debug(self, message: Any, fields: Optional[Mapping[str, Any]] = None, **more: Any) -> None:
+        self._line("debug", message, fields, more)
+
+    def info(self, message: Any, fields: Optional[Mapping[str, Any]] = None, **more: Any) -> None:
+        self._line("info", message, fields, more)
+
+    def warn(self, message: Any, fields: Optional[Mapping[str, Any]] = None, **more: Any) -> None:
+        self._line("warn", message, fields, more)
+
+    warning = warn
+    """As :meth:`warn` (the name the ``logging`` module uses)."""
+
+    def error(self, message: Any, fields: Optional[Mapping[str, Any]] = None, **more: Any) -> None:
+        self._line("error", message, fields, more)
 
 
 class _ContextBase:
@@ -18,6 +54,8 @@ class _ContextBase:
     def __init__(self, worker: "AgentWorker", entry: "_Entry") -> None:
         self._worker = worker
         self._entry = entry
+        self.log = TaskLogger(worker, entry)
+        """This attempt's log: ``ctx.log.info("message", key=value)`` (see :class:`TaskLogger`)."""
 
     @property
     def task(self) -> Dict[str, Any]:

@@ -132,7 +132,17 @@ class EventStream(Iterator[Event]):
         *,
         last_event_id: Optional[str] = None,
         on_reconnect: Optional[Callable[[Optional[str], BaseException], None]] = None,
+        procedure: str = "events.stream",
+        items_key: str = "events",
+        id_key: str = "id",
+        head: Optional[Callable[[], int]] = None,
     ) -> None:
+        # The same protocol carries other tracked subscriptions (tasks.followLog: messages
+        # `{lines: [...]}` whose items are numbered by `seq`): only these four differ.
+        self._procedure = procedure
+        self._items_key = items_key
+        self._id_key = id_key
+        self._head_reader = head
         self._transport = transport
         self._filter = filter
         self._on_reconnect = on_reconnect
@@ -191,7 +201,7 @@ class EventStream(Iterator[Event]):
                 raise item
             if item is _CLOSE:
                 return None
-            self._yielded_id = int(item["id"])
+            self._yielded_id = int(item[self._id_key])
             return item
 
     def close(self) -> None:
@@ -262,6 +272,8 @@ class EventStream(Iterator[Event]):
     def _head(self) -> int:
         """The newest settled event id: "from now" must still mean "no gap", so a reconnect
         before the first event resumes from here rather than from a later "now"."""
+        if self._head_reader is not None:
+            return self._head_reader()
         head = self._transport.call("events.list", {**self._filter, "limit": 1}, mutation=False)
         return int(head["nextAfterId"])
 
@@ -294,14 +306,14 @@ class EventStream(Iterator[Event]):
                     if self._closed.is_set():
                         raise _Closed()
                     self._sock = sock
-                conn.request("GET", transport.target("events.stream", input or None), headers=headers)
+                conn.request("GET", transport.target(self._procedure, input or None), headers=headers)
                 response = conn.getresponse()
             except (OSError, http.client.HTTPException) as error:
                 if self._closed.is_set():
                     raise _Closed() from error
                 raise ServerUnreachableError(f"cannot reach the server: {error}") from error
             if response.status != 200:
-                answer("events.stream", response.status, response.headers, response.read())
+                answer(self._procedure, response.status, response.headers, response.read())
                 raise ServerUnreachableError(f"HTTP {response.status}")
             self._read_messages(response)
         finally:
@@ -344,13 +356,13 @@ class EventStream(Iterator[Event]):
         elif message.event == "ping":
             pass  # it only proves the connection alive: the read timeout starts again
         elif message.event == "serialized-error":
-            raise error_from_answer(_json(message.data), http_status=None, procedure="events.stream")
+            raise error_from_answer(_json(message.data), http_status=None, procedure=self._procedure)
         elif message.event == "return":
             raise ServerUnreachableError("the server ended the event stream")
         elif message.event == "message" and message.data:
-            batch = _json(message.data).get("events") or []
+            batch = _json(message.data).get(self._items_key) or []
             for event in batch:
-                event_id = int(event["id"])
+                event_id = int(event[self._id_key])
                 # A replay after a reconnect may overlap what was already delivered.
                 if self._last_id is not None and event_id <= self._last_id:
                     continue

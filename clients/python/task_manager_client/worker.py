@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
+from ._logs import LEVELS, LogShipper
 from ._reports import Reports
 from ._transport import backoff_s
 from .agent import AgentClient
@@ -41,7 +42,7 @@ class WorkerEvent:
 
     ``kind``: ``registered``, ``claimed`` (``tasks``), ``completed`` (``task``, ``result``),
     ``stopping`` (stop() began: no more claims),
-    ``failed`` (``task``, ``error``, ``retryable``) or ``error`` (``error``, ``during``: register,
+    ``failed`` (``task``, ``error``, ``retryable``) or ``error`` (``error``, ``during``: register, log,
     claim, heartbeat, progress, complete, fail, stop; ``task`` when it concerns one).
     """
 
@@ -116,6 +117,8 @@ class AgentWorker:
         heartbeat_s: float = 10.0,
         report_delay_s: float = 0.002,
         report_batch: int = 500,
+        log_batch_lines: int = 5000,
+        log_delay_s: Optional[float] = None,
     ) -> None:
         self.name = name
         self._handlers = dict(handlers)
@@ -149,6 +152,18 @@ class AgentWorker:
         self._heartbeat_thread: Optional[threading.Thread] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._loop_thread: Optional[threading.Thread] = None
+        log_batch_lines = max(1, min(10_000, log_batch_lines))
+        # Handlers that log faster than the server stores must not fill memory either.
+        self._max_log_backlog = log_batch_lines * 20
+        self._logs = LogShipper(
+            self._agent,
+            lambda: self.agent_id,
+            self._emit,
+            self._give_up,
+            delay_s=report_delay_s if log_delay_s is None else log_delay_s,
+            max_lines=log_batch_lines,
+            on_sent=self._wake,
+        )
         self._reports = Reports(
             self._agent,
             lambda: self.agent_id,
@@ -157,6 +172,7 @@ class AgentWorker:
             delay_s=report_delay_s,
             max_batch=min(1000, report_batch),
             on_settled=self._wake,
+            before_send=self._logs.flush,
         )
 
     # --- public ---------------------------------------------------------------------------
@@ -271,7 +287,11 @@ class AgentWorker:
         while not self._stopping.is_set():
             with self._changed:
                 free = self._concurrency - len(self._running)
-                if free <= 0 or self._reports.backlog >= self._max_backlog:
+                if (
+                    free <= 0
+                    or self._reports.backlog >= self._max_backlog
+                    or self._logs.backlog >= self._max_log_backlog
+                ):
                     self._changed.wait()
                     continue
             try:
@@ -397,6 +417,13 @@ class AgentWorker:
                 raise lost from error
             raise
 
+    def _log(self, entry: _Entry, level: str, message: Any, fields: Optional[Mapping[str, Any]]) -> None:
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+        # Lines of an attempt the worker gave up would be refused: not worth a request.
+        if not entry.abandoned:
+            self._logs.push(entry.task, level, message, fields)
+
     # --- heartbeats ------------------------------------------------------------------------
 
     def _heartbeat_loop(self) -> None:
@@ -448,6 +475,7 @@ class AgentWorker:
         give_up.daemon = True
         give_up.start()
         try:
+            self._logs.drain()
             self._reports.drain()
             if self._agent_id is not None and (leftovers or self._claim_interrupted):
                 self._requeue_unfinished(self._agent_id)
@@ -457,6 +485,7 @@ class AgentWorker:
             if self._heartbeat_thread is not None and self._heartbeat_thread is not threading.current_thread():
                 self._heartbeat_thread.join()
             self._reports.close()
+            self._logs.close()
             self._close_loop()
             self._agent.close()
 

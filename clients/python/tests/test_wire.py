@@ -61,6 +61,18 @@ class Timestamps(unittest.TestCase):
         self.assertEqual(converted["name"], "2026-01-01T00:00:00.000Z")
         self.assertIsNone(converted["pausedAt"])
 
+    def test_log_lines_and_approvals_times_convert_but_never_their_fields(self) -> None:
+        converted = from_wire(
+            {"lines": [{"seq": 1, "at": "2026-01-01T00:00:00.000Z",
+                        "fields": {"at": "2026-01-01T00:00:00.000Z", "sentAt": "2026-01-01T00:00:00.000Z"}}],
+             "items": [{"waitingSince": "2026-01-01T00:00:00.000Z"}], "throughput": [{"at": 1767225600000}]}
+        )
+        self.assertIsInstance(converted["lines"][0]["at"], datetime)
+        self.assertEqual(converted["lines"][0]["fields"]["at"], "2026-01-01T00:00:00.000Z")
+        self.assertEqual(converted["lines"][0]["fields"]["sentAt"], "2026-01-01T00:00:00.000Z")
+        self.assertIsInstance(converted["items"][0]["waitingSince"], datetime)
+        self.assertEqual(converted["throughput"][0]["at"], 1767225600000)
+
     def test_requests_send_aware_datetimes_as_utc_and_refuse_naive_ones(self) -> None:
         paris = timezone(timedelta(hours=1))
         self.assertEqual(format_timestamp(datetime(2030, 1, 31, 10, tzinfo=paris)), "2030-01-31T09:00:00.000Z")
@@ -77,13 +89,15 @@ class Names(unittest.TestCase):
         spec = workflow_spec(
             {"name": "w", "idempotency_key": "k", "tasks": [
                 {"key": "a", "name": "A", "depends_on": [], "lease_s": 5,
-                 "payload": {"keep_me": 1}, "backoff": {"base_s": 1}}]}
+                 "payload": {"keep_me": 1}, "backoff": {"base_s": 1},
+                 "wait_for": {"signal": "approval", "timeout_s": 60}}]}
         )
         self.assertEqual(
             spec,
             {"name": "w", "idempotencyKey": "k", "tasks": [
                 {"key": "a", "name": "A", "dependsOn": [], "leaseS": 5,
-                 "payload": {"keep_me": 1}, "backoff": {"baseS": 1}}]},
+                 "payload": {"keep_me": 1}, "backoff": {"baseS": 1},
+                 "waitFor": {"signal": "approval", "timeoutS": 60}}]},
         )
         self.assertEqual(
             seed_request({"type": "execution", "action": "claim", "params": {"agent_id": "x", "wait_ms": 5}}),
