@@ -116,12 +116,15 @@ async function claimPass(
   const { accepted, keyFull } = await takeResources(tx, agentId, candidates, policy, wait);
   if (accepted.length === 0) return { claimed: [], keyFull };
 
-  // One statement: the transition, its events and the NOTIFY that announces them.
+  // One statement: the transition, its events and the NOTIFY that announces them. Times are
+  // this statement's, not the transaction's (now()): the claim's first statements may have begun
+  // before an upstream task finished whose dependent this statement now starts.
   const updated = await tx.execute<ClaimedTask>(sql`
     with claimed as (
       update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
-        attempts = attempts + 1, lease_expires_at = now() + lease_s * interval '1 second',
-        started_at = now(), progress = null, progress_step = null, progress_message = null,
+        attempts = attempts + 1,
+        lease_expires_at = statement_timestamp() + lease_s * interval '1 second',
+        started_at = statement_timestamp(), progress = null, progress_step = null, progress_message = null,
         error = null, updated_at = now()
       where id = any(${uuidArray(accepted.map((task) => task.id))})
       returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
