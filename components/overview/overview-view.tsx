@@ -3,12 +3,17 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect } from "react";
+import { RangePicker } from "@/components/charts/range-picker";
 import { SubmitGuide } from "@/components/guide/submit-guide";
 import { formatPercent } from "@/lib/format/percent";
 import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { formatSeconds } from "@/lib/overview/format";
-import { type OverviewRange, parseOverviewRange } from "@/lib/overview/range";
+import {
+  OVERVIEW_RANGE_OPTIONS,
+  type OverviewRange,
+  parseOverviewRange,
+} from "@/lib/overview/range";
 import { useTRPC } from "@/lib/trpc/client";
 import { errorMessage } from "@/lib/trpc/errors";
 import { BusiestAgents } from "./busiest-agents";
@@ -16,7 +21,6 @@ import { BusiestPools } from "./busiest-pools";
 import { ChartCard } from "./chart-card";
 import { FailureRateChart } from "./failure-rate-chart";
 import { QueueDepthChart } from "./queue-depth-chart";
-import { OverviewRangePicker } from "./range-picker";
 import { RunTimeChart } from "./run-time-chart";
 import { ThroughputChart } from "./throughput-chart";
 import type { OverviewResult } from "./types";
@@ -76,7 +80,12 @@ export function OverviewView() {
         <SubmitGuide id="overview" title="Nothing has run yet: three ways to start" />
       ) : overview.data ? (
         <>
-          <OverviewRangePicker value={range} onChange={setRange} />
+          <RangePicker
+            name="overview-range"
+            options={OVERVIEW_RANGE_OPTIONS}
+            value={range}
+            onChange={setRange}
+          />
           <Figures
             overview={overview.data}
             stale={overview.isPlaceholderData || overview.data.range !== range}

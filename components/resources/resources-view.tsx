@@ -2,14 +2,20 @@
 
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
+import { type RangeOption, RangePicker } from "@/components/charts/range-picker";
 import { PoolsGuide } from "@/components/guide/pools-guide";
 import { useThrottledCallback } from "@/lib/hooks/use-throttled-callback";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { useTRPC } from "@/lib/trpc/client";
 import { HoldersTable } from "./holders-table";
-import { RangePicker } from "./range-picker";
 import { SchedulingPanel } from "./scheduling-panel";
 import { SeriesCard, type UtilisationResult } from "./series-card";
+
+const RANGES: RangeOption<UtilisationResult["range"]>[] = [
+  { value: "15m", label: "15 min" },
+  { value: "1h", label: "1 h" },
+  { value: "24h", label: "24 h" },
+];
 
 /** Events after which what is held may have changed. */
 const USAGE_EVENTS = new Set([
@@ -66,7 +72,7 @@ export function ResourcesView({
   const holders = (resources.data ?? []).flatMap((resource) => resource.holders);
   return (
     <div className="flex flex-col gap-6">
-      <RangePicker value={range} onChange={setRange} />
+      <RangePicker name="utilisation-range" options={RANGES} value={range} onChange={setRange} />
       {utilisation.isPending ? (
         <p className="text-ink-muted">Loading utilisation…</p>
       ) : utilisation.isError ? (

@@ -1,19 +1,30 @@
 "use client";
 
-import { OVERVIEW_RANGE_OPTIONS, type OverviewRange } from "@/lib/overview/range";
+export interface RangeOption<Range extends string> {
+  value: Range;
+  label: string;
+}
 
-/** Radio buttons styled as a segmented control: arrow keys move between ranges. */
-export function OverviewRangePicker({
+/**
+ * The time range of a page's charts: radio buttons styled as a segmented control, so arrow
+ * keys move between ranges and a screen reader announces the group. `name` keeps two pickers
+ * on one page apart.
+ */
+export function RangePicker<Range extends string>({
+  name,
+  options,
   value,
   onChange,
 }: {
-  value: OverviewRange;
-  onChange: (range: OverviewRange) => void;
+  name: string;
+  options: readonly RangeOption<Range>[];
+  value: Range;
+  onChange: (range: Range) => void;
 }) {
   return (
     <fieldset className="flex flex-wrap items-center gap-2">
       <legend className="mr-2 float-left text-sm text-ink-muted">Range</legend>
-      {OVERVIEW_RANGE_OPTIONS.map((range) => (
+      {options.map((range) => (
         <label
           key={range.value}
           className={`cursor-pointer rounded border px-3 py-1 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-accent ${
@@ -24,7 +35,7 @@ export function OverviewRangePicker({
         >
           <input
             type="radio"
-            name="overview-range"
+            name={name}
             value={range.value}
             checked={value === range.value}
             onChange={() => onChange(range.value)}
