@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { getAgent } from "@/server/agents/get";
 import { heartbeat } from "@/server/agents/heartbeat";
+import { agentIdInput, claimTasksInput, registerAgentInput } from "@/server/agents/inputs";
 import { listAgents } from "@/server/agents/list";
 import { assertAgentOwner } from "@/server/agents/ownership";
 import { registerAgent } from "@/server/agents/register";
@@ -8,24 +8,12 @@ import { releaseAgent } from "@/server/agents/release";
 import { drainAgent, resumeAgent } from "@/server/agents/status";
 import { getEventHub } from "@/server/events/hub";
 import { claimWithWait } from "@/server/tasks/claim-wait";
-import { boundedRecord, metadataJson, pgText, resourceAmount } from "@/server/validation";
 import { agentProcedure, createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
-
-const agentIdInput = z.object({ agentId: z.uuid() });
 
 export const agentsRouter = createTRPCRouter({
   /** An agent announces itself; calling again (after a restart) returns the same id. */
   register: agentProcedure
-    .input(
-      z.object({
-        name: pgText().trim().min(1).max(200),
-        capabilities: z.array(pgText().trim().min(1).max(200)).max(100).default([]),
-        /** `{resource: amount}` of agent-scoped resources; the names are checked against them. */
-        capacity: boundedRecord(pgText().min(1).max(100), resourceAmount(), 100).default({}),
-        /** At most `limits.metadata_bytes` of JSON. */
-        metadata: metadataJson().optional(),
-      }),
-    )
+    .input(registerAgentInput)
     .mutation(({ ctx, input }) =>
       registerAgent(ctx.db, { ...input, tokenId: ctx.principal.tokenId }),
     ),
@@ -62,20 +50,12 @@ export const agentsRouter = createTRPCRouter({
    * poll). A claim counts as a heartbeat. A quarantined agent gets nothing: its long-poll waits
    * until the quarantine ends (or an operator releases it), at most `waitMs`.
    */
-  claim: agentProcedure
-    .input(
-      z.strictObject({
-        agentId: z.uuid(),
-        max: z.number().int().min(1).max(1000).default(1),
-        waitMs: z.number().int().min(0).max(60_000).default(0),
-      }),
-    )
-    .mutation(async ({ ctx, input, signal }) => {
-      const tasks = await claimWithWait(ctx.db, getEventHub, {
-        ...input,
-        signal,
-        principal: ctx.principal,
-      });
-      return { tasks };
-    }),
+  claim: agentProcedure.input(claimTasksInput).mutation(async ({ ctx, input, signal }) => {
+    const tasks = await claimWithWait(ctx.db, getEventHub, {
+      ...input,
+      signal,
+      principal: ctx.principal,
+    });
+    return { tasks };
+  }),
 });

@@ -1,4 +1,6 @@
-import { beforeAll, expect, it } from "vitest";
+import type { inferRouterOutputs } from "@trpc/server";
+import { beforeAll, expect, expectTypeOf, it } from "vitest";
+import type { AppRouter } from "@/server/api/root";
 import { createToken } from "@/server/auth/tokens";
 import { setupTestDatabase } from "@/test/db";
 import { callProcedure } from "@/test/trpc-http";
@@ -75,4 +77,62 @@ it("names the offending field of a malformed request", async () => {
   });
   expect(status).toBe(400);
   expect(body.error?.message).toMatch(/name/);
+});
+
+it("names params.<field> of a bad execution param, before any procedure runs", async () => {
+  const { status, body } = await processRequest("agent", {
+    type: "execution",
+    action: "complete",
+    params: { agentId: crypto.randomUUID(), taskId: crypto.randomUUID(), leaseEpoch: 0 },
+  });
+  expect(status).toBe(400);
+  const issues = JSON.parse(body.error?.message ?? "[]") as { path: unknown[] }[];
+  expect(issues.map((issue) => issue.path.join("."))).toEqual(["params.leaseEpoch"]);
+
+  // A field the procedure does not take is refused as it would be there (strict input).
+  const extra = await processRequest("agent", {
+    type: "execution",
+    action: "claim",
+    params: { agentId: crypto.randomUUID(), maxTasks: 2 },
+  });
+  expect(extra.status).toBe(400);
+  expect(extra.body.error?.message).toMatch(/maxTasks/);
+  const paths = (JSON.parse(extra.body.error?.message ?? "[]") as { path: unknown[] }[]).map(
+    (issue) => issue.path.join("."),
+  );
+  expect(paths).toEqual(["params"]);
+});
+
+it("applies the execution procedure's role: a viewer cannot complete, an orchestrator cannot claim", async () => {
+  const lease = { agentId: crypto.randomUUID(), taskId: crypto.randomUUID(), leaseEpoch: 1 };
+  const viewer = await processRequest("viewer", {
+    type: "execution",
+    action: "complete",
+    params: lease,
+  });
+  expect(viewer.status).toBe(403);
+  expect(viewer.body.error?.data.code).toBe("FORBIDDEN");
+  const orchestrator = await processRequest("orchestrator", {
+    type: "execution",
+    action: "claim",
+    params: { agentId: lease.agentId },
+  });
+  expect(orchestrator.status).toBe(403);
+});
+
+it("answers with the dispatched procedures' own types, not unknown", () => {
+  type Outputs = inferRouterOutputs<AppRouter>;
+  type Answer = Outputs["taskManager"]["processRequest"];
+  expectTypeOf<Answer>().not.toBeUnknown();
+  expectTypeOf<Answer>().not.toBeAny();
+  expectTypeOf<Outputs["agents"]["register"]>().toExtend<Answer>();
+  expectTypeOf<Outputs["agents"]["claim"]>().toExtend<Answer>();
+  expectTypeOf<Outputs["tasks"]["complete"]>().toExtend<Answer>();
+  expectTypeOf<Outputs["workflows"]["submit"]>().toExtend<Answer>();
+  expectTypeOf<{
+    task: Outputs["tasks"]["get"];
+    explanation: Outputs["tasks"]["explain"];
+  }>().toExtend<Answer>();
+  // Nothing else: a string (or any stray shape) is not an answer.
+  expectTypeOf<string>().not.toExtend<Answer>();
 });

@@ -1,32 +1,42 @@
 import { z } from "zod";
+import { agentIdInput, claimTasksInput, registerAgentInput } from "@/server/agents/inputs";
 import { submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
-import { createTRPCRouter, viewerProcedure } from "../trpc";
+import { completeTaskInput, failTaskInput, progressTaskInput } from "@/server/tasks/lease-inputs";
+import type { Context } from "../context";
+import { createCallerFactory, createTRPCRouter, viewerProcedure } from "../trpc";
+import { agentsRouter } from "./agents";
+import { resourcesRouter } from "./resources";
+import { tasksRouter } from "./tasks";
+import { workflowsRouter } from "./workflows";
 
 /**
  * The seed's interface (`process_request` with `type` scheduling / execution / monitoring), so
- * an orchestrator written against the seed works unchanged. Every request is dispatched to the
- * ordinary procedure through a server-side caller with the same context, so the same roles,
- * validation and fencing apply as if that procedure had been called directly.
+ * an orchestrator written against the seed works unchanged. Every request runs the ordinary
+ * procedure through a caller of its own domain router (not the root router, which contains this
+ * one) with the same context, so that procedure's role, validation and fencing apply as if it
+ * had been called directly, and its answer type is this one's.
  */
 const schedulingRequest = z.union([
   z.strictObject({ type: z.literal("scheduling"), task: submitTaskInput }),
   z.strictObject({ type: z.literal("scheduling"), workflow: submitWorkflowInput }),
 ]);
 
-const executionActions = [
-  "register",
-  "heartbeat",
-  "claim",
-  "progress",
-  "complete",
-  "fail",
-] as const;
-const executionRequest = z.strictObject({
-  type: z.literal("execution"),
-  action: z.enum(executionActions),
-  /** The input of the matching agents.* / tasks.* procedure, validated there. */
-  params: z.record(z.string(), z.unknown()).default({}),
-});
+/**
+ * `params` is the input of the procedure the action runs, so a bad one is refused here naming
+ * `params.<field>`, and the action's answer type is that procedure's.
+ */
+function executionRequest<A extends string, P extends z.ZodType>(action: A, params: P) {
+  return z.strictObject({ type: z.literal("execution"), action: z.literal(action), params });
+}
+
+const executionRequests = z.discriminatedUnion("action", [
+  executionRequest("register", registerAgentInput),
+  executionRequest("heartbeat", agentIdInput),
+  executionRequest("claim", claimTasksInput),
+  executionRequest("progress", progressTaskInput),
+  executionRequest("complete", completeTaskInput),
+  executionRequest("fail", failTaskInput),
+]);
 
 const monitoringRequest = z.strictObject({
   type: z.literal("monitoring"),
@@ -36,36 +46,68 @@ const monitoringRequest = z.strictObject({
 
 export const processRequestInput = z.union([
   schedulingRequest,
-  executionRequest,
+  executionRequests,
   monitoringRequest,
 ]);
 
+type ProcessRequest = z.output<typeof processRequestInput>;
+type ExecutionRequest = Extract<ProcessRequest, { type: "execution" }>;
+
+const callers = {
+  agents: createCallerFactory(agentsRouter),
+  resources: createCallerFactory(resourcesRouter),
+  tasks: createCallerFactory(tasksRouter),
+  workflows: createCallerFactory(workflowsRouter),
+};
+
+/** The domain routers, called in-process with the request's context and abort signal. */
+function domainCallers(ctx: Context, signal: AbortSignal | undefined) {
+  return {
+    agents: callers.agents(ctx, { signal }),
+    resources: callers.resources(ctx, { signal }),
+    tasks: callers.tasks(ctx, { signal }),
+    workflows: callers.workflows(ctx, { signal }),
+  };
+}
+type DomainCallers = ReturnType<typeof domainCallers>;
+
+/**
+ * Action → procedure. The role is the procedure's: `agentProcedure` (agent or admin) for all
+ * six; server/api/access.test.ts holds the matrix.
+ */
+function execute(api: DomainCallers, request: ExecutionRequest) {
+  switch (request.action) {
+    case "register":
+      return api.agents.register(request.params);
+    case "heartbeat":
+      return api.agents.heartbeat(request.params);
+    case "claim":
+      return api.agents.claim(request.params);
+    case "progress":
+      return api.tasks.progress(request.params);
+    case "complete":
+      return api.tasks.complete(request.params);
+    case "fail":
+      return api.tasks.fail(request.params);
+  }
+}
+
 export const taskManagerRouter = createTRPCRouter({
-  // The answer is typed `unknown` on purpose: inferring it from the caller would make this
-  // router's type depend on the root router that contains it, a cycle TypeScript resolves to any.
+  /**
+   * Roles are those of the procedure a request runs: scheduling as `tasks.submit` /
+   * `workflows.submit`, execution as the agent procedures, monitoring as the viewers' reads.
+   */
   processRequest: viewerProcedure
     .input(processRequestInput)
-    .mutation(async ({ ctx, input }): Promise<unknown> => {
-      // Imported here: the root router includes this one.
-      const { createCaller } = await import("../caller");
-      const api = createCaller(ctx);
+    .mutation(async ({ ctx, input, signal }) => {
+      const api = domainCallers(ctx, signal);
       switch (input.type) {
         case "scheduling":
           return "task" in input
             ? api.tasks.submit(input.task)
             : api.workflows.submit(input.workflow);
-        case "execution": {
-          const params = input.params as never;
-          const actions = {
-            register: () => api.agents.register(params),
-            heartbeat: () => api.agents.heartbeat(params),
-            claim: () => api.agents.claim(params),
-            progress: () => api.tasks.progress(params),
-            complete: () => api.tasks.complete(params),
-            fail: () => api.tasks.fail(params),
-          };
-          return actions[input.action]();
-        }
+        case "execution":
+          return execute(api, input);
         case "monitoring":
           if (input.taskId) {
             const [task, explanation] = await Promise.all([

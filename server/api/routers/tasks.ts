@@ -3,12 +3,19 @@ import { z } from "zod";
 import type { FencedOutcome } from "@/server/tasks/fencing";
 import { completeTasks, failTasks, requeueTasks } from "@/server/tasks/finish";
 import { submitTaskInput } from "@/server/tasks/inputs";
+import {
+  completeTaskInput,
+  failTaskInput,
+  leaseEpoch,
+  progressTaskInput,
+  taskResult,
+} from "@/server/tasks/lease-inputs";
 import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
 import { signalTask, signalTaskInput } from "@/server/tasks/signal";
 import { submitTask } from "@/server/tasks/submit";
 import { assertSubtaskParent } from "@/server/tasks/subtasks";
-import { int4, pgText, resultJson } from "@/server/validation";
+import { pgText } from "@/server/validation";
 import { retryTaskWithDependents } from "@/server/workflows/retry";
 import { leaseCaller } from "../lease-caller";
 import {
@@ -21,20 +28,15 @@ import {
 import { taskLogProcedures } from "./task-logs";
 import { taskQueryProcedures } from "./task-queries";
 
-// An integer column: a larger epoch cannot be a lease anyone holds.
-const leaseEpoch = int4().min(1);
-const lease = { agentId: z.uuid(), taskId: z.uuid(), leaseEpoch };
-/** At most `limits.result_bytes` of JSON, like the error of a failure. */
-const result = resultJson();
 const completeItem = z.strictObject({
   taskId: z.uuid(),
   leaseEpoch,
-  result: result.optional(),
+  result: taskResult.optional(),
 });
 const failItem = z.strictObject({
   taskId: z.uuid(),
   leaseEpoch,
-  error: result,
+  error: taskResult,
   retryable: z.boolean().default(true),
 });
 
@@ -64,24 +66,15 @@ export const tasksRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => signalTask(ctx.db, input, ctx.principal)),
 
   progress: agentProcedure
-    .input(
-      z.strictObject({
-        ...lease,
-        fraction: z.number().min(0).max(1).optional(),
-        step: pgText().max(500).optional(),
-        message: pgText().max(10_000).optional(),
-      }),
-    )
+    .input(progressTaskInput)
     .mutation(async ({ ctx, input }) =>
       reportProgress(ctx.db, await leaseCaller(ctx.db, ctx.principal, input.agentId), input),
     ),
 
-  complete: agentProcedure
-    .input(z.strictObject({ ...lease, result: result.optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
-      return single((await completeTasks(ctx.db, caller, [input]))[0]);
-    }),
+  complete: agentProcedure.input(completeTaskInput).mutation(async ({ ctx, input }) => {
+    const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+    return single((await completeTasks(ctx.db, caller, [input]))[0]);
+  }),
 
   /** Many completions in one round trip, each fenced on its own. */
   completeMany: agentProcedure
@@ -91,12 +84,10 @@ export const tasksRouter = createTRPCRouter({
       return { results: await completeTasks(ctx.db, caller, input.items) };
     }),
 
-  fail: agentProcedure
-    .input(z.strictObject({ ...lease, error: result, retryable: z.boolean().default(true) }))
-    .mutation(async ({ ctx, input }) => {
-      const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
-      return single((await failTasks(ctx.db, caller, [input]))[0]);
-    }),
+  fail: agentProcedure.input(failTaskInput).mutation(async ({ ctx, input }) => {
+    const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
+    return single((await failTasks(ctx.db, caller, [input]))[0]);
+  }),
 
   failMany: agentProcedure
     .input(z.strictObject({ agentId: z.uuid(), items: z.array(failItem).min(1).max(1000) }))
