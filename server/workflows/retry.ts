@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
+import type { TaskState } from "@/lib/tasks/states";
 import { DomainError, notFound } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { readiedEvent, readyColumns } from "@/server/tasks/ready";
-import type { TaskState } from "@/server/tasks/rows";
 import { uuidArray } from "@/server/tasks/sql";
 import { lockWorkflow, type WorkflowActor } from "./lock";
 import { workflowTransaction } from "./transaction";
