@@ -9,10 +9,10 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
+import { isProcessRunning, readPidFile, terminateProcess } from "../lib/process/pids";
 import { AS_DOCKER_ROOT } from "../test/docker-root";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded";
 import { postgresRunAs } from "./embedded/os-user";
-import { isProcessRunning, readPidFile, terminateProcess } from "./embedded/process";
 import { canReach } from "./embedded/reach";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

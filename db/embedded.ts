@@ -1,6 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
+import { findFreePort, isPortFree } from "../lib/process/ports";
 import type { PostgresBinaries } from "./embedded/binaries";
 import { type ClusterDirAccess, clusterDirAccess } from "./embedded/cluster-dir";
 import {
@@ -19,7 +20,6 @@ import {
   type Postmaster,
   PostmasterStartError,
 } from "./embedded/postmaster";
-import { findFreePort, isPortFree } from "./embedded/process";
 import { postgresBinariesFor } from "./embedded/shared-binaries";
 import { clearStalePostmaster } from "./embedded/stale-postmaster";
 

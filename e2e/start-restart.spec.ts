@@ -1,6 +1,6 @@
 import path from "node:path";
 import { type APIRequestContext, expect, test } from "@playwright/test";
-import { isProcessRunning, readPidFile } from "../db/embedded/process";
+import { isProcessRunning, readPidFile } from "../lib/process/pids";
 import { RESTART_ADMIN_TOKEN } from "./fixtures/admin-token";
 import { waitForHealthy } from "./fixtures/launcher";
 import { ownLaunchers } from "./fixtures/own-launcher";

@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { findFreePort } from "@/db/embedded/process";
+import { findFreePort } from "@/lib/process/ports";
 
 /*
  * A start that cannot go on says so in one line on stderr: what is wrong and what to do. The

@@ -1,5 +1,6 @@
 import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { TERMINAL_STATES } from "@/lib/tasks/states";
 import type { AppRouter } from "@/server/api/root";
 import { abortableSleep } from "./worker/backoff";
 
@@ -15,7 +16,8 @@ export type Task = RouterOutputs["tasks"]["get"];
 export type WorkflowListInput = RouterInputs["workflows"]["list"];
 export type WorkflowPage = RouterOutputs["workflows"]["list"];
 export type WorkflowRun = WorkflowPage["items"][number];
-export type TaskState = Task["state"];
+export type { TaskState } from "@/lib/tasks/states";
+export { TERMINAL_STATES };
 export type ScheduleInput = RouterInputs["schedules"]["create"];
 export type ScheduleUpdate = RouterInputs["schedules"]["update"];
 export type Schedule = RouterOutputs["schedules"]["create"];
@@ -39,8 +41,6 @@ export interface TaskManagerClientOptions {
    */
   batch?: boolean;
 }
-
-export const TERMINAL_STATES: readonly TaskState[] = ["succeeded", "failed", "cancelled"];
 
 /** The tRPC endpoint under a base URL (a URL already naming it is kept). */
 export function trpcUrl(url: string): string {

@@ -3,9 +3,10 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { findFreePort, isProcessRunning, readPidFile } from "../db/embedded/process";
 import { startLauncher, waitForHealthy } from "../e2e/fixtures/launcher";
 import { stopLeftovers } from "../e2e/fixtures/leftovers";
+import { isProcessRunning, readPidFile } from "../lib/process/pids";
+import { findFreePort } from "../lib/process/ports";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -1,5 +1,6 @@
 import { DEFAULT_ESTIMATE_S } from "@/lib/graph/critical-path";
-import { STATUS_STYLES, TASK_STATES } from "@/lib/graph/status";
+import { STATUS_STYLES } from "@/lib/graph/status";
+import { TASK_STATES } from "@/lib/tasks/states";
 
 /** What the colours, icons, outlines and boxes of the graph mean. */
 export function GraphLegend() {

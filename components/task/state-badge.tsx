@@ -1,5 +1,4 @@
-import type { TaskState } from "@/lib/board/types";
-import { STATE_ICON, STATE_LABEL, TASK_STATES } from "@/lib/tasks/states";
+import { STATE_ICON, STATE_LABEL, TASK_STATES, type TaskState } from "@/lib/tasks/states";
 
 /**
  * Each state by icon, word and colour together, so none carries the meaning alone. Colours

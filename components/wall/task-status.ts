@@ -1,7 +1,4 @@
-import { STATE_ICON } from "@/lib/tasks/states";
-import type { ActiveWorkflowTask } from "@/server/tasks/active-workflows";
-
-export type TaskState = ActiveWorkflowTask["state"];
+import { STATE_ICON, type TaskState } from "@/lib/tasks/states";
 
 export interface StatusLook {
   /** A glyph that differs by shape, not only by colour. */
@@ -16,7 +13,7 @@ export interface StatusLook {
 
 /**
  * How each task state looks on the wall: colour, icon and word together, so no state is told
- * apart by colour alone (colour-blind safe). Order is the legend's.
+ * apart by colour alone (colour-blind safe). Legends list states in TASK_STATES's order.
  */
 export const TASK_STATUS: Record<TaskState, StatusLook> = {
   running: {
@@ -69,5 +66,3 @@ export const TASK_STATUS: Record<TaskState, StatusLook> = {
     stroke: "#a1a1aa",
   },
 };
-
-export const TASK_STATES = Object.keys(TASK_STATUS) as TaskState[];

@@ -1,5 +1,5 @@
+import type { TaskState } from "@/lib/tasks/states";
 import type { ActiveWorkflow } from "@/server/tasks/active-workflows";
-import type { TaskState } from "./task-status";
 
 /** What of a live event a workflow graph needs. */
 export interface TaskEventLike {

@@ -3,10 +3,11 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useThrottledInvalidate } from "@/lib/hooks/use-throttled-invalidate";
 import { useLiveEvents } from "@/lib/live/live-events";
+import { TASK_STATES } from "@/lib/tasks/states";
 import { useTRPC } from "@/lib/trpc/client";
 import type { ActiveWorkflow } from "@/server/tasks/active-workflows";
 import { MAX_NODES, MiniDag } from "./mini-dag";
-import { TASK_STATES, TASK_STATUS } from "./task-status";
+import { TASK_STATUS } from "./task-status";
 import { applyTaskEvents } from "./workflow-events";
 
 /** Graphs on the wall at once. */

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
+import type { TerminateStep } from "../../lib/process/pids";
 import type { PostgresBinaries } from "./binaries";
 import { CLUSTER_DIR_SETTING, type ClusterDirAccess, pointAt } from "./cluster-dir";
 import { cannotRun, EmbeddedPostgresError, keyLogLine } from "./errors";
@@ -53,11 +54,12 @@ export class PostmasterStartError extends EmbeddedPostgresError {
 const READY_LINE = "database system is ready to accept connections";
 // Crash recovery after an unclean stop replays WAL before it is ready: be patient.
 const READY_TIMEOUT_MS = 120_000;
-const STOP_STEPS = [
+/** How a postmaster is stopped, ours or one a dead launcher left (stale-postmaster.ts). */
+export const POSTMASTER_STOP_STEPS: readonly TerminateStep[] = [
   { signal: "SIGINT", waitMs: 60_000 }, // fast shutdown: rolls back sessions, checkpoints
   { signal: "SIGQUIT", waitMs: 10_000 }, // immediate shutdown: crash recovery at next start
   { signal: "SIGKILL", waitMs: 10_000 },
-] as const;
+];
 
 /** Starts `postgres` on 127.0.0.1 only and resolves once it accepts connections. */
 export async function launchPostmaster(options: LaunchPostmasterOptions): Promise<Postmaster> {
@@ -121,7 +123,7 @@ export async function launchPostmaster(options: LaunchPostmasterOptions): Promis
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
     async stop() {
-      for (const step of STOP_STEPS) {
+      for (const step of POSTMASTER_STOP_STEPS) {
         if (child.exitCode !== null || child.signalCode !== null) break;
         child.kill(step.signal);
         const stepTimeout = new AbortController();

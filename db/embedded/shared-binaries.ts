@@ -12,10 +12,10 @@ import {
   writeFile,
 } from "node:fs/promises";
 import path from "node:path";
+import { isProcessRunning } from "../../lib/process/pids";
 import { findPostgresBinaries, type PostgresBinaries } from "./binaries";
 import { EmbeddedPostgresError } from "./errors";
 import type { RunAs } from "./os-user";
-import { isProcessRunning } from "./process";
 import { canReach } from "./reach";
 
 /**

@@ -1,15 +1,16 @@
 import { realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { CLUSTER_DIR_SETTING } from "./cluster-dir";
-import { EmbeddedPostgresError } from "./errors";
 import {
   isProcessRunning,
   readCommandLine,
   readPidFile,
   readWorkingDirectory,
   terminateProcess,
-} from "./process";
+} from "../../lib/process/pids";
+import { CLUSTER_DIR_SETTING } from "./cluster-dir";
+import { EmbeddedPostgresError } from "./errors";
+import { POSTMASTER_STOP_STEPS } from "./postmaster";
 
 /**
  * Makes way for a new postmaster on `pgDir` after a launcher died without stopping its own
@@ -25,11 +26,7 @@ export async function clearStalePostmaster(pgDir: string): Promise<void> {
     // The orphan still serves the cluster, possibly to clients of the dead launcher's Next
     // (stopped separately). A fast shutdown rolls their transactions back and checkpoints,
     // so the next start needs no crash recovery. Escalate only if it truly hangs.
-    const stopped = await terminateProcess(pid, [
-      { signal: "SIGINT", waitMs: 60_000 },
-      { signal: "SIGQUIT", waitMs: 10_000 },
-      { signal: "SIGKILL", waitMs: 10_000 },
-    ]);
+    const stopped = await terminateProcess(pid, POSTMASTER_STOP_STEPS);
     if (!stopped) {
       throw new EmbeddedPostgresError(
         `could not stop the previous PostgreSQL (pid ${pid}) on ${pgDir}; stop it (kill -9 ${pid}) and start again`,

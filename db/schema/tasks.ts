@@ -13,21 +13,16 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { TASK_STATES } from "../../lib/tasks/states";
 import { workflows } from "./workflows";
 
 /**
  * ARCHITECTURE.md "Task states". Terminal: succeeded, failed, cancelled. `waiting`: ready, but
  * held for a signal (`wait_signal`); no agent claims it, `tasks.signal` or its timeout ends it.
+ * The values are lib/tasks/states.ts's, which client code shares: a new state added there
+ * needs a migration (`ALTER TYPE … ADD VALUE`), which the drift check asks for.
  */
-export const taskStateEnum = pgEnum("task_state", [
-  "blocked",
-  "waiting",
-  "queued",
-  "running",
-  "succeeded",
-  "failed",
-  "cancelled",
-]);
+export const taskStateEnum = pgEnum("task_state", TASK_STATES);
 
 /** What a dependent does when an upstream task ends badly (failed or cancelled). */
 export const triggerRuleEnum = pgEnum("trigger_rule", ["all_success", "all_done"]);

@@ -1,6 +1,7 @@
 import type { InfiniteData } from "@tanstack/react-query";
+import type { TaskState } from "@/lib/tasks/states";
 import type { BoardFilters } from "./filters";
-import type { BoardPage, BoardTask, TaskState } from "./types";
+import type { BoardPage, BoardTask } from "./types";
 
 /** A column's cache entry: the pages of `tasks.list` loaded so far. */
 export type ColumnData = InfiniteData<BoardPage>;

@@ -1,5 +1,6 @@
 import type { LiveEvent } from "@/lib/live/live-events";
-import { type BoardTask, TASK_STATES, type TaskState } from "./types";
+import { TASK_STATES, type TaskState } from "@/lib/tasks/states";
+import type { BoardTask } from "./types";
 
 function field(data: unknown, key: string): unknown {
   return typeof data === "object" && data !== null

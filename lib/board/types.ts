@@ -6,7 +6,6 @@ type Outputs = inferRouterOutputs<AppRouter>;
 /** A `tasks.list` row as the browser receives it (plain JSON: timestamps are ISO strings). */
 export type TaskSummary = Outputs["tasks"]["list"]["items"][number];
 export type TaskDetail = Outputs["tasks"]["get"];
-export type TaskState = TaskSummary["state"];
 
 /**
  * What a card shows. The board's caches hold these: rows from `tasks.list`, and tasks made up
@@ -34,9 +33,6 @@ export interface BoardPage {
   items: BoardTask[];
   nextCursor: string | null;
 }
-
-/** The board's columns, left to right. */
-export { TASK_STATES } from "@/lib/tasks/states";
 
 /** Tasks per page of a column: a screenful and then some. */
 export const BOARD_PAGE_SIZE = 50;

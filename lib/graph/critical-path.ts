@@ -1,3 +1,4 @@
+import { adjacency } from "./adjacency";
 import { edgeKey, type GraphEdge, type GraphTask } from "./types";
 
 /** The estimate when nothing in the workflow has finished yet, in seconds. */
@@ -57,16 +58,11 @@ export function criticalPath(
   nowMs: number,
 ): CriticalPath {
   const estimate = estimateSeconds(tasks);
-  const index = new Map(tasks.map((task, i) => [task.id, i]));
-  const succs: number[][] = tasks.map(() => []);
-  const waiting = new Int32Array(tasks.length);
-  for (const edge of edges) {
-    const from = index.get(edge.from);
-    const to = index.get(edge.to);
-    if (from === undefined || to === undefined || from === to) continue;
-    succs[from]?.push(to);
-    waiting[to] = (waiting[to] ?? 0) + 1;
-  }
+  const { preds, succs } = adjacency(
+    tasks.map((task) => task.id),
+    edges,
+  );
+  const waiting = Int32Array.from(preds, (list) => list.length);
   const weight = tasks.map((task) => taskSeconds(task, estimate, nowMs));
   // Longest path ending at each task, and the predecessor it came through.
   const reach = Float64Array.from(weight);

@@ -1,3 +1,4 @@
+import { adjacency } from "./adjacency";
 import type { LayoutInput, LayoutResult } from "./layout";
 import { longestPathRanks } from "./ranks";
 
@@ -16,16 +17,7 @@ const SWEEPS = 4;
  */
 export function layeredLayout(input: LayoutInput): LayoutResult {
   const ids = input.nodes.map((node) => node.id);
-  const index = new Map(ids.map((id, i) => [id, i]));
-  const preds: number[][] = ids.map(() => []);
-  const succs: number[][] = ids.map(() => []);
-  for (const edge of input.edges) {
-    const from = index.get(edge.from);
-    const to = index.get(edge.to);
-    if (from === undefined || to === undefined || from === to) continue;
-    preds[to]?.push(from);
-    succs[from]?.push(to);
-  }
+  const { preds, succs } = adjacency(ids, input.edges);
 
   const rank = longestPathRanks(ids.length, preds, succs);
   const layers: number[][] = [];

@@ -3,6 +3,7 @@
  * every edge points to a higher rank. Shared by the graph page's layout and the wall's small
  * graphs.
  */
+import { adjacency } from "./adjacency";
 
 /** Kahn's algorithm; whatever a cycle leaves unvisited is ranked after its visited parents. */
 export function longestPathRanks(count: number, preds: number[][], succs: number[][]): Int32Array {
@@ -26,16 +27,7 @@ export function ranksById(
   ids: readonly string[],
   edges: readonly { from: string; to: string }[],
 ): Map<string, number> {
-  const index = new Map(ids.map((id, i) => [id, i]));
-  const preds: number[][] = ids.map(() => []);
-  const succs: number[][] = ids.map(() => []);
-  for (const edge of edges) {
-    const from = index.get(edge.from);
-    const to = index.get(edge.to);
-    if (from === undefined || to === undefined || from === to) continue;
-    preds[to]?.push(from);
-    succs[from]?.push(to);
-  }
+  const { preds, succs } = adjacency(ids, edges);
   const rank = longestPathRanks(ids.length, preds, succs);
   return new Map(ids.map((id, i) => [id, rank[i] ?? 0]));
 }

@@ -53,5 +53,3 @@ export const STATUS_STYLES: Record<TaskState, StatusStyle> = {
       "border-amber-700 bg-amber-50 text-amber-900 dark:border-amber-400 dark:bg-amber-950 dark:text-amber-100",
   },
 };
-
-export { TASK_STATES } from "@/lib/tasks/states";

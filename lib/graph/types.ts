@@ -1,4 +1,4 @@
-import type { TaskState } from "@/sdk";
+import type { TaskState } from "@/lib/tasks/states";
 
 /** A task as the graph needs it: a subset of a `workflows.get` task. Times are ISO strings. */
 export interface GraphTask {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "@/db/embedded";
-import { readPidFile } from "@/db/embedded/process";
+import { readPidFile } from "@/lib/process/pids";
 import { createTaskManagerClient, type TaskManagerClient } from "@/sdk";
 import { startTestServer, type TestServer } from "@/test/server";
 import { log } from "./stats";

@@ -2,13 +2,13 @@ import { realpathSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  isPortFree,
   isProcessRunning,
   readCommandLine,
   readPidFile,
   readWorkingDirectory,
   terminateProcess,
-} from "@/db/embedded/process";
+} from "@/lib/process/pids";
+import { isPortFree } from "@/lib/process/ports";
 import { StartError } from "./start-error";
 
 /** Pid files in the data directory, next to the embedded cluster they go with. */

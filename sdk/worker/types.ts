@@ -1,4 +1,4 @@
-import type { RouterOutputs } from "../client";
+import type { RouterInputs, RouterOutputs } from "../client";
 
 /** A task as `agents.claim` hands it out: run it, then report on (id, leaseEpoch). */
 export type ClaimedTask = RouterOutputs["agents"]["claim"]["tasks"][number];
@@ -10,7 +10,7 @@ export interface ProgressReport {
   message?: string;
 }
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogLevel = RouterInputs["tasks"]["logMany"]["items"][number]["lines"][number]["level"];
 /** Structured data beside a log line's message: JSON (up to 64 KiB). */
 export type LogFields = Record<string, unknown>;
 

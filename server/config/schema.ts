@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RESOURCE_NAME } from "@/server/resources/name";
 import { CATCHUP_POLICIES, OVERLAP_POLICIES } from "@/server/schedules/plan";
 import { cronProblem, isTimeZone } from "@/server/schedules/times";
 
@@ -14,8 +15,6 @@ import { cronProblem, isTimeZone } from "@/server/schedules/times";
  * a default. Each `error` text is the expectation only: the error formatter appends
  * what was received.
  */
-
-const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 const mapping = { error: "expected a mapping" };
 
@@ -60,7 +59,7 @@ const rate = (fallback: number) => {
 
 const resourceName = z
   .string({ error: "expected a resource name" })
-  .regex(NAME_PATTERN, { error: "expected a name of lowercase letters, digits and _" });
+  .regex(RESOURCE_NAME, { error: "expected a name of lowercase letters, digits and _" });
 
 const alertThresholdsSchema = z
   .strictObject(

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { taskStateEnum } from "@/db/schema/tasks";
+import type { TaskState } from "@/lib/tasks/states";
 
-export type TaskState = (typeof taskStateEnum.enumValues)[number];
 export type TaskCounts = Record<TaskState, number>;
 
 /** How many tasks are in each state; every state is present, 0 when none. */

@@ -1,14 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { taskStateEnum } from "@/db/schema/tasks";
-
-const TERMINAL = new Set<string>(["succeeded", "failed", "cancelled"]);
+import { isTerminal } from "@/lib/tasks/states";
 
 /**
  * The states a queue-depth chart shows: every unfinished state of the enum, in its order, so
  * a state added to the enum appears without a change here.
  */
-export const QUEUE_DEPTH_STATES = taskStateEnum.enumValues.filter((state) => !TERMINAL.has(state));
+export const QUEUE_DEPTH_STATES = taskStateEnum.enumValues.filter((state) => !isTerminal(state));
 
 const statesArray = () => sql`${`{${QUEUE_DEPTH_STATES.join(",")}}`}::task_state[]`;
 

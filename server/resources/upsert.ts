@@ -3,10 +3,8 @@ import type { Database } from "@/db/client";
 import { resources } from "@/db/schema/resources";
 import { DomainError } from "@/server/errors";
 import { recordEvents } from "@/server/events/record";
+import { RESOURCE_NAME } from "./name";
 import { assertScopeChangeAllowed } from "./scope-guard";
-
-/** The same names the configuration file accepts (server/config/schema.ts). */
-export const RESOURCE_NAME = /^[a-z][a-z0-9_]*$/;
 
 export interface UpsertResourceParams {
   name: string;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import type { TaskState } from "@/server/tasks/rows";
+import type { TaskState } from "@/lib/tasks/states";
 import { taskStateCountsSql, type WorkflowState, workflowStateSql } from "@/server/workflows/state";
 import {
   type ScheduleActor,

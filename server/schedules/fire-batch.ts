@@ -3,6 +3,7 @@ import { and, count, eq, inArray, isNotNull, lte, notInArray, or, sql } from "dr
 import type { Database, Transaction } from "@/db/client";
 import { schedules } from "@/db/schema/schedules";
 import { tasks } from "@/db/schema/tasks";
+import { TERMINAL_STATES } from "@/lib/tasks/states";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { type SubmitTaskParams, submitTaskInput } from "@/server/tasks/inputs";
 import { readyColumns } from "@/server/tasks/ready";
@@ -81,12 +82,7 @@ async function unfinishedTaskRuns(tx: Transaction, ids: string[]): Promise<Map<s
   const rows = await tx
     .select({ scheduleId: tasks.scheduleId, n: count() })
     .from(tasks)
-    .where(
-      and(
-        inArray(tasks.scheduleId, ids),
-        notInArray(tasks.state, ["succeeded", "failed", "cancelled"]),
-      ),
-    )
+    .where(and(inArray(tasks.scheduleId, ids), notInArray(tasks.state, [...TERMINAL_STATES])))
     .groupBy(tasks.scheduleId);
   return new Map(rows.map((row) => [row.scheduleId ?? "", row.n]));
 }

@@ -1,10 +1,8 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
-import type { taskStateEnum } from "@/db/schema/tasks";
+import type { TaskState } from "@/lib/tasks/states";
 import { isoTime, uuidArray } from "./sql";
-
-type TaskState = (typeof taskStateEnum.enumValues)[number];
 
 export const activeWorkflowsInput = z
   .strictObject({

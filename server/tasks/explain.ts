@@ -3,6 +3,7 @@ import type { Database, Executor } from "@/db/client";
 import { agents } from "@/db/schema/agents";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
+import type { TaskState } from "@/lib/tasks/states";
 import { type AgentWaitReason, agentWaitReasons } from "@/server/agents/availability";
 import {
   type QuarantineWaitReason,
@@ -15,7 +16,6 @@ import { type SchedulingWaitReason, schedulingReasons } from "./explain-scheduli
 import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
 
 type Task = typeof tasks.$inferSelect;
-type TaskState = Task["state"];
 
 /** One reason a task is not running: typed for the UI, with a sentence for humans. */
 export type WaitReason =

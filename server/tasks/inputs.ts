@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RESOURCE_NAME } from "@/server/resources/name";
 import {
   boundedRecord,
   metadataJson,
@@ -13,10 +14,7 @@ import {
  * `taskManager.processRequest` and the SDK. Durations are seconds; `runAt` an ISO timestamp.
  */
 const name = pgText().trim().min(1).max(500);
-const resourceName = z
-  .string()
-  .max(100)
-  .regex(/^[a-z][a-z0-9_]*$/, "lowercase letters, digits and _");
+const resourceName = z.string().max(100).regex(RESOURCE_NAME, "lowercase letters, digits and _");
 const idempotencyKey = pgText().min(1).max(500);
 
 export const backoffInput = z.strictObject({

@@ -2,13 +2,6 @@ import type { tasks } from "@/db/schema/tasks";
 import type { TaskSpec } from "./inputs";
 
 export type TaskRow = typeof tasks.$inferSelect;
-export type TaskState = TaskRow["state"];
-
-export const TERMINAL_STATES: readonly TaskState[] = ["succeeded", "failed", "cancelled"];
-
-export function isTerminal(state: TaskState): boolean {
-  return TERMINAL_STATES.includes(state);
-}
 
 /** The insert values of a task spec; state and dependency counts are the caller's. */
 export function taskValues(spec: TaskSpec) {

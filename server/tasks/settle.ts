@@ -1,9 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
+import type { TaskState } from "@/lib/tasks/states";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { releaseAllocations } from "./allocations";
 import { releaseDependents } from "./release";
-import type { TaskState } from "./rows";
 
 /** A task whose attempt just ended, as returned by the statement that ended it. */
 export type EndedAttempt = {

@@ -3,13 +3,14 @@ import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
+import type { TaskState } from "@/lib/tasks/states";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { registerConcurrencyKeys } from "./concurrency-keys";
 import { validateDag } from "./dag";
 import type { SubmitWorkflowParams } from "./inputs";
 import { readyColumns } from "./ready";
 import { assertSatisfiable } from "./requirements";
-import { chunks, type TaskState, taskValues } from "./rows";
+import { chunks, taskValues } from "./rows";
 import { submittedEvent, waitingAtSubmit } from "./submit";
 
 export interface SubmitWorkflowResult {

@@ -1,13 +1,14 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { taskDependencies, tasks } from "@/db/schema/tasks";
+import { isTerminal, type TaskState } from "@/lib/tasks/states";
 import { DomainError } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { registerConcurrencyKeys } from "./concurrency-keys";
 import type { SubmitTaskParams } from "./inputs";
 import { readiedEvent } from "./ready";
 import { assertSatisfiable } from "./requirements";
-import { isTerminal, type TaskRow, type TaskState, taskValues } from "./rows";
+import { type TaskRow, taskValues } from "./rows";
 
 export interface SubmitTaskResult {
   task: TaskRow;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import type { TaskState } from "@/server/tasks/rows";
+import type { TaskState } from "@/lib/tasks/states";
 import { uuidArray } from "@/server/tasks/sql";
 
 /** Run time assumed for a task when neither its type nor its workflow has finished any. */

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
+import { isTerminal, type TaskState } from "@/lib/tasks/states";
 import { DomainError, notFound } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { readiedEvent, readyColumns } from "@/server/tasks/ready";
-import type { TaskState } from "@/server/tasks/rows";
 import { uuidArray } from "@/server/tasks/sql";
 import { lockWorkflow, type WorkflowActor } from "./lock";
 import { workflowTransaction } from "./transaction";
@@ -89,8 +89,6 @@ export type RetryMember = {
   cancel_reason: string | null;
   trigger_rule: "all_success" | "all_done";
 };
-
-const UNFINISHED: readonly TaskState[] = ["blocked", "waiting", "queued", "running"];
 
 /**
  * The heart of both retries. Lock order (deadlock-free against completions and claims, which
@@ -232,7 +230,7 @@ export function planRetry(
   for (const id of kept) {
     const pending = (upstreamOf.get(id) ?? []).filter((up) => {
       const upState = state.get(up);
-      return kept.has(up) || (upState !== undefined && UNFINISHED.includes(upState));
+      return kept.has(up) || (upState !== undefined && !isTerminal(upState));
     }).length;
     plan.set(id, pending);
   }

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
+import type { TaskState } from "@/lib/tasks/states";
 import { notFound } from "@/server/errors";
-import type { TaskState } from "@/server/tasks/rows";
 
 /** How an attempt ended: `retried` is a failure that put the task back in the queue. */
 export type AttemptOutcome = "running" | "succeeded" | "failed" | "retried" | "cancelled";

@@ -5,10 +5,10 @@ import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../../../db/embedded";
-import { findFreePort } from "../../../db/embedded/process";
 import { migrateDatabase } from "../../../db/migrate";
 import { type Launcher, startLauncher, waitForHealthy } from "../../../e2e/fixtures/launcher";
 import { stopLeftovers } from "../../../e2e/fixtures/leftovers";
+import { findFreePort } from "../../../lib/process/ports";
 import { withBuildLocked } from "../../../test/server";
 
 /*

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { getConfig } from "@/server/config";
 import { listResources } from "@/server/resources/list";
+import { RESOURCE_NAME } from "@/server/resources/name";
 import { schedulingState } from "@/server/resources/scheduling";
-import { RESOURCE_NAME, upsertResource } from "@/server/resources/upsert";
+import { upsertResource } from "@/server/resources/upsert";
 import { pgText, resourceAmount } from "@/server/validation";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
 

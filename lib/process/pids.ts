@@ -1,17 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
-import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { errnoCode } from "./errno";
 
 /**
  * Helpers for processes this code did not necessarily start itself: a postmaster or a Next
  * server orphaned by a `kill -9` of the launcher that started them. Such a process is not
  * our child, so there is no exit event to await: only its pid, its /proc entry and polling.
+ * Node-only; shared by the launcher (scripts/start/), the embedded PostgreSQL (db/embedded/)
+ * and the test fixtures that clean up after them.
  */
-
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
 
 /** Whether `pid` names a process that has not exited. */
 export function isProcessRunning(pid: number): boolean {
@@ -114,37 +112,4 @@ export async function terminateProcess(pid: number, steps: readonly TerminateSte
     }
   }
   return !isProcessRunning(pid);
-}
-
-/**
- * Whether nothing listens on `host:port`, found by binding it ourselves. On Linux a listener
- * on 0.0.0.0 also makes 127.0.0.1 busy, so this sees those too.
- */
-export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", (error) => {
-      if (errnoCode(error) === "EADDRINUSE" || errnoCode(error) === "EACCES") resolve(false);
-      else reject(error);
-    });
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * A port the OS considers free right now. Someone may take it before we bind it, so a
- * caller that can retry on "address in use" should.
- */
-export function findFreePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not read the port the OS assigned"));
-      });
-    });
-  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isProcessRunning } from "./process";
+import { isProcessRunning } from "./pids";
 
 describe("isProcessRunning", () => {
   it("knows this process runs", () => {
