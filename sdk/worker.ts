@@ -54,7 +54,7 @@ interface RunningTask {
 const SHUTTING_DOWN = "worker shutting down";
 
 /**
- * An agent's worker loop (ARCHITECTURE.md "API"): register; long-poll `agents.claim` for as
+ * An agent's worker loop (docs/architecture.md "API"): register; long-poll `agents.claim` for as
  * many tasks as there are free slots; run each task's handler; report results in batches;
  * heartbeat meanwhile. Network trouble is retried with backoff and reported as `error`
  * events; it never ends the loop.

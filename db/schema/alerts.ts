@@ -18,7 +18,7 @@ import {
 export const alertStateEnum = pgEnum("alert_state", ["firing", "resolved"]);
 export const alertSeverityEnum = pgEnum("alert_severity", ["warning", "critical"]);
 
-/** The rules of ARCHITECTURE.md "Alerts". Text, not an enum: a new rule needs no migration. */
+/** The rules of docs/architecture.md "Alerts". Text, not an enum: a new rule needs no migration. */
 export type AlertRule =
   | "task_duration"
   | "resource_usage"

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
-/** The roles of ARCHITECTURE.md "Auth"; the order here is only for display. */
+/** The roles of docs/architecture.md "Auth"; the order here is only for display. */
 export const roleEnum = pgEnum("role", ["admin", "operator", "orchestrator", "agent", "viewer"]);
 
 /**

@@ -17,7 +17,7 @@ import { TASK_STATES } from "../../lib/tasks/states";
 import { workflows } from "./workflows";
 
 /**
- * ARCHITECTURE.md "Task states". Terminal: succeeded, failed, cancelled. `waiting`: ready, but
+ * docs/architecture.md "Task states". Terminal: succeeded, failed, cancelled. `waiting`: ready, but
  * held for a signal (`wait_signal`); no agent claims it, `tasks.signal` or its timeout ends it.
  * The values are lib/tasks/states.ts's, which client code shares: a new state added there
  * needs a migration (`ALTER TYPE … ADD VALUE`), which the drift check asks for.
@@ -184,7 +184,7 @@ export const taskDependencies = pgTable(
 );
 
 /**
- * The ordered log of everything that happened (ARCHITECTURE.md "Events"). Written in the same
+ * The ordered log of everything that happened (docs/architecture.md "Events and live updates"). Written in the same
  * transaction as the change it records; its id orders the live stream and its resumption.
  */
 export const taskEvents = pgTable(

@@ -32,7 +32,7 @@ const RESTART_MAX_MS = 15_000;
 
 /**
  * ONE `events.stream` subscription for the whole page, shared by every component through
- * `useLiveEvents` (ARCHITECTURE.md "Events and live updates"). Each component applies the
+ * `useLiveEvents` (docs/architecture.md "Events and live updates"). Each component applies the
  * events it cares about to its TanStack Query cache rather than refetching whole lists.
  *
  * When the stream drops, tRPC's link reconnects with the last event id and the server replays

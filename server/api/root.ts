@@ -13,7 +13,7 @@ import { tokensRouter } from "./routers/tokens";
 import { workflowsRouter } from "./routers/workflows";
 import { createTRPCRouter } from "./trpc";
 
-/** Every router, by domain (ARCHITECTURE.md "API"). */
+/** Every router, by domain (docs/architecture.md "API"). */
 export const appRouter = createTRPCRouter({
   agents: agentsRouter,
   alerts: alertsRouter,

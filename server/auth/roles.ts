@@ -1,6 +1,6 @@
 import { roleEnum } from "@/db/schema/auth";
 
-/** The roles of ARCHITECTURE.md "Auth", from the schema's enum so the two cannot drift. */
+/** The roles of docs/architecture.md "Auth", from the schema's enum so the two cannot drift. */
 export const roles = roleEnum.enumValues;
 export type Role = (typeof roles)[number];
 

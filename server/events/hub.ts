@@ -19,7 +19,7 @@ export interface EventHubStats {
   relistens: number;
 }
 
-/** The per-process LISTEN side of ARCHITECTURE.md "Events": one connection, fanned out. */
+/** The per-process LISTEN side of docs/architecture.md "Events and live updates": one connection, fanned out. */
 export interface EventHub {
   /**
    * Resolves when a task may have become claimable (a tm_queue notification, or a reconnect

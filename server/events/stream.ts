@@ -44,7 +44,7 @@ export interface EventFeedStats {
 }
 
 /**
- * The per-process fan-out of ARCHITECTURE.md "Events and live updates": ONE reader per
+ * The per-process fan-out of docs/architecture.md "Events and live updates": ONE reader per
  * process follows task_events (woken by the hub's notifications, with a slow poll as a safety
  * net) and offers each new row, in id order, to every subscriber; each filters and queues for
  * itself (subscriber.ts). N subscribers cost one query per notification, not N.

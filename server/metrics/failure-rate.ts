@@ -14,7 +14,7 @@ export interface FailureRate {
 }
 
 /**
- * The share of tasks that finished in the window and failed for good (ARCHITECTURE.md
+ * The share of tasks that finished in the window and failed for good (docs/architecture.md
  * "Alerts", failure_rate). Retried attempts are not failures: the task is queued again, not
  * finished. Cancelled tasks count neither way; nothing was tried to the end.
  */

@@ -9,7 +9,7 @@ import type { Scheduler } from "@/server/scheduler/loop";
 export const WAKE_MIN_GAP_MS = 500;
 
 /**
- * Evaluates alert rules when their inputs change (ARCHITECTURE.md "Timing"): every committed
+ * Evaluates alert rules when their inputs change (docs/architecture.md "Timing"): every committed
  * event (a task started or ended, an agent went offline, a pool changed) wakes this instance's
  * scheduler when it leads, and its next pass re-evaluates the rules and re-plans their timers.
  *

@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client";
 
 /**
- * One time-driven job of the sweep loop (ARCHITECTURE.md "Timing"): lease expiry, timeouts,
+ * One time-driven job of the sweep loop (docs/architecture.md "Timing"): lease expiry, timeouts,
  * due `run_at`, agent silence, alert rules.
  *
  * A sweep must be safe to run concurrently with itself on another instance (a manual pass

@@ -6,7 +6,7 @@ import { type ClaimedTask, claimTasks } from "./claim";
 
 /**
  * Claims, and if nothing is claimable waits up to `waitMs` for a queue notification, then tries
- * again (ARCHITECTURE.md "Timing": long-polls are woken by NOTIFY, not by polling).
+ * again (docs/architecture.md "Timing": long-polls are woken by NOTIFY, not by polling).
  *
  * The wait is armed before each attempt: a task queued between an empty claim and the start of
  * the wait still wakes it. Wake-ups are hints, so the loop claims again until the deadline.

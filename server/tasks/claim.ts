@@ -40,7 +40,7 @@ type Candidate = {
 };
 
 /**
- * Claims up to `max` queued tasks for an agent (ARCHITECTURE.md "Resources"): the agent must
+ * Claims up to `max` queued tasks for an agent (docs/architecture.md "Resources and allocation"): the agent must
  * have every capability, its free amount must cover each agent-scoped requirement and each pool
  * must cover its own — all taken atomically here, with allocation rows as the record.
  *

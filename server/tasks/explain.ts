@@ -50,7 +50,7 @@ export type Explanation =
     };
 
 /**
- * Why a task is not running (ARCHITECTURE.md "Why is it waiting"). A waiting task: the signal
+ * Why a task is not running (docs/architecture.md "Why is it waiting"). A waiting task: the signal
  * it waits for, since when and until when (and a pause). For a blocked or queued task,
  * the reasons in this order: its workflow is paused, unfinished dependencies, run_at in the future, capabilities no
  * online agent has, pools that are full, agent-scoped resources no capable agent has free, every
@@ -148,7 +148,7 @@ async function waitReasons(
   }
   const { reasons: poolReasons, agentScoped } = await checkRequirements(db, task.requires);
   const agentReasons = await agentWaitReasons(db, task.capabilities, agentScoped);
-  // ARCHITECTURE.md's order: capabilities, then pools, then agents' own amounts.
+  // docs/architecture.md's order: capabilities, then pools, then agents' own amounts.
   reasons.push(...agentReasons.filter((r) => r.kind !== "agent_resource"), ...poolReasons);
   reasons.push(...agentReasons.filter((r) => r.kind === "agent_resource"));
   if (!agentReasons.some((r) => r.kind === "capability" || r.kind === "no_agent")) {

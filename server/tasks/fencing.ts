@@ -21,7 +21,7 @@ export type FencedOutcome =
   | { taskId: string; ok: false; code: DomainErrorCode; message: string };
 
 /**
- * Explains why lease-fenced calls changed nothing (ARCHITECTURE.md "Leases and fencing"): an
+ * Explains why lease-fenced calls changed nothing (docs/architecture.md "Leases and fencing"): an
  * unknown task is NOT_FOUND; a live lease at that epoch held by an agent of another token is
  * FORBIDDEN; anything else — an older epoch, a task no longer running, another agent of the
  * same token — is CONFLICT.

@@ -3,7 +3,7 @@ import type { NewEvent } from "@/server/events/record";
 
 /**
  * What a task becomes once nothing holds it back (dependencies done, or none): `queued` for an
- * agent to claim, or `waiting` when it has a `waitFor` (ARCHITECTURE.md "Task states"). Every
+ * agent to claim, or `waiting` when it has a `waitFor` (docs/architecture.md "Task states"). Every
  * path that readies a task (submit, release, retry, schedule fires) builds its columns here, so
  * none of them can queue a task that should wait.
  *

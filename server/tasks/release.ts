@@ -18,7 +18,7 @@ export interface ReleaseResult {
 }
 
 /**
- * Moves dependents on after upstream tasks ended, in the ending transaction (ARCHITECTURE.md
+ * Moves dependents on after upstream tasks ended, in the ending transaction (docs/architecture.md
  * "Timing": a counter per task, no scan). A success counts down every blocked dependent; a bad
  * end cancels `all_success` dependents (reason upstream_failed) and cascades from them, and
  * counts down `all_done` ones. A dependent reaching zero becomes queued.

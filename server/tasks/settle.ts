@@ -68,7 +68,7 @@ export async function settleEndedAttempts(
 
 /**
  * SET clause of a failed attempt: requeued with exponential backoff while attempts remain and
- * the failure is retryable, failed for good otherwise (ARCHITECTURE.md "Task states").
+ * the failure is retryable, failed for good otherwise (docs/architecture.md "Task states").
  */
 export function retryOrFail(error: SQL, retryable: SQL): SQL {
   const retry = sql`(${retryable} and t.attempts < t.max_attempts)`;

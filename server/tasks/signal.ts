@@ -50,7 +50,7 @@ type Target = {
 };
 
 /**
- * Resolves a waiting task (ARCHITECTURE.md "Task states"): `succeed` ends it as an agent's
+ * Resolves a waiting task (docs/architecture.md "Task states"): `succeed` ends it as an agent's
  * completion would (the payload is its result, dependents released), `fail` ends it failed for
  * good (no retry: the trigger rules of its dependents apply). The row is locked first, so of two
  * signals racing for one task the second reads the first's outcome and is refused (CONFLICT).

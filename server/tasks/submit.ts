@@ -16,7 +16,7 @@ export interface SubmitTaskResult {
   created: boolean;
 }
 
-/** Submits one task, blocked on `dependsOn` until they finish (ARCHITECTURE.md "Task states"). */
+/** Submits one task, blocked on `dependsOn` until they finish (docs/architecture.md "Task states"). */
 export async function submitTask(
   db: Database,
   params: SubmitTaskParams,

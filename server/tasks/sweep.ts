@@ -101,7 +101,7 @@ async function nextTaskDueAt(db: Database): Promise<Date | null> {
   return row?.next ? new Date(row.next) : null;
 }
 
-/** The task sweeps run by the scheduler's leader (ARCHITECTURE.md "Timing"). */
+/** The task sweeps run by the scheduler's leader (docs/architecture.md "Timing"). */
 export const taskSweeps: Sweep[] = [
   {
     name: "overdue-attempts",
