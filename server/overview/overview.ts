@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import type { AgentStatus } from "@/server/metrics/agent-status";
 import { currentUtilisation } from "@/server/metrics/utilisation-current";
+import { uuidArray } from "@/server/tasks/sql";
 import { type AgentCell, type HistCell, rollupCells, tailCells } from "./cells";
 import { addHistograms, HISTOGRAM_BUCKETS, histogramQuantile } from "./histogram";
 import { QUEUE_DEPTH_STATES, queueDepthNow } from "./queue-depth";
@@ -209,11 +210,10 @@ function mergeAgents(lists: AgentCell[][]): AgentCell[] {
 
 async function agentRows(tx: Transaction, top: AgentCell[]): Promise<Overview["agents"]> {
   if (top.length === 0) return [];
-  const ids = `{${top.map((agent) => agent.agentId).join(",")}}`;
   const rows = await tx.execute<{ id: string; name: string; status: AgentStatus; running: number }>(
     sql`select a.id, a.name, a.status,
         (select count(*) from tasks t where t.agent_id = a.id and t.state = 'running')::int as running
-      from agents a where a.id = any(${ids}::uuid[])`,
+      from agents a where a.id = any(${uuidArray(top.map((agent) => agent.agentId))})`,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return top.map((agent) => {

@@ -14,7 +14,7 @@ import {
   reservationFilter,
 } from "./reservations";
 import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
-import { isoTime, uuidArray } from "./sql";
+import { isoTime, textArray, uuidArray } from "./sql";
 
 export type ClaimedTask = {
   id: string;
@@ -259,14 +259,14 @@ async function takeResources(
   if (needed.length > 0) {
     const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
       select name, capacity, in_use from resources
-      where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
+      where scope = 'pool' and name = any(${textArray(needed)})
       order by name ${lock}`);
     for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
     if (!wait) {
       // A pool skipped as locked must not pass for an agent-scoped name below.
       const all = await tx.execute<{ name: string }>(sql`
         select name from resources
-        where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])`);
+        where scope = 'pool' and name = any(${textArray(needed)})`);
       for (const row of all) {
         if (!pools.has(row.name)) pools.set(row.name, { capacity: 0, inUse: Infinity });
       }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { isoTime } from "./sql";
+import { isoTime, textArray } from "./sql";
 
 /**
  * A pool held for the longest-waiting task that needs more of it than is free (README
@@ -46,7 +46,7 @@ export async function findReservations(
   reserveAfterS: number,
   pools?: readonly string[],
 ): Promise<{ reservations: Map<string, Reservation>; nowS: number }> {
-  const only = pools ? sql`and p.name = any(${`{${pools.join(",")}}`}::text[])` : sql``;
+  const only = pools ? sql`and p.name = any(${textArray(pools)})` : sql``;
   // Priority levels first (a skip scan of tasks_claim_requires_idx), then within each level
   // a range scan of the tasks queued before the cutoff only: a long queue of young tasks
   // costs nothing, and the first match in the highest level is the reserved task.
@@ -96,7 +96,7 @@ export async function findReservations(
       extract(epoch from t.started_at + t.timeout_s * interval '1 second')::float8 as deadline_s
     from allocations a join tasks t on t.id = a.task_id
     where a.released_at is null
-      and a.resource = any(${`{${rows.map((row) => row.pool).join(",")}}`}::text[])`);
+      and a.resource = any(${textArray(rows.map((row) => row.pool))})`);
   for (const row of rows) {
     const free = row.capacity - row.in_use;
     const { shadowS, extra } = shadowOf(

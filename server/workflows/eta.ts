@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import type { TaskState } from "@/server/tasks/rows";
-import { uuidArray } from "@/server/tasks/sql";
+import { textArray, uuidArray } from "@/server/tasks/sql";
 
 /** Run time assumed for a task when neither its type nor its workflow has finished any. */
 export const DEFAULT_RUN_S = 60;
@@ -186,7 +186,7 @@ export async function typeTimes(
       from tasks
       where finished_at > now() - make_interval(hours => ${RECENT.hours})
         and state = 'succeeded' and started_at is not null
-        and type = any(${`{${types.map((t) => `"${t.replace(/["\\]/g, "\\$&")}"`).join(",")}}`}::text[])
+        and type = any(${textArray(types)})
       order by finished_at desc
       limit ${RECENT.tasks}
     ) recent
