@@ -91,6 +91,9 @@ export interface ColumnReader {
   /** A timestamptz, as PostgreSQL's text or ISO 8601 (`isoTime`). */
   date(row: RawRow, name: string): Date;
   nullableDate(row: RawRow, name: string): Date | null;
+  /** One of a fixed set of strings (an enum's values). */
+  member<T extends string>(row: RawRow, name: string, values: readonly T[]): T;
+  nullableMember<T extends string>(row: RawRow, name: string, values: readonly T[]): T | null;
 }
 
 function columnReader(purpose: string): ColumnReader {
@@ -111,6 +114,10 @@ function columnReader(purpose: string): ColumnReader {
     const d = typeof value === "string" ? parsePgTime(value) : value instanceof Date ? value : null;
     return d && !Number.isNaN(d.getTime()) ? d : fail(name, "a timestamp", value);
   };
+  const member = <T extends string>(row: RawRow, name: string, values: readonly T[]): T => {
+    const value = row[name];
+    return values.includes(value as T) ? (value as T) : fail(name, "an enum value", value);
+  };
   return {
     string,
     nullableString: (row, name) => (row[name] === null ? null : string(row, name)),
@@ -122,6 +129,8 @@ function columnReader(purpose: string): ColumnReader {
     },
     date,
     nullableDate: (row, name) => (row[name] === null ? null : date(row, name)),
+    member,
+    nullableMember: (row, name, values) => (row[name] === null ? null : member(row, name, values)),
   };
 }
 

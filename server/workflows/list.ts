@@ -1,11 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { DomainError } from "@/server/errors";
 import { textArray } from "@/server/tasks/sql";
 import { pgText, pgTimestamp } from "@/server/validation";
 import { workflowStateSchema } from "./state";
-import { type RunRow, runsSql, summarize, type WorkflowSummary } from "./summary";
+import { runRow, runsSql, summarize, type WorkflowSummary } from "./summary";
 
 export const listWorkflowsInput = z
   .object({
@@ -47,7 +48,7 @@ export async function listWorkflows(
   input: ListWorkflowsParams,
 ): Promise<WorkflowPage> {
   const params = listWorkflowsInput.parse(input);
-  const rows = await db.execute<RunRow>(listWorkflowsSql(params));
+  const rows = await queryRows(db, "workflow runs list", runRow, listWorkflowsSql(params));
   const items = await summarize(db, rows.slice(0, params.limit));
   const last = rows[params.limit - 1];
   const nextCursor =
