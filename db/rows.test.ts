@@ -85,3 +85,20 @@ describe("array parameters", () => {
     expect((failure as Error).cause).toMatchObject({ code: "22P02" }); // invalid_text_representation
   });
 });
+
+describe("the boundary", () => {
+  it("leaves no raw statement typed by assertion (db.execute<T>) outside tests", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const offenders: string[] = [];
+    for (const dir of ["server", "db", "scripts"]) {
+      const files = await readdir(dir, { recursive: true });
+      for (const file of files) {
+        if (!file.endsWith(".ts") || file.endsWith(".test.ts")) continue;
+        const text = await readFile(`${dir}/${file}`, "utf8");
+        if (/\.execute</.test(text)) offenders.push(`${dir}/${file}`);
+      }
+    }
+    // Parse rows with queryRows (zod) or mapRows (db/rows.ts) instead.
+    expect(offenders).toEqual([]);
+  });
+});

@@ -94,6 +94,9 @@ export interface ColumnReader {
   /** One of a fixed set of strings (an enum's values). */
   member<T extends string>(row: RawRow, name: string, values: readonly T[]): T;
   nullableMember<T extends string>(row: RawRow, name: string, values: readonly T[]): T | null;
+  /** A json(b) object of numbers (resource amounts). */
+  numberRecord(row: RawRow, name: string): Record<string, number>;
+  nullableNumberRecord(row: RawRow, name: string): Record<string, number> | null;
 }
 
 function columnReader(purpose: string): ColumnReader {
@@ -118,6 +121,16 @@ function columnReader(purpose: string): ColumnReader {
     const value = row[name];
     return values.includes(value as T) ? (value as T) : fail(name, "an enum value", value);
   };
+  const numberRecord = (row: RawRow, name: string): Record<string, number> => {
+    const value = row[name];
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return fail(name, "an object", value);
+    }
+    for (const amount of Object.values(value)) {
+      if (typeof amount !== "number") fail(name, "an object of numbers", amount);
+    }
+    return value as Record<string, number>;
+  };
   return {
     string,
     nullableString: (row, name) => (row[name] === null ? null : string(row, name)),
@@ -131,6 +144,8 @@ function columnReader(purpose: string): ColumnReader {
     nullableDate: (row, name) => (row[name] === null ? null : date(row, name)),
     member,
     nullableMember: (row, name, values) => (row[name] === null ? null : member(row, name, values)),
+    numberRecord,
+    nullableNumberRecord: (row, name) => (row[name] === null ? null : numberRecord(row, name)),
   };
 }
 
