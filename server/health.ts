@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import type { DatabaseCircuit } from "@/server/database-circuit";
 
 export interface HealthReport {
@@ -29,7 +31,10 @@ export async function checkHealth(db: Database, circuit?: DatabaseCircuit): Prom
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
     });
-    const query = db.execute<{ version: string }>(
+    const query = queryRows(
+      db,
+      "database version",
+      z.object({ version: z.string() }),
       sql`select current_setting('server_version') as version`,
     );
     // Observed, so a query that fails after the timeout won is not an unhandled rejection.

@@ -1,8 +1,10 @@
 import path from "node:path";
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import { createDatabase } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { col, queryRows } from "@/db/rows";
 import { createScheduler } from "@/server/scheduler/loop";
 import { allSweeps } from "@/server/scheduler/sweeps";
 import { scheduleInput } from "@/server/schedules/inputs";
@@ -67,9 +69,14 @@ export async function runScheduleLag(params: ScheduleBenchParams) {
     const end = new Date(start.getTime() + params.seconds * 1000);
     await new Promise((resolve) => setTimeout(resolve, end.getTime() - Date.now() + 2000));
     await scheduler.stop();
-    const rows = await db.execute<{ lag_ms: number }>(sql`
+    const rows = await queryRows(
+      db,
+      "schedule lag",
+      z.object({ lag_ms: col.number() }),
+      sql`
       select extract(epoch from (created_at - fire_at)) * 1000 as lag_ms from schedule_fires
-      where fire_at >= ${start.toISOString()} and fire_at < ${end.toISOString()}`);
+      where fire_at >= ${start.toISOString()} and fire_at < ${end.toISOString()}`,
+    );
     const expected = params.schedules * params.seconds;
     const lags = rows.map((row) => Number(row.lag_ms));
     const sweeps = Object.fromEntries(

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import type { Principal } from "@/server/auth/roles";
 import { isoTime } from "@/server/tasks/sql";
 
@@ -20,7 +22,11 @@ export async function claimQuarantinedUntil(
 ): Promise<Date | null> {
   const owned =
     principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
-  const [row] = await tx.execute<{ until: string }>(sql`
+  const [row] = await queryRows(
+    tx,
+    "quarantine gate",
+    z.object({ until: z.string() }),
+    sql`
     with found as (
       select a.id, h.quarantined_until from agent_health h join agents a on a.id = h.agent_id
       where h.agent_id = ${agentId} ${owned} and h.quarantined_until > now()
@@ -30,14 +36,20 @@ export async function claimQuarantinedUntil(
       where id = (select id from found)
         and (status = 'offline' or last_heartbeat_at < now() - interval '1 second')
     )
-    select ${isoTime(sql`quarantined_until`)} as until from found`);
+    select ${isoTime(sql`quarantined_until`)} as until from found`,
+  );
   return row ? new Date(row.until) : null;
 }
 
 /** When the agent's quarantine ends, or null when it is not quarantined. */
 export async function quarantineEndsAt(db: Executor, agentId: string): Promise<Date | null> {
-  const [row] = await db.execute<{ until: string }>(sql`
+  const [row] = await queryRows(
+    db,
+    "quarantine end",
+    z.object({ until: z.string() }),
+    sql`
     select ${isoTime(sql`quarantined_until`)} as until from agent_health
-    where agent_id = ${agentId} and quarantined_until > now()`);
+    where agent_id = ${agentId} and quarantined_until > now()`,
+  );
   return row ? new Date(row.until) : null;
 }

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { getConfig } from "@/server/config";
 import { recordEvents } from "@/server/events/record";
 import { isoTime } from "@/server/tasks/sql";
@@ -59,7 +61,11 @@ export async function recordAttemptFailures(
   }
   // Sorted: two sweeps batching the same agents lock their rows in one order.
   for (const [agentId, types] of [...byAgent].sort(([a], [b]) => a.localeCompare(b))) {
-    const [streak] = await tx.execute<{ failure_streak: number }>(sql`
+    const [streak] = await queryRows(
+      tx,
+      "failure streak",
+      z.object({ failure_streak: z.number() }),
+      sql`
       insert into agent_health as h (agent_id, failure_streak, failure_streak_since,
         failure_streak_types)
       values (${agentId}, ${types.length}, now(), array(
@@ -72,19 +78,24 @@ export async function recordAttemptFailures(
           select distinct type from unnest(h.failure_streak_types || excluded.failure_streak_types)
             as u(type)
           order by type limit ${MAX_STREAK_TYPES})
-      returning failure_streak`);
+      returning failure_streak`,
+    );
     if (streak && streak.failure_streak >= threshold) await quarantineIfOthersSucceed(tx, agentId);
   }
 }
 
 async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise<void> {
-  const [quarantined] = await tx.execute<{
-    name: string;
-    until: string;
-    failure_streak: number;
-    quarantine_count: number;
-    reason: string;
-  }>(sql`
+  const [quarantined] = await queryRows(
+    tx,
+    "quarantine an agent",
+    z.object({
+      name: z.string(),
+      until: z.string(),
+      failure_streak: z.number(),
+      quarantine_count: z.number(),
+      reason: z.string(),
+    }),
+    sql`
     with evidence as (
       -- One success per type is enough: each probe stops at the first, so a streak that began
       -- hours ago costs no scan of everything that finished since.
@@ -113,7 +124,8 @@ async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise
     select (select name from agents where id = ${agentId}) as name,
       ${isoTime(sql`quarantined_until`)} as until, failure_streak, quarantine_count,
       quarantine_reason as reason
-    from cooled`);
+    from cooled`,
+  );
   if (!quarantined) return;
   await recordEvents(tx, [
     {

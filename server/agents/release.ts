@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { notFound } from "@/server/errors";
 import { notifyQueue, recordEvents } from "@/server/events/record";
 
@@ -27,7 +29,10 @@ export async function releaseAgent(
   releasedBy: string | null,
 ): Promise<ReleaseAgentResult> {
   return db.transaction(async (tx) => {
-    const [agent] = await tx.execute<{ id: string; name: string }>(
+    const [agent] = await queryRows(
+      tx,
+      "agent to release",
+      z.object({ id: z.string(), name: z.string() }),
       sql`select id, name from agents where id = ${params.agentId}`,
     );
     if (!agent) throw notFound(`agent ${params.agentId}`);

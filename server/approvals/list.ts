@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { isoTime, uuidArray } from "@/server/tasks/sql";
 
 /** The signal the Approvals page resolves: a task with `waitFor: {signal: "approval"}`. */
@@ -51,19 +52,23 @@ export async function listApprovals(
   input: z.input<typeof listApprovalsInput>,
 ): Promise<{ items: Approval[]; total: number }> {
   const { limit } = listApprovalsInput.parse(input);
-  const rows = await db.execute<{
-    id: string;
-    key: string | null;
-    name: string;
-    type: string;
-    payload: unknown;
-    waiting_since: string | null;
-    timeout_at: string | null;
-    waited_s: number;
-    workflow_id: string | null;
-    workflow_name: string | null;
-    total: number;
-  }>(sql`
+  const rows = await queryRows(
+    db,
+    "tasks waiting for approval",
+    z.object({
+      id: z.string(),
+      key: z.string().nullable(),
+      name: z.string(),
+      type: z.string(),
+      payload: z.unknown(),
+      waiting_since: z.string().nullable(),
+      timeout_at: z.string().nullable(),
+      waited_s: z.number(),
+      workflow_id: z.string().nullable(),
+      workflow_name: z.string().nullable(),
+      total: z.number(),
+    }),
+    sql`
     select t.id, t.key, t.name, t.type, t.payload,
       ${isoTime(sql`t.waiting_since`)} as waiting_since,
       ${isoTime(sql`t.wait_deadline`)} as timeout_at,
@@ -73,12 +78,17 @@ export async function listApprovals(
     from tasks t left join workflows w on w.id = t.workflow_id
     where t.state = 'waiting' and t.wait_signal = ${APPROVAL_SIGNAL}
     order by t.waiting_since nulls first, t.id
-    limit ${limit}`);
+    limit ${limit}`,
+  );
   const ids = rows.map((row) => row.id);
-  const upstream: UpstreamRow[] =
+  const upstream: z.output<typeof upstreamRow>[] =
     ids.length === 0
       ? []
-      : await db.execute<UpstreamRow>(sql`
+      : await queryRows(
+          db,
+          "upstream of approvals",
+          upstreamRow,
+          sql`
           select * from (
             select td.task_id, u.id, u.key, u.name, u.state,
               case when length(u.result::text) <= ${MAX_RESULT_CHARS} then u.result end as result,
@@ -90,8 +100,9 @@ export async function listApprovals(
             where td.task_id = any(${uuidArray(ids)})
           ) ranked
           where n <= ${MAX_UPSTREAM}
-          order by task_id, n`);
-  const byTask = new Map<string, UpstreamRow[]>();
+          order by task_id, n`,
+        );
+  const byTask = new Map<string, z.output<typeof upstreamRow>[]>();
   for (const row of upstream) byTask.set(row.task_id, [...(byTask.get(row.task_id) ?? []), row]);
   return {
     total: rows[0]?.total ?? 0,
@@ -124,22 +135,27 @@ export async function listApprovals(
   };
 }
 
-type UpstreamRow = {
-  task_id: string;
-  id: string;
-  key: string | null;
-  name: string;
-  state: string;
-  result: unknown;
-  preview: string | null;
-  n: number;
-  total: number;
-};
+const upstreamRow = z.object({
+  task_id: z.string(),
+  id: z.string(),
+  key: z.string().nullable(),
+  name: z.string(),
+  state: z.string(),
+  result: z.unknown(),
+  preview: z.string().nullable(),
+  n: z.number(),
+  total: z.number(),
+});
 
 /** How many tasks wait for an approval: the header's count. */
 export async function countApprovals(db: Executor): Promise<number> {
-  const [row] = await db.execute<{ n: number }>(sql`
+  const [row] = await queryRows(
+    db,
+    "approvals count",
+    z.object({ n: z.number() }),
+    sql`
     select count(*)::int as n from tasks
-    where state = 'waiting' and wait_signal = ${APPROVAL_SIGNAL}`);
+    where state = 'waiting' and wait_signal = ${APPROVAL_SIGNAL}`,
+  );
   return row?.n ?? 0;
 }

@@ -1,9 +1,11 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { apiTokens } from "@/db/schema/auth";
 import { notFound } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
-import type { Principal, Role } from "./roles";
+import { type Principal, type Role, roles } from "./roles";
 import { generateSecret, hashSecret } from "./secrets";
 
 /** What may be shown about a token: never its hash, never its secret after creation. */
@@ -114,7 +116,11 @@ export async function describeToken(
  * agent round trip for a value that only needs minute precision.
  */
 export async function authenticateToken(db: Database, secret: string): Promise<Principal | null> {
-  const rows = await db.execute<{ id: string; name: string; role: Role }>(sql`
+  const rows = await queryRows(
+    db,
+    "authenticate a token",
+    z.object({ id: z.string(), name: z.string(), role: z.enum(roles) }),
+    sql`
     with live as (
       select ${apiTokens.id} as id, ${apiTokens.name} as name, ${apiTokens.role} as role
       from ${apiTokens}
@@ -125,7 +131,8 @@ export async function authenticateToken(db: Database, secret: string): Promise<P
       where ${apiTokens.id} = live.id
         and (${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < now() - interval '1 minute')
     )
-    select id, name, role from live`);
+    select id, name, role from live`,
+  );
   const row = rows[0];
   if (!row) return null;
   return { tokenId: row.id, tokenName: row.name, role: row.role, via: "bearer" };

@@ -1,5 +1,7 @@
 import { asc, gt, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { taskEvents } from "@/db/schema/tasks";
 
 /*
@@ -80,10 +82,15 @@ export async function settledHead(
   options: SettledBoundOptions = {},
 ): Promise<number> {
   const scanLimit = options.scanLimit ?? 1000;
-  const [window] = await db.execute<{ oldest: string | null }>(sql`
+  const [window] = await queryRows(
+    db,
+    "oldest recent event id",
+    z.object({ oldest: z.string().nullable() }),
+    sql`
     select min(id)::text as oldest
     from (select id from task_events order by id desc limit ${scanLimit}) as latest
-  `);
+  `,
+  );
   if (!window?.oldest) return 0;
   // Start just below the window, so that a gap inside it is seen; ids older than the window
   // are taken as final (a transaction that far behind is not one of ours).
@@ -139,7 +146,11 @@ export async function writersFinished(
 async function eventWriters(db: Database): Promise<Set<string>> {
   // `database`: relation oids are per database, and one cluster serves many (tests, tenants).
   // `pid is distinct from`: prepared transactions have no pid and must be counted.
-  const rows = await db.execute<{ vxid: string }>(sql`
+  const rows = await queryRows(
+    db,
+    "transactions writing events",
+    z.object({ vxid: z.string() }),
+    sql`
     select virtualtransaction as vxid
     from pg_locks
     where locktype = 'relation'
@@ -148,7 +159,8 @@ async function eventWriters(db: Database): Promise<Set<string>> {
       and mode = 'RowExclusiveLock'
       and granted
       and pid is distinct from pg_backend_pid()
-  `);
+  `,
+  );
   return new Set(rows.map((row) => row.vxid));
 }
 

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { col, queryRows } from "@/db/rows";
 import type { LogsConfig } from "@/server/config";
 import { CHANNELS } from "@/server/events/record";
 import {
@@ -17,18 +19,19 @@ export interface LogItem extends LeaseRef {
 /** An item's outcome, as completeMany reports it; `accepted` lines were stored (not dropped). */
 export type LogOutcome = FencedOutcome & { accepted?: number };
 
-type StateRow = {
-  task_id: string;
+// next_seq, bytes and marker_seq are bigints: strings from a raw statement.
+const stateRow = z.object({
+  task_id: z.string(),
   /** The attempt and epoch of the lease the caller holds. */
-  held: number;
-  held_epoch: number;
-  attempt: number;
-  next_seq: string | number;
-  lines: number;
-  bytes: string | number;
-  dropped: number;
-  marker_seq: string | number | null;
-};
+  held: z.number(),
+  held_epoch: z.number(),
+  attempt: z.number(),
+  next_seq: col.number(),
+  lines: z.number(),
+  bytes: col.number(),
+  dropped: z.number(),
+  marker_seq: col.number().nullable(),
+});
 
 interface LineRow {
   task_id: string;
@@ -60,7 +63,11 @@ export async function appendLogs(
   const refs = items.map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch }));
   return db.transaction(async (tx) => {
     // Sorted by task: two calls naming the same tasks lock their state rows in the same order.
-    const states = await tx.execute<StateRow>(sql`
+    const states = await queryRows(
+      tx,
+      "lock task log states",
+      stateRow,
+      sql`
       with held as (
         select distinct t.id, t.attempts, t.lease_epoch
         from jsonb_to_recordset(${JSON.stringify(refs)}::jsonb) as v("taskId" uuid, "leaseEpoch" int)
@@ -81,7 +88,8 @@ export async function appendLogs(
           else s.attempt_starts end
       returning s.task_id, (select attempts from held where held.id = s.task_id) as held,
         (select lease_epoch from held where held.id = s.task_id) as held_epoch,
-        s.attempt, s.next_seq, s.lines, s.bytes, s.dropped, s.marker_seq`);
+        s.attempt, s.next_seq, s.lines, s.bytes, s.dropped, s.marker_seq`,
+    );
     // A newer attempt got here first (its claim raced this call): this lease is stale.
     const byTask = new Map(
       states.filter((row) => row.attempt === row.held).map((row) => [row.task_id, row]),

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { col, queryRows } from "@/db/rows";
 import { int4, pgText } from "@/server/validation";
 import { LOG_LEVELS, type LogLevel } from "./line";
 
@@ -42,14 +43,16 @@ export interface LogPage {
   lastSeq: number;
 }
 
-type LogLineRow = {
-  seq: string | number;
-  attempt: number;
-  level: LogLevel;
-  message: string;
-  fields: Record<string, unknown> | null;
-  at: string;
-};
+/** A row of `lineColumns`; seq is a bigint, which a raw statement returns as a string. */
+export const logLineRow = z.object({
+  seq: col.number(),
+  attempt: z.number(),
+  level: z.enum(LOG_LEVELS),
+  message: z.string(),
+  fields: z.record(z.string(), z.unknown()).nullable(),
+  at: z.string(),
+});
+type LogLineRow = z.output<typeof logLineRow>;
 
 export const toLogLine = (row: LogLineRow): LogLine => ({
   seq: Number(row.seq),
@@ -72,10 +75,12 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
  */
 export async function readLogs(db: Executor, params: ReadLogsInput): Promise<LogPage> {
   const input = readLogsInput.parse(params);
-  const [state] = await db.execute<{
-    next_seq: string | number;
-    attempt_starts: Record<string, number>;
-  }>(sql`select next_seq, attempt_starts from task_log_state where task_id = ${input.taskId}`);
+  const [state] = await queryRows(
+    db,
+    "task log state",
+    z.object({ next_seq: col.number(), attempt_starts: z.record(z.string(), z.number()) }),
+    sql`select next_seq, attempt_starts from task_log_state where task_id = ${input.taskId}`,
+  );
   const lastSeq = state ? Number(state.next_seq) - 1 : 0;
   const starts = Object.entries(state?.attempt_starts ?? {})
     .map(([attempt, seq]) => ({ attempt: Number(attempt), seq: Number(seq) }))
@@ -92,12 +97,17 @@ export async function readLogs(db: Executor, params: ReadLogsInput): Promise<Log
     after = Math.max(after, start.seq - 1);
     upTo = (starts[index + 1]?.seq ?? lastSeq + 1) - 1;
   }
-  const rows = await db.execute<LogLineRow>(sql`
+  const rows = await queryRows(
+    db,
+    "task log lines",
+    logLineRow,
+    sql`
     select ${lineColumns} from task_logs
     where task_id = ${input.taskId} and seq > ${after} and seq <= ${upTo}
       ${input.level ? sql`and level >= ${input.level}::log_level` : sql``}
       ${input.text ? sql`and message ilike ${likePattern(input.text)}` : sql``}
-    order by seq limit ${input.limit}`);
+    order by seq limit ${input.limit}`,
+  );
   const lines = rows.map(toLogLine);
   const full = lines.length === input.limit;
   return { lines, nextAfterSeq: full ? (lines.at(-1)?.seq ?? null) : null, attempts, lastSeq };
@@ -110,15 +120,23 @@ export async function readLinesAfter(
   afterSeq: number,
   limit: number,
 ): Promise<LogLine[]> {
-  const rows = await db.execute<LogLineRow>(sql`
+  const rows = await queryRows(
+    db,
+    "task log lines after",
+    logLineRow,
+    sql`
     select ${lineColumns} from task_logs
-    where task_id = ${taskId} and seq > ${afterSeq} order by seq limit ${limit}`);
+    where task_id = ${taskId} and seq > ${afterSeq} order by seq limit ${limit}`,
+  );
   return rows.map(toLogLine);
 }
 
 /** The task's last sequence number (0: no lines yet). */
 export async function lastLogSeq(db: Executor, taskId: string): Promise<number> {
-  const [state] = await db.execute<{ next_seq: string | number }>(
+  const [state] = await queryRows(
+    db,
+    "last task log seq",
+    z.object({ next_seq: col.number() }),
     sql`select next_seq from task_log_state where task_id = ${taskId}`,
   );
   return state ? Number(state.next_seq) - 1 : 0;

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { agentStatusEnum } from "@/db/schema/agents";
 import { epochMs, isoFromMs } from "./time";
 
@@ -21,23 +23,28 @@ export interface AgentStatusSummary {
   agents: AgentHeartbeat[];
 }
 
-type Row = {
-  id: string;
-  name: string;
-  status: AgentStatus;
-  heartbeat_ms: number;
-  age_s: number;
-};
+const agentRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(agentStatusEnum.enumValues),
+  heartbeat_ms: z.number(),
+  age_s: z.number(),
+});
 
 /** Agents by status, and how long ago each was last heard from, stalest first. */
 export async function agentStatus(db: Executor): Promise<AgentStatusSummary> {
   // The agents table holds one row per registered agent (re-registering reuses it), so it stays
   // small: reading it whole and counting here is cheaper than a second query.
-  const rows = await db.execute<Row>(sql`
+  const rows = await queryRows(
+    db,
+    "agent status",
+    agentRow,
+    sql`
     select a.id, a.name, a.status, ${epochMs(sql`a.last_heartbeat_at`)} as heartbeat_ms,
       extract(epoch from now() - a.last_heartbeat_at)::float8 as age_s
     from agents a
-    order by a.last_heartbeat_at, a.name, a.id`);
+    order by a.last_heartbeat_at, a.name, a.id`,
+  );
   const counts = Object.fromEntries(agentStatusEnum.enumValues.map((s) => [s, 0])) as Record<
     AgentStatus,
     number

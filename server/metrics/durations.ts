@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 
 export const QUANTILES = [0.5, 0.9, 0.99] as const;
 
@@ -25,12 +27,13 @@ export interface TypeDurations {
   runTime: Percentiles;
 }
 
-type Row = {
-  type: string;
-  count: number;
-  queue_wait: (number | null)[] | null;
-  run_time: (number | null)[] | null;
-};
+const percentilesColumn = z.array(z.number().nullable()).nullable();
+const durationRow = z.object({
+  type: z.string(),
+  count: z.number(),
+  queue_wait: percentilesColumn,
+  run_time: percentilesColumn,
+});
 
 /**
  * Queue wait and run time percentiles per task type (continuous, interpolated). Cancelled
@@ -41,7 +44,11 @@ export async function durationPercentiles(
   params: DurationParams,
 ): Promise<TypeDurations[]> {
   const quantiles = sql.raw(`array[${QUANTILES.join(",")}]::float8[]`);
-  const rows = await db.execute<Row>(sql`
+  const rows = await queryRows(
+    db,
+    "duration percentiles",
+    durationRow,
+    sql`
     select t.type, count(*)::int as count,
       percentile_cont(${quantiles}) within group (
         order by extract(epoch from t.started_at - t.queued_at)::float8) as queue_wait,
@@ -51,7 +58,8 @@ export async function durationPercentiles(
     where t.finished_at > now() - make_interval(mins => ${params.sinceMinutes})
       and t.state in ('succeeded', 'failed') and t.started_at is not null
     group by t.type
-    order by t.type`);
+    order by t.type`,
+  );
   return rows.map((row) => ({
     type: row.type,
     count: row.count,

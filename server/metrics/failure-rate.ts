@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 
 export interface FailureRateParams {
   windowMinutes: number;
@@ -19,12 +21,17 @@ export interface FailureRate {
  * finished. Cancelled tasks count neither way; nothing was tried to the end.
  */
 export async function failureRate(db: Executor, params: FailureRateParams): Promise<FailureRate> {
-  const [row] = await db.execute<{ succeeded: number; failed: number }>(sql`
+  const [row] = await queryRows(
+    db,
+    "failure rate",
+    z.object({ succeeded: z.number(), failed: z.number() }),
+    sql`
     select count(*) filter (where t.state = 'succeeded')::int as succeeded,
       count(*) filter (where t.state = 'failed')::int as failed
     from tasks t
     where t.finished_at > now() - make_interval(mins => ${params.windowMinutes})
-      and t.state in ('succeeded', 'failed')`);
+      and t.state in ('succeeded', 'failed')`,
+  );
   const succeeded = row?.succeeded ?? 0;
   const failed = row?.failed ?? 0;
   const finished = succeeded + failed;

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 
 export type Headline = {
   running: number;
@@ -23,7 +25,18 @@ export async function headline(db: Executor): Promise<Headline> {
   // Each count is meant to be bounded by an index: live states by tasks_state_created_idx (state
   // leads), the time windows by an index on finished_at, which the schema lacks so far
   // (requested: tasks_finished_idx; until then these two counts scan tasks).
-  const [row] = await db.execute<Headline>(sql`
+  const [row] = await queryRows(
+    db,
+    "headline counts",
+    z.object({
+      running: z.number(),
+      queued: z.number(),
+      waiting: z.number(),
+      blocked: z.number(),
+      failedLastHour: z.number(),
+      throughputPerMinute: z.number(),
+    }),
+    sql`
     select
       (select count(*) from tasks where state = 'running')::int as "running",
       (select count(*) from tasks where state = 'queued')::int as "queued",
@@ -34,7 +47,8 @@ export async function headline(db: Executor): Promise<Headline> {
       (select count(*) from tasks
         where state in ('succeeded', 'failed')
           and finished_at > now() - make_interval(mins => ${THROUGHPUT_MINUTES})
-      )::float8 / ${THROUGHPUT_MINUTES} as "throughputPerMinute"`);
+      )::float8 / ${THROUGHPUT_MINUTES} as "throughputPerMinute"`,
+  );
   if (!row) throw new Error("headline: the query returned no row");
   return row;
 }

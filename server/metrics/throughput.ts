@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { epochMs, isoFromMs } from "./time";
 
 /** The ends a task can come to; each finished task sets `finished_at` once. */
@@ -16,9 +18,12 @@ export interface ThroughputPoint extends Record<Outcome, number> {
   at: string;
 }
 
-type MinuteRow = Record<Outcome, number> & {
-  at_ms: number;
-};
+const minuteRow = z.object({
+  at_ms: z.number(),
+  succeeded: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+});
 
 /**
  * Tasks finished per minute, by outcome, oldest first, one point per minute even when nothing
@@ -30,7 +35,11 @@ export async function throughputPerMinute(
 ): Promise<ThroughputPoint[]> {
   // Tasks are aggregated per minute first (one range scan on finished_at once the requested
   // tasks_finished_idx exists), then joined to the minutes: at most one row per minute each.
-  const rows = await db.execute<MinuteRow>(sql`
+  const rows = await queryRows(
+    db,
+    "throughput per minute",
+    minuteRow,
+    sql`
     with bounds as (
       select date_trunc('minute', now()) as last,
         date_trunc('minute', now()) - make_interval(mins => ${params.sinceMinutes - 1}) as first
@@ -50,7 +59,8 @@ export async function throughputPerMinute(
     from bounds b
     cross join generate_series(b.first, b.last, interval '1 minute') as m(minute)
     left join finished f on f.minute = m.minute
-    order by m.minute`);
+    order by m.minute`,
+  );
   return rows.map((row) => ({
     at: isoFromMs(row.at_ms),
     succeeded: row.succeeded,
@@ -67,14 +77,19 @@ export async function recentThroughput(
   db: Executor,
   params: { minutes: number },
 ): Promise<Record<Outcome, number>> {
-  const [row] = await db.execute<Record<Outcome, number>>(sql`
+  const [row] = await queryRows(
+    db,
+    "recent throughput",
+    z.object({ succeeded: z.number(), failed: z.number(), cancelled: z.number() }),
+    sql`
     select
       count(*) filter (where t.state = 'succeeded')::float8 / ${params.minutes} as succeeded,
       count(*) filter (where t.state = 'failed')::float8 / ${params.minutes} as failed,
       count(*) filter (where t.state = 'cancelled')::float8 / ${params.minutes} as cancelled
     from tasks t
     where t.finished_at > now() - make_interval(mins => ${params.minutes})
-      and t.state in ('succeeded', 'failed', 'cancelled')`);
+      and t.state in ('succeeded', 'failed', 'cancelled')`,
+  );
   return {
     succeeded: row?.succeeded ?? 0,
     failed: row?.failed ?? 0,

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 
 export interface BucketGrid {
   /** Start of bucket 0, epoch ms. */
@@ -9,12 +11,12 @@ export interface BucketGrid {
   stepMs: number;
 }
 
-type Row = {
-  resource: string;
-  agent_id: string | null;
-  bucket: number;
-  amount_s: number;
-};
+const bucketRow = z.object({
+  resource: z.string(),
+  agent_id: z.string().nullable(),
+  bucket: z.number(),
+  amount_s: z.number(),
+});
 
 /** Key of a series: a pool by name, an agent-scoped resource by agent and name. */
 export function seriesKey(resource: string, agentId: string | null): string {
@@ -38,7 +40,11 @@ export async function heldPerBucket(
   // acquired_at alone cannot find an allocation held since before the range). Each interval is
   // then cut only into the buckets it spans (generate_series from its first to its last
   // bucket), never joined against every bucket.
-  const rows = await db.execute<Row>(sql`
+  const rows = await queryRows(
+    db,
+    "utilisation buckets",
+    bucketRow,
+    sql`
     with bounds as (
       select ${origin}::timestamptz as origin, ${now}::timestamptz as now_, ${stepS}::float8 as step
     ),
@@ -73,7 +79,8 @@ export async function heldPerBucket(
       sum(p.amount_s)::float8 as amount_s
     from pieces p
     left join resources pool on pool.name = p.resource and pool.scope = 'pool'
-    group by 1, 2, 3`);
+    group by 1, 2, 3`,
+  );
   const bySeries = new Map<string, Map<number, number>>();
   for (const row of rows) {
     const key = seriesKey(row.resource, row.agent_id);

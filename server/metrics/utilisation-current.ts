@@ -1,5 +1,8 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
+import { agentStatusEnum } from "@/db/schema/agents";
 import { agentUsedSql } from "@/server/agents/usage";
 import type { AgentStatus } from "./agent-status";
 
@@ -21,14 +24,14 @@ export interface CurrentUtilisation {
   agents: CurrentUsage[];
 }
 
-type AgentRow = {
-  resource: string;
-  agent_id: string;
-  agent_name: string;
-  agent_status: AgentStatus;
-  held: number;
-  capacity: number;
-};
+const agentRow = z.object({
+  resource: z.string(),
+  agent_id: z.string(),
+  agent_name: z.string(),
+  agent_status: z.enum(agentStatusEnum.enumValues),
+  held: z.number(),
+  capacity: z.number(),
+});
 
 /**
  * Utilisation now, read from the very sources the other views report: a pool's `in_use` column
@@ -38,14 +41,23 @@ type AgentRow = {
  */
 export async function currentUtilisation(db: Executor): Promise<CurrentUtilisation> {
   const [pools, agents] = await Promise.all([
-    db.execute<{ resource: string; held: number; capacity: number }>(sql`
+    queryRows(
+      db,
+      "pool utilisation now",
+      z.object({ resource: z.string(), held: z.number(), capacity: z.number() }),
+      sql`
       select r.name as resource, r.in_use as held, r.capacity
       from resources r
       where r.scope = 'pool' and r.capacity > 0
-      order by r.name`),
+      order by r.name`,
+    ),
     // Keys of an agent's capacity that name a pool are pools (the claim reads them so); every
     // other key is agent-scoped, declared in resources or not, exactly as the claim treats it.
-    db.execute<AgentRow>(sql`
+    queryRows(
+      db,
+      "agent resource utilisation now",
+      agentRow,
+      sql`
       with usage as (
         select agents.id, agents.name, agents.status, agents.capacity, ${agentUsedSql} as used
         from agents
@@ -56,7 +68,8 @@ export async function currentUtilisation(db: Executor): Promise<CurrentUtilisati
       cross join lateral jsonb_each_text(u.capacity) as c(key, value)
       where c.value::float8 > 0
         and not exists (select 1 from resources p where p.name = c.key and p.scope = 'pool')
-      order by u.name, u.id, c.key`),
+      order by u.name, u.id, c.key`,
+    ),
   ]);
   return {
     pools: pools.map((row) => ({

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { isoFromMs } from "./time";
 import { heldPerBucket, seriesKey } from "./utilisation-buckets";
 import { type CurrentUsage, currentUtilisation } from "./utilisation-current";
@@ -98,7 +100,10 @@ export async function utilisation(
 
 /** Whole milliseconds, so the range end survives the round trip as an ISO string. */
 async function databaseNowMs(db: Executor): Promise<number> {
-  const [row] = await db.execute<{ ms: number }>(
+  const [row] = await queryRows(
+    db,
+    "database now",
+    z.object({ ms: z.number() }),
     sql`select floor(extract(epoch from now()) * 1000)::float8 as ms`,
   );
   if (!row) throw new Error("utilisation: select now() returned no row");

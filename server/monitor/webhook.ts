@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, Executor } from "@/db/client";
+import { col, queryRow, queryRows } from "@/db/rows";
 import type { AlertWebhookConfig } from "@/server/config";
 import { log } from "@/server/log/logger";
 import type { Sweep } from "@/server/scheduler/types";
@@ -26,12 +28,9 @@ export type DeliveryOutcome =
   | { id: number; attempt: number; ok: true }
   | { id: number; attempt: number; ok: false; error: string; givenUp: boolean };
 
-// A type, not an interface: execute<T> wants an indexable row type.
-type Claimed = {
-  id: number;
-  payload: unknown;
-  attempts: number;
-};
+// alert_deliveries.id is a bigserial, which a raw statement returns as a string.
+const claimedRow = z.object({ id: col.number(), payload: z.unknown(), attempts: z.number() });
+type Claimed = z.output<typeof claimedRow>;
 
 /**
  * Claims the due deliveries (the oldest undelivered one of each alert only, so a receiver
@@ -40,7 +39,11 @@ type Claimed = {
  */
 async function claimDue(db: Executor, timeoutMs: number): Promise<Claimed[]> {
   const leaseS = timeoutMs / 1000 + LEASE_MARGIN_S;
-  const rows = await db.execute<Claimed>(sql`
+  return queryRows(
+    db,
+    "claim due webhook deliveries",
+    claimedRow,
+    sql`
     with due as (
       select d.id from alert_deliveries d
       where d.next_attempt_at <= now()
@@ -54,9 +57,8 @@ async function claimDue(db: Executor, timeoutMs: number): Promise<Claimed[]> {
     update alert_deliveries d
     set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseS})
     from due where d.id = due.id
-    returning d.id, d.payload, d.attempts`);
-  // bigserial comes back from a raw query as a string.
-  return rows.map((row) => ({ ...row, id: Number(row.id) }));
+    returning d.id, d.payload, d.attempts`,
+  );
 }
 
 /** POSTs one delivery and records the outcome. Never throws: a receiver's failure is data. */
@@ -119,10 +121,14 @@ export async function deliverDueAlerts(
 
 /** The next time a delivery is due (a retry, or a lease running out); null when none waits. */
 export async function nextDeliveryAt(db: Executor): Promise<Date | null> {
-  const [row] = await db.execute<{ at: string | null }>(sql`
-    select ${isoTime(sql`min(next_attempt_at)`)} as at
-    from alert_deliveries where next_attempt_at is not null`);
-  return row?.at ? new Date(row.at) : null;
+  const row = await queryRow(
+    db,
+    "next webhook delivery",
+    z.object({ at: col.date().nullable() }),
+    sql`select ${isoTime(sql`min(next_attempt_at)`)} as at
+    from alert_deliveries where next_attempt_at is not null`,
+  );
+  return row?.at ?? null;
 }
 
 export interface WebhookSweep extends Sweep {

@@ -1,5 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Transaction } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { bucketIndexSql } from "./histogram";
 import { bucketStartSql } from "./rollup";
 
@@ -7,24 +9,23 @@ import { bucketStartSql } from "./rollup";
 export const TAIL_LIMIT = 100_000;
 
 /** Counts per chart bucket (`at`, epoch ms) and type. */
-export type CountCell = {
-  at: number;
-  type: string;
-  started: number;
-  succeeded: number;
-  failed: number;
-};
+const countCell = z.object({
+  at: z.number(),
+  type: z.string(),
+  started: z.number(),
+  succeeded: z.number(),
+  failed: z.number(),
+});
+export type CountCell = z.output<typeof countCell>;
 /** Histogram counts per chart bucket, or per type, of one duration bucket. */
-export type HistCell = {
-  key: number | string;
-  bucket: number;
-  count: number;
-};
-export type AgentCell = {
-  agentId: string;
-  started: number;
-  finished: number;
-};
+const histCell = z.object({
+  key: z.union([z.number(), z.string()]),
+  bucket: z.number(),
+  count: z.number(),
+});
+export type HistCell = z.output<typeof histCell>;
+const agentCell = z.object({ agentId: z.string(), started: z.number(), finished: z.number() });
+export type AgentCell = z.output<typeof agentCell>;
 
 export interface Cells {
   counts: CountCell[];
@@ -41,22 +42,42 @@ const epochMsOf = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::f
 export async function rollupCells(tx: Transaction, fromMs: number, stepMs: number): Promise<Cells> {
   const rows = sql`(select * from task_rollup
     where step_s = ${stepMs / 1000} and bucket >= to_timestamp(${fromMs / 1000}::float8))`;
-  const counts = await tx.execute<CountCell>(sql`
-    select ${epochMsOf(sql`bucket`)} as at, type, started, succeeded, failed from ${rows} r`);
-  const waitByAt = await tx.execute<HistCell>(sql`
+  const counts = await queryRows(
+    tx,
+    "rollup counts",
+    countCell,
+    sql`
+    select ${epochMsOf(sql`bucket`)} as at, type, started, succeeded, failed from ${rows} r`,
+  );
+  const waitByAt = await queryRows(
+    tx,
+    "rollup wait histograms",
+    histCell,
+    sql`
     select r.at as key, u.i::int - 1 as bucket, sum(u.c)::float8 as count
     from (select ${epochMsOf(sql`bucket`)} as at, wait_hist from ${rows} r0 where started > 0) r
     cross join lateral unnest(r.wait_hist) with ordinality u(c, i)
-    where u.c > 0 group by 1, 2`);
-  const runByType = await tx.execute<HistCell>(sql`
+    where u.c > 0 group by 1, 2`,
+  );
+  const runByType = await queryRows(
+    tx,
+    "rollup run histograms",
+    histCell,
+    sql`
     select r.type as key, u.i::int - 1 as bucket, sum(u.c)::float8 as count
     from ${rows} r cross join lateral unnest(r.run_hist) with ordinality u(c, i)
-    where r.succeeded + r.failed > 0 and u.c > 0 group by 1, 2`);
-  const agents = await tx.execute<AgentCell>(sql`
+    where r.succeeded + r.failed > 0 and u.c > 0 group by 1, 2`,
+  );
+  const agents = await queryRows(
+    tx,
+    "rollup agents",
+    agentCell,
+    sql`
     select agent_id as "agentId", sum(started)::int as started, sum(finished)::int as finished
     from agent_rollup
     where step_s = ${stepMs / 1000} and bucket >= to_timestamp(${fromMs / 1000}::float8)
-    group by 1`);
+    group by 1`,
+  );
   return {
     counts: [...counts],
     waitByAt: [...waitByAt],
@@ -65,15 +86,15 @@ export async function rollupCells(tx: Transaction, fromMs: number, stepMs: numbe
   };
 }
 
-type TailRow = {
-  at: number;
-  type: string;
-  kind: string;
-  agent_id: string | null;
-  wb: number | null;
-  rb: number | null;
-  n: number;
-};
+const tailRow = z.object({
+  at: z.number(),
+  type: z.string(),
+  kind: z.string(),
+  agent_id: z.string().nullable(),
+  wb: z.number().nullable(),
+  rb: z.number().nullable(),
+  n: z.number(),
+});
 
 /**
  * The events after the watermark (at most TAIL_LIMIT), as the rollup would count them: the
@@ -85,7 +106,11 @@ export async function tailCells(
   fromMs: number,
   stepMs: number,
 ): Promise<Cells> {
-  const rows = await tx.execute<TailRow>(sql`
+  const rows = await queryRows(
+    tx,
+    "tail cells",
+    tailRow,
+    sql`
     with ev as (
       select ${bucketStartSql(sql`e.created_at`, stepMs / 1000)} as bucket,
         coalesce(t.type, 'unknown') as type,
@@ -102,7 +127,8 @@ export async function tailCells(
     select ${epochMsOf(sql`bucket`)} as at, type, kind, agent_id,
       ${bucketIndexSql(sql`wait_ms`)} as wb, ${bucketIndexSql(sql`run_ms`)} as rb,
       count(*)::int as n
-    from ev group by 1, 2, 3, 4, 5, 6`);
+    from ev group by 1, 2, 3, 4, 5, 6`,
+  );
   const counts = new Map<string, CountCell>();
   const agents = new Map<string, AgentCell>();
   const cells: Cells = { counts: [], waitByAt: [], runByType: [], agents: [] };

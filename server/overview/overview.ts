@@ -1,7 +1,11 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
+import { queryRows } from "@/db/rows";
+import { agentStatusEnum } from "@/db/schema/agents";
 import type { AgentStatus } from "@/server/metrics/agent-status";
 import { currentUtilisation } from "@/server/metrics/utilisation-current";
+import { uuidArray } from "@/server/tasks/sql";
 import { type AgentCell, type HistCell, rollupCells, tailCells } from "./cells";
 import { addHistograms, HISTOGRAM_BUCKETS, histogramQuantile } from "./histogram";
 import { QUEUE_DEPTH_STATES, queueDepthNow } from "./queue-depth";
@@ -79,7 +83,10 @@ export async function readOverview(db: Database, params: OverviewParams): Promis
       const tail = await tailCells(tx, watermark, window.fromMs, window.stepMs);
       const depth = await depthSamples(tx, window.fromMs, window.stepMs);
       const agents = await agentRows(tx, mergeAgents([rollup.agents, tail.agents]));
-      const [flags] = await tx.execute<{ has_tasks: boolean }>(
+      const [flags] = await queryRows(
+        tx,
+        "overview has tasks",
+        z.object({ has_tasks: z.boolean() }),
         sql`select exists (select 1 from tasks) as has_tasks`,
       );
       return { cells: [rollup, tail], depth, agents, hasTasks: flags?.has_tasks ?? false };
@@ -209,11 +216,18 @@ function mergeAgents(lists: AgentCell[][]): AgentCell[] {
 
 async function agentRows(tx: Transaction, top: AgentCell[]): Promise<Overview["agents"]> {
   if (top.length === 0) return [];
-  const ids = `{${top.map((agent) => agent.agentId).join(",")}}`;
-  const rows = await tx.execute<{ id: string; name: string; status: AgentStatus; running: number }>(
+  const rows = await queryRows(
+    tx,
+    "overview agents",
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: z.enum(agentStatusEnum.enumValues),
+      running: z.number(),
+    }),
     sql`select a.id, a.name, a.status,
         (select count(*) from tasks t where t.agent_id = a.id and t.state = 'running')::int as running
-      from agents a where a.id = any(${ids}::uuid[])`,
+      from agents a where a.id = any(${uuidArray(top.map((agent) => agent.agentId))})`,
   );
   const byId = new Map(rows.map((row) => [row.id, row]));
   return top.map((agent) => {
@@ -235,10 +249,15 @@ async function depthSamples(
   fromMs: number,
   stepMs: number,
 ): Promise<Map<string, number>> {
-  const rows = await tx.execute<{ at: number; state: string; count: number }>(sql`
+  const rows = await queryRows(
+    tx,
+    "queue depth samples",
+    z.object({ at: z.number(), state: z.string(), count: z.number() }),
+    sql`
     select (extract(epoch from ${bucketStartSql(sql`minute`, stepMs / 1000)}) * 1000)::float8 as at,
       state::text as state, round(avg(count))::int as count
     from queue_depth_samples where minute >= to_timestamp(${fromMs / 1000}::float8)
-    group by 1, 2`);
+    group by 1, 2`,
+  );
   return new Map(rows.map((row) => [`${Number(row.at)}:${row.state}`, row.count]));
 }

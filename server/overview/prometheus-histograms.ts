@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { col, queryRows } from "@/db/rows";
 import { bucketBoundsMs, HISTOGRAM_BUCKETS } from "./histogram";
 
 /**
@@ -10,13 +12,14 @@ const EXPOSED = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => i).filter(
   (i) => i % 4 === 0 && i < HISTOGRAM_BUCKETS - 1,
 );
 
-type TotalsRow = {
-  type: string;
-  wait_sum_ms: number;
-  wait_hist: (string | number)[];
-  run_sum_ms: number;
-  run_hist: (string | number)[];
-};
+// The histograms are bigint[], which a raw statement returns as strings.
+const totalsRow = z.object({
+  type: z.string(),
+  wait_sum_ms: z.number(),
+  wait_hist: z.array(col.number()),
+  run_sum_ms: z.number(),
+  run_hist: z.array(col.number()),
+});
 
 const escapeLabel = (value: string) =>
   value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll('"', '\\"');
@@ -29,8 +32,13 @@ const escapeLabel = (value: string) =>
  * only takes single observations, and these are sums the database already holds.
  */
 export async function renderDurationHistograms(db: Executor): Promise<string> {
-  const rows = await db.execute<TotalsRow>(sql`
-    select type, wait_sum_ms, wait_hist, run_sum_ms, run_hist from task_type_totals order by type`);
+  const rows = await queryRows(
+    db,
+    "task type totals",
+    totalsRow,
+    sql`
+    select type, wait_sum_ms, wait_hist, run_sum_ms, run_hist from task_type_totals order by type`,
+  );
   if (rows.length === 0) return "";
   const wait = histogram(
     "tm_task_wait_time_seconds",

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { taskStateEnum } from "@/db/schema/tasks";
 import { isTerminal } from "@/lib/tasks/states";
 
@@ -9,15 +11,20 @@ import { isTerminal } from "@/lib/tasks/states";
  */
 export const QUEUE_DEPTH_STATES = taskStateEnum.enumValues.filter((state) => !isTerminal(state));
 
-const statesArray = () => sql`${`{${QUEUE_DEPTH_STATES.join(",")}}`}::task_state[]`;
+const statesArray = () => sql`${sql.param(QUEUE_DEPTH_STATES)}::task_state[]`;
 
 /** Tasks in each unfinished state now, zeros included (reads tasks_state_created_idx). */
 export async function queueDepthNow(db: Executor): Promise<Record<string, number>> {
-  const rows = await db.execute<{ state: string; count: number }>(sql`
+  const rows = await queryRows(
+    db,
+    "queue depth now",
+    z.object({ state: z.string(), count: z.number() }),
+    sql`
     select s.state::text as state, coalesce(c.n, 0)::int as count
     from unnest(${statesArray()}) as s(state)
     left join (select state, count(*) as n from tasks where state = any(${statesArray()})
-      group by state) c on c.state = s.state`);
+      group by state) c on c.state = s.state`,
+  );
   return Object.fromEntries(rows.map((row) => [row.state, row.count]));
 }
 

@@ -1,5 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
+import { col, queryRows } from "@/db/rows";
 import { settledBound } from "@/server/events/settled";
 import { bucketIndexSql, HISTOGRAM_BUCKETS } from "./histogram";
 import { ROLLUP_STEPS_S } from "./ranges";
@@ -52,8 +54,13 @@ export async function rollUpEvents(db: Database, params: RollupParams = {}): Pro
     const { bound, more } = await settledBound(db, lastEventId, { scanLimit: batch, waitMs: 0 });
     if (bound <= lastEventId) return { events, lastEventId, more: false };
     const folded = await db.transaction(async (tx) => {
-      const [state] = await tx.execute<{ last: string }>(sql`
-        select last_event_id::text as last from overview_rollup_state where id = 1 for update`);
+      const [state] = await queryRows(
+        tx,
+        "rollup watermark for update",
+        z.object({ last: col.number() }),
+        sql`
+        select last_event_id::text as last from overview_rollup_state where id = 1 for update`,
+      );
       const from = Number(state?.last ?? 0);
       // Another run moved on while this one waited for the lock: start from its watermark.
       if (from >= bound) return { from, to: from, events: 0 };
@@ -72,8 +79,13 @@ export async function rollUpEvents(db: Database, params: RollupParams = {}): Pro
 }
 
 export async function readWatermark(db: Database | Transaction): Promise<number> {
-  const [state] = await db.execute<{ last: string }>(sql`
-    select last_event_id::text as last from overview_rollup_state where id = 1`);
+  const [state] = await queryRows(
+    db,
+    "rollup watermark",
+    z.object({ last: col.number() }),
+    sql`
+    select last_event_id::text as last from overview_rollup_state where id = 1`,
+  );
   return Number(state?.last ?? 0);
 }
 
@@ -96,8 +108,11 @@ const histogramOf = (indexes: SQL, type: "int4" | "int8") => sql`(
  * attempt's times, and that attempt is counted without a duration rather than with a wrong one.
  */
 async function foldRange(tx: Transaction, from: number, to: number): Promise<number> {
-  const steps = `{${ROLLUP_STEPS_S.join(",")}}`;
-  const [row] = await tx.execute<{ events: number }>(sql`
+  const [row] = await queryRows(
+    tx,
+    "fold rollup range",
+    z.object({ events: z.number() }),
+    sql`
     with ev as materialized (
       select e.created_at, coalesce(t.type, 'unknown') as type, e.kind, e.agent_id,
         case when e.kind = 'task.started' and t.queued_at <= e.created_at
@@ -112,7 +127,7 @@ async function foldRange(tx: Transaction, from: number, to: number): Promise<num
       from ev
     ), stepped as (
       select g.step_s, ${bucketStartSql(sql`b.created_at`, sql`g.step_s`)} as bucket, b.*
-      from b cross join unnest(${steps}::int[]) as g(step_s)
+      from b cross join unnest(${sql.param(ROLLUP_STEPS_S)}::int[]) as g(step_s)
     ), per_type as (
       insert into task_rollup as s (step_s, bucket, type, started, succeeded, failed,
         wait_sum_ms, wait_hist, run_sum_ms, run_hist)
@@ -170,6 +185,7 @@ async function foldRange(tx: Transaction, from: number, to: number): Promise<num
     )
     select (select count(*) from b)::int as events,
       (select count(*) from per_type) + (select count(*) from per_agent)
-        + (select count(*) from totals) as written`);
+        + (select count(*) from totals) as written`,
+  );
   return row?.events ?? 0;
 }

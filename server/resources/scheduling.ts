@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { findReservations } from "@/server/tasks/reservations";
 
 export interface PoolReservation {
@@ -30,13 +32,17 @@ export async function schedulingState(
 ): Promise<{ reservations: PoolReservation[]; concurrencyKeys: ConcurrencyKeyUsage[] }> {
   const { reservations } = await findReservations(db, reserveAfterS);
   // Keys with work not finished only: a key's row stays after its last task, for its limit.
-  const keys = await db.execute<{
-    key: string;
-    limit: number;
-    running: number;
-    queued: number;
-    holders: { id: string; name: string }[];
-  }>(sql`
+  const keys = await queryRows(
+    db,
+    "concurrency keys in use",
+    z.object({
+      key: z.string(),
+      limit: z.number(),
+      running: z.number(),
+      queued: z.number(),
+      holders: z.array(z.object({ id: z.string(), name: z.string() })),
+    }),
+    sql`
     select k.key, k."limit", u.running, u.queued, coalesce(h.holders, '[]'::jsonb) as holders
     from concurrency_keys k
     cross join lateral (
@@ -50,7 +56,8 @@ export async function schedulingState(
         where state = 'running' and concurrency_key = k.key order by started_at limit 20) r
     ) h on true
     where u.running + u.queued > 0
-    order by k.key`);
+    order by k.key`,
+  );
   return {
     reservations: [...reservations.values()].map((r) => ({
       pool: r.pool,

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
+import { z } from "zod";
 import { type Executor, reconnectBackoffS } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { log } from "@/server/log/logger";
 
 /**
@@ -35,7 +37,11 @@ export interface LeaderInfo {
  * (or pg_read_all_stats): pg_stat_activity hides other roles' backend_start.
  */
 export async function getSchedulerLeader(db: Executor): Promise<LeaderInfo | null> {
-  const rows = await db.execute<{ application_name: string; since: string | Date }>(sql`
+  const rows = await queryRows(
+    db,
+    "scheduler leader",
+    z.object({ application_name: z.string(), since: z.union([z.string(), z.date()]) }),
+    sql`
     select a.application_name, a.backend_start as since
     from pg_locks l
     join pg_stat_activity a on a.pid = l.pid
@@ -44,7 +50,8 @@ export async function getSchedulerLeader(db: Executor): Promise<LeaderInfo | nul
       and l.database = (select oid from pg_database where datname = current_database())
       and l.classid::bigint = ${LOCK_CLASSID}
       and l.objid::bigint = ${LOCK_OBJID}
-      and l.objsubid = 1`);
+      and l.objsubid = 1`,
+  );
   const row = rows[0];
   if (!row?.application_name.startsWith(SCHEDULER_APPLICATION_PREFIX)) return null;
   return {

@@ -1,7 +1,15 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
+import { taskStateEnum } from "@/db/schema/tasks";
 import type { TaskState } from "@/lib/tasks/states";
-import { taskStateCountsSql, type WorkflowState, workflowStateSql } from "@/server/workflows/state";
+import {
+  taskStateCountsSql,
+  type WorkflowState,
+  workflowStateSchema,
+  workflowStateSql,
+} from "@/server/workflows/state";
 import {
   type ScheduleActor,
   type ScheduleRow,
@@ -63,15 +71,19 @@ async function recentFires(
 ): Promise<Map<string, RecentFire[]>> {
   const byId = new Map<string, RecentFire[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return byId;
-  const rows = await db.execute<{
-    schedule_id: string;
-    fire_at: string;
-    outcome: "fired" | "skipped";
-    reason: string | null;
-    task_id: string | null;
-    workflow_id: string | null;
-    state: TaskState | WorkflowState | null;
-  }>(sql`
+  const rows = await queryRows(
+    db,
+    "recent fires",
+    z.object({
+      schedule_id: z.string(),
+      fire_at: z.string(),
+      outcome: z.enum(["fired", "skipped"]),
+      reason: z.string().nullable(),
+      task_id: z.string().nullable(),
+      workflow_id: z.string().nullable(),
+      state: z.union([z.enum(taskStateEnum.enumValues), workflowStateSchema]).nullable(),
+    }),
+    sql`
     select f.schedule_id,
       to_char(f.fire_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as fire_at,
       f.outcome, f.reason, f.task_id, f.workflow_id,
@@ -89,7 +101,8 @@ async function recentFires(
       from ${taskStateCountsSql(sql`w.id`)} c
       where w.id is not null
     ) ws on true
-    order by f.schedule_id, f.fire_at desc`);
+    order by f.schedule_id, f.fire_at desc`,
+  );
   for (const row of rows) {
     byId.get(row.schedule_id)?.push({
       fireAt: row.fire_at,

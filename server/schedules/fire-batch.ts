@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { and, count, eq, inArray, isNotNull, lte, notInArray, or, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { schedules } from "@/db/schema/schedules";
 import { tasks } from "@/db/schema/tasks";
 import { TERMINAL_STATES } from "@/lib/tasks/states";
@@ -127,13 +129,18 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
   const made: typeof fires = [];
   for (const batch of chunks(fires, 5000)) {
     // Only a fire no other instance has committed gets a row, and only such a fire a task.
-    const inserted = await tx.execute<{ schedule_id: string; fire_at: string }>(sql`
+    const inserted = await queryRows(
+      tx,
+      "insert schedule fires",
+      z.object({ schedule_id: z.string(), fire_at: z.string() }),
+      sql`
       insert into schedule_fires (schedule_id, fire_at, outcome, reason, task_id, created_at)
       select v."scheduleId", v."fireAt", v.outcome, v.reason, v."taskId", clock_timestamp()
       from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as v("scheduleId" uuid,
         "fireAt" timestamptz, outcome text, reason text, "taskId" uuid)
       on conflict (schedule_id, fire_at) do nothing
-      returning schedule_id, fire_at`);
+      returning schedule_id, fire_at`,
+    );
     const key = (scheduleId: string, at: string) => `${scheduleId}/${Date.parse(at)}`;
     const kept = new Set(inserted.map((row) => key(row.schedule_id, row.fire_at)));
     made.push(...batch.filter((fire) => kept.has(key(fire.scheduleId, fire.fireAt))));
@@ -156,15 +163,19 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
   // Ready at once, as submitTask makes them: queued, or waiting for the spec's signal.
   const ready = readyColumns(sql`v."waitSignal"`, sql`v."waitTimeoutS"`);
   for (const batch of chunks(newTasks, 5000)) {
-    const inserted = await tx.execute<{
-      id: string;
-      name: string;
-      type: string;
-      priority: number;
-      state: "queued" | "waiting";
-      waitSignal: string | null;
-      waitDeadline: string | null;
-    }>(sql`
+    const inserted = await queryRows(
+      tx,
+      "insert scheduled tasks",
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        type: z.string(),
+        priority: z.number(),
+        state: z.enum(["queued", "waiting"]),
+        waitSignal: z.string().nullable(),
+        waitDeadline: z.string().nullable(),
+      }),
+      sql`
       insert into tasks (id, name, type, payload, priority, capabilities, requires, run_at,
         timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
         wait_signal, wait_timeout_s, pending_deps, state, queued_at, waiting_since,
@@ -182,7 +193,8 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
         "waitTimeoutS" int, "createdBy" uuid, "scheduleId" uuid, "scheduleFireAt" timestamptz,
         "concurrencyKey" text, "concurrencyLimit" int)
       returning id, name, type, priority, state, wait_signal as "waitSignal",
-        wait_deadline as "waitDeadline"`);
+        wait_deadline as "waitDeadline"`,
+    );
     for (const task of inserted) {
       events.push(submittedEvent({ ...task, workflowId: null }));
       if (task.state === "waiting") events.push(waitingAtSubmit({ ...task, workflowId: null }));

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Transaction } from "@/db/client";
+import { col, queryRows } from "@/db/rows";
 import { type NewEvent, recordEvents } from "@/server/events/record";
 import { cancelUnfinishedTasks } from "@/server/tasks/cancel-unfinished";
 import { submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
@@ -25,11 +27,16 @@ export async function makeFire(
   fireAt: Date,
   extra: Record<string, unknown> = {},
 ): Promise<ScheduleRun | null> {
-  const [claimed] = await tx.execute<{ id: number }>(sql`
+  const [claimed] = await queryRows(
+    tx,
+    "claim a schedule fire",
+    z.object({ id: col.number() }),
+    sql`
     insert into schedule_fires (schedule_id, fire_at, outcome, created_at)
     values (${schedule.id}, ${fireAt.toISOString()}, 'fired', clock_timestamp())
     on conflict (schedule_id, fire_at) do nothing
-    returning id`);
+    returning id`,
+  );
   if (!claimed) return null;
   const run = await submitRun(tx, schedule, fireAt);
   await tx.execute(sql`
@@ -58,11 +65,16 @@ export async function skipFire(
   fireAt: Date,
   reason: string,
 ): Promise<void> {
-  const [recorded] = await tx.execute<{ id: number }>(sql`
+  const [recorded] = await queryRows(
+    tx,
+    "record a skipped fire",
+    z.object({ id: col.number() }),
+    sql`
     insert into schedule_fires (schedule_id, fire_at, outcome, reason)
     values (${schedule.id}, ${fireAt.toISOString()}, 'skipped', ${reason})
     on conflict (schedule_id, fire_at) do nothing
-    returning id`);
+    returning id`,
+  );
   if (!recorded) return;
   await recordEvents(tx, [
     {
@@ -108,15 +120,25 @@ async function submitRun(
 export async function countUnfinishedRuns(tx: Transaction, schedule: ScheduleRow): Promise<number> {
   const [row] =
     schedule.kind === "task"
-      ? await tx.execute<{ n: number }>(sql`
+      ? await queryRows(
+          tx,
+          "unfinished scheduled tasks",
+          z.object({ n: z.number() }),
+          sql`
           select count(*)::int as n from tasks
           where schedule_id = ${schedule.id}
-            and state not in ('succeeded', 'failed', 'cancelled')`)
-      : await tx.execute<{ n: number }>(sql`
+            and state not in ('succeeded', 'failed', 'cancelled')`,
+        )
+      : await queryRows(
+          tx,
+          "unfinished scheduled workflows",
+          z.object({ n: z.number() }),
+          sql`
           select count(*)::int as n from workflows w
           where w.schedule_id = ${schedule.id} and exists (
             select 1 from tasks t
-            where t.workflow_id = w.id and t.state not in ('succeeded', 'failed', 'cancelled'))`);
+            where t.workflow_id = w.id and t.state not in ('succeeded', 'failed', 'cancelled'))`,
+        );
   return row?.n ?? 0;
 }
 

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { col, queryRows } from "@/db/rows";
 import { DomainError } from "@/server/errors";
 import { createFailureLog, type FailureLog } from "@/server/log/failure-log";
 import { log } from "@/server/log/logger";
@@ -33,11 +35,16 @@ const failures = new Map<string, FailureLog>();
 type Due = { id: string; kind: string }[];
 
 async function dueAt(db: Database, at: Date, batch: number): Promise<Due> {
-  return db.execute<{ id: string; kind: string }>(sql`
+  return queryRows(
+    db,
+    "due schedules",
+    z.object({ id: z.string(), kind: z.string() }),
+    sql`
     select id, kind from schedules
     where not paused and (next_fire_at <= ${at.toISOString()} or buffered_fire_at is not null)
     order by next_fire_at nulls last
-    limit ${batch}`);
+    limit ${batch}`,
+  );
 }
 
 /**
@@ -67,10 +74,15 @@ async function waitUntil(at: Date): Promise<void> {
 }
 
 async function nextFire(db: Database): Promise<{ at: Date | null; buffered: boolean }> {
-  const [next] = await db.execute<{ next: string | null; buffered: boolean | null }>(sql`
+  const [next] = await queryRows(
+    db,
+    "next schedule fire",
+    z.object({ next: col.date().nullable(), buffered: z.boolean().nullable() }),
+    sql`
     select min(next_fire_at) as next, bool_or(buffered_fire_at is not null) as buffered
-    from schedules where not paused`);
-  return { at: next?.next ? new Date(next.next) : null, buffered: next?.buffered ?? false };
+    from schedules where not paused`,
+  );
+  return { at: next?.next ?? null, buffered: next?.buffered ?? false };
 }
 
 /**

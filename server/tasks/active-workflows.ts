@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
+import { taskStateEnum } from "@/db/schema/tasks";
 import type { TaskState } from "@/lib/tasks/states";
 import { isoTime, uuidArray } from "./sql";
 
@@ -15,14 +17,14 @@ export const activeWorkflowsInput = z
 
 export type ActiveWorkflowsParams = z.input<typeof activeWorkflowsInput>;
 
-// A type, not an interface: raw `execute` rows must be index-signature compatible.
-export type ActiveWorkflowTask = {
-  id: string;
-  key: string | null;
-  name: string;
-  state: TaskState;
-  progress: number | null;
-};
+const activeWorkflowTask = z.object({
+  id: z.string(),
+  key: z.string().nullable(),
+  name: z.string(),
+  state: z.enum(taskStateEnum.enumValues),
+  progress: z.number().nullable(),
+});
+export type ActiveWorkflowTask = z.output<typeof activeWorkflowTask>;
 
 export interface ActiveWorkflow {
   id: string;
@@ -48,7 +50,11 @@ export async function activeWorkflows(
   input: ActiveWorkflowsParams,
 ): Promise<ActiveWorkflow[]> {
   const params = activeWorkflowsInput.parse(input);
-  const heads = await db.execute<{ id: string; name: string; createdAt: string }>(sql`
+  const heads = await queryRows(
+    db,
+    "active workflows",
+    z.object({ id: z.string(), name: z.string(), createdAt: z.string() }),
+    sql`
     with live as (
       select workflow_id, bool_or(state = 'running') as running
       from tasks
@@ -58,16 +64,30 @@ export async function activeWorkflows(
     select w.id, w.name, ${isoTime(sql`w.created_at`)} as "createdAt"
     from live join workflows w on w.id = live.workflow_id
     order by live.running desc, w.created_at desc, w.id
-    limit ${params.limit}`);
+    limit ${params.limit}`,
+  );
   if (heads.length === 0) return [];
   const ids = heads.map((w) => w.id);
 
   const [counts, sample] = await Promise.all([
-    db.execute<{ workflowId: string; state: TaskState; count: number }>(sql`
+    queryRows(
+      db,
+      "active workflow counts",
+      z.object({
+        workflowId: z.string(),
+        state: z.enum(taskStateEnum.enumValues),
+        count: z.number(),
+      }),
+      sql`
       select workflow_id as "workflowId", state, count(*)::int as count
       from tasks where workflow_id = any(${uuidArray(ids)})
-      group by workflow_id, state`),
-    db.execute<ActiveWorkflowTask & { workflowId: string }>(sql`
+      group by workflow_id, state`,
+    ),
+    queryRows(
+      db,
+      "active workflow tasks",
+      activeWorkflowTask.extend({ workflowId: z.string() }),
+      sql`
       select wf.id as "workflowId", t.id, t.key, t.name, t.state, t.progress
       from unnest(${uuidArray(ids)}) as wf(id)
       cross join lateral (
@@ -79,16 +99,22 @@ export async function activeWorkflows(
             when 'blocked' then 3 else 4 end,
           created_at, key, id
         limit ${params.tasksPerWorkflow}
-      ) t`),
+      ) t`,
+    ),
   ]);
   const sampleIds = sample.map((t) => t.id);
   const edges =
     sampleIds.length === 0
       ? []
-      : await db.execute<{ from: string; to: string }>(sql`
+      : await queryRows(
+          db,
+          "active workflow edges",
+          z.object({ from: z.string(), to: z.string() }),
+          sql`
           select depends_on_id as "from", task_id as "to" from task_dependencies
           where task_id = any(${uuidArray(sampleIds)})
-            and depends_on_id = any(${uuidArray(sampleIds)})`);
+            and depends_on_id = any(${uuidArray(sampleIds)})`,
+        );
 
   const workflowOf = new Map(sample.map((t) => [t.id, t.workflowId]));
   return heads.map((head) => {

@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
-import { type EndedAttempt, endedColumns } from "./settle";
+import { mapRows } from "@/db/rows";
+import { type EndedAttempt, endedAttempt, endedColumns } from "./settle";
 
 /**
  * Cancels every blocked, waiting, queued or running task that `scope` (a condition on `tasks`) selects,
@@ -13,7 +14,11 @@ export async function cancelUnfinishedTasks(
   scope: SQL,
   reason: string,
 ): Promise<EndedAttempt[]> {
-  const ended = await tx.execute<EndedAttempt>(sql`
+  const ended = await mapRows(
+    tx,
+    "cancel unfinished tasks",
+    endedAttempt,
+    sql`
     with target as (
       select id, state from tasks
       where ${scope} and state in ('blocked', 'waiting', 'queued', 'running')
@@ -23,6 +28,7 @@ export async function cancelUnfinishedTasks(
       lease_expires_at = null, wait_deadline = null, updated_at = now()
     from target
     where t.id = target.id and target.state in ('blocked', 'waiting', 'queued', 'running')
-    returning ${endedColumns(sql`target.state`)}`);
+    returning ${endedColumns(sql`target.state`)}`,
+  );
   return [...ended];
 }

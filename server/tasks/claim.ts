@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
+import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
 import { assertAgentOwner } from "@/server/agents/ownership";
 import { claimQuarantinedUntil } from "@/server/agents/quarantine-gate";
 import type { Principal } from "@/server/auth/roles";
@@ -14,7 +15,7 @@ import {
   reservationFilter,
 } from "./reservations";
 import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
-import { isoTime, uuidArray } from "./sql";
+import { isoTime, textArray, uuidArray } from "./sql";
 
 export type ClaimedTask = {
   id: string;
@@ -119,7 +120,11 @@ async function claimPass(
   // One statement: the transition, its events and the NOTIFY that announces them. Times are
   // this statement's, not the transaction's (now()): the claim's first statements may have begun
   // before an upstream task finished whose dependent this statement now starts.
-  const updated = await tx.execute<ClaimedTask>(sql`
+  const updated = await mapRows(
+    tx,
+    "claim tasks",
+    claimedTask,
+    sql`
     with claimed as (
       update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
         attempts = attempts + 1,
@@ -142,7 +147,8 @@ async function claimPass(
       c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
       c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
       c.requires
-    from claimed c, notified`);
+    from claimed c, notified`,
+  );
   // RETURNING follows the table's physical order; the agent should see the claim order.
   const rank = new Map(accepted.map((task, index) => [task.id, index]));
   const claimed = [...updated].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
@@ -150,16 +156,32 @@ async function claimPass(
   return { claimed, keyFull };
 }
 
-type CandidateRow = {
-  status: string;
-  capacity: Record<string, number>;
-  held: Record<string, number>;
-  id: string | null;
-  requires: Record<string, number> | null;
-  timeout_s: number | null;
-  concurrency_key: string | null;
-  concurrency_limit: number | null;
-};
+// Mappers, not zod schemas, on the claim's path: every claim reads these rows.
+const candidateRow = (row: RawRow, c: ColumnReader) => ({
+  status: c.string(row, "status"),
+  capacity: c.numberRecord(row, "capacity"),
+  held: c.numberRecord(row, "held"),
+  // The left join gives an agent with nothing to claim one row of nulls.
+  id: c.nullableString(row, "id"),
+  requires: c.nullableNumberRecord(row, "requires"),
+  timeout_s: c.nullableNumber(row, "timeout_s"),
+  concurrency_key: c.nullableString(row, "concurrency_key"),
+  concurrency_limit: c.nullableNumber(row, "concurrency_limit"),
+});
+
+const claimedTask = (row: RawRow, c: ColumnReader): ClaimedTask => ({
+  id: c.string(row, "id"),
+  workflowId: c.nullableString(row, "workflowId"),
+  name: c.string(row, "name"),
+  type: c.string(row, "type"),
+  payload: row.payload,
+  leaseEpoch: c.number(row, "leaseEpoch"),
+  leaseExpiresAt: c.string(row, "leaseExpiresAt"),
+  attempt: c.number(row, "attempt"),
+  maxAttempts: c.number(row, "maxAttempts"),
+  timeoutS: c.nullableNumber(row, "timeoutS"),
+  requires: c.numberRecord(row, "requires"),
+});
 
 /**
  * In one statement: records the agent's heartbeat, reads what its open allocations hold, and
@@ -191,7 +213,11 @@ function pickCandidates(
 ) {
   const owned =
     principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
-  return tx.execute<CandidateRow>(sql`
+  return mapRows(
+    tx,
+    "claim candidates",
+    candidateRow,
+    sql`
     with found as (
       select id, status, capabilities, capacity from agents where id = ${agentId} ${owned}
     ), touched as (
@@ -212,7 +238,8 @@ function pickCandidates(
       c.concurrency_limit
     from agent a cross join held
     left join lateral (${candidateQuery(policy, max, claimable(reservations))}
-    ) c on true`);
+    ) c on true`,
+  );
 }
 
 /**
@@ -260,16 +287,31 @@ async function takeResources(
   let reservations = new Map<string, Reservation>();
   let nowS = 0;
   if (needed.length > 0) {
-    const rows = await tx.execute<{ name: string; capacity: number; in_use: number }>(sql`
+    const rows = await mapRows(
+      tx,
+      "pools to claim from",
+      (row, c) => ({
+        name: c.string(row, "name"),
+        // Nullable in the schema; arithmetic read a null as 0 before the mapper too.
+        capacity: c.nullableNumber(row, "capacity") ?? 0,
+        in_use: c.number(row, "in_use"),
+      }),
+      sql`
       select name, capacity, in_use from resources
-      where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])
-      order by name ${lock}`);
+      where scope = 'pool' and name = any(${textArray(needed)})
+      order by name ${lock}`,
+    );
     for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
     if (!wait) {
       // A pool skipped as locked must not pass for an agent-scoped name below.
-      const all = await tx.execute<{ name: string }>(sql`
+      const all = await mapRows(
+        tx,
+        "pools skipped as locked",
+        (row, c) => ({ name: c.string(row, "name") }),
+        sql`
         select name from resources
-        where scope = 'pool' and name = any(${`{${needed.join(",")}}`}::text[])`);
+        where scope = 'pool' and name = any(${textArray(needed)})`,
+      );
       for (const row of all) {
         if (!pools.has(row.name)) pools.set(row.name, { capacity: 0, inUse: Infinity });
       }
@@ -338,16 +380,18 @@ async function lockFreeCapacity(
   agentId: string,
   lock: ReturnType<typeof sql>,
 ): Promise<Record<string, number>> {
-  const [row] = await tx.execute<{
-    capacity: Record<string, number>;
-    held: Record<string, number>;
-  }>(sql`
+  const [row] = await mapRows(
+    tx,
+    "agent capacity held",
+    (row, c) => ({ capacity: c.numberRecord(row, "capacity"), held: c.numberRecord(row, "held") }),
+    sql`
     select capacity, (
       select coalesce(jsonb_object_agg(resource, amount), '{}'::jsonb) from (
         select resource, sum(amount)::float8 as amount from allocations
         where agent_id = ${agentId} and released_at is null group by resource) h
     ) as held
-    from agents where id = ${agentId} ${lock}`);
+    from agents where id = ${agentId} ${lock}`,
+  );
   const free = { ...row?.capacity };
   for (const [name, amount] of Object.entries(row?.held ?? {}))
     free[name] = (free[name] ?? 0) - amount;

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { mapRows, queryRows } from "@/db/rows";
 import { DomainError } from "@/server/errors";
 
 export interface ConcurrencyItem {
@@ -39,11 +41,16 @@ export async function registerConcurrencyKeys(
     select v.key, v."limit" from jsonb_to_recordset(${values}::jsonb) as v(key text, "limit" int)
     order by v.key
     on conflict (key) do nothing`);
-  const current = await tx.execute<{ key: string; limit: number; unfinished: number }>(sql`
+  const current = await queryRows(
+    tx,
+    "lock concurrency keys to change",
+    z.object({ key: z.string(), limit: z.number(), unfinished: z.number() }),
+    sql`
     select k.key, k."limit", (select count(*)::int from tasks t
       where t.concurrency_key = k.key and t.state in ('blocked', 'queued', 'running')) as unfinished
     from concurrency_keys k where k.key = any(${pgTextArray(keys)})
-    order by k.key for update of k`);
+    order by k.key for update of k`,
+  );
   for (const row of current) {
     const want = wanted.get(row.key);
     if (!want || want.limit === row.limit) continue;
@@ -81,13 +88,23 @@ export async function lockConcurrencyKeys(
     order by v.key
     on conflict (key) do nothing`);
   }
-  const locked = await tx.execute<{ key: string; limit: number }>(sql`
+  const locked = await mapRows(
+    tx,
+    "lock concurrency keys to claim",
+    (row, c) => ({ key: c.string(row, "key"), limit: c.number(row, "limit") }),
+    sql`
     select key, "limit" from concurrency_keys where key = any(${pgTextArray(keys)})
-    order by key for update ${wait ? sql`` : sql`skip locked`}`);
-  const running = await tx.execute<{ key: string; n: number }>(sql`
+    order by key for update ${wait ? sql`` : sql`skip locked`}`,
+  );
+  const running = await mapRows(
+    tx,
+    "running per concurrency key",
+    (row, c) => ({ key: c.string(row, "key"), n: c.number(row, "n") }),
+    sql`
     select concurrency_key as key, count(*)::int as n from tasks
     where state = 'running' and concurrency_key = any(${pgTextArray(keys)})
-    group by concurrency_key`);
+    group by concurrency_key`,
+  );
   const counts = new Map(running.map((row) => [row.key, row.n]));
   const slots = new Map(
     locked.map((row) => [row.key, { limit: row.limit, running: counts.get(row.key) ?? 0 }]),

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import type { tasks } from "@/db/schema/tasks";
 import { fairGroup } from "./claim-order";
 import { backfillAllowed, findReservations } from "./reservations";
@@ -73,10 +75,18 @@ export async function schedulingReasons(
     }
   }
   if (task.concurrencyKey) {
-    const running = await db.execute<{ id: string; name: string }>(sql`
+    const running = await queryRows(
+      db,
+      "running holders of a key",
+      z.object({ id: z.string(), name: z.string() }),
+      sql`
       select id, name from tasks where state = 'running' and concurrency_key = ${task.concurrencyKey}
-      order by started_at`);
-    const [key] = await db.execute<{ limit: number }>(
+      order by started_at`,
+    );
+    const [key] = await queryRows(
+      db,
+      "limit of a key",
+      z.object({ limit: z.number() }),
       sql`select "limit" from concurrency_keys where key = ${task.concurrencyKey}`,
     );
     const limit = key?.limit ?? task.concurrencyLimit ?? 0;
@@ -117,7 +127,11 @@ async function groupsAhead(
   fairness: "workflow" | "submitter",
 ): Promise<number> {
   const group = fairGroup(fairness, "t");
-  const [row] = await db.execute<{ n: number }>(sql`
+  const [row] = await queryRows(
+    db,
+    "fair-share rank",
+    z.object({ n: z.number() }),
+    sql`
     with queued as (
       select ${group} as grp, min(t.queued_at) as first from tasks t
       where t.state = 'queued' and t.priority = ${task.priority} and t.run_at <= now()
@@ -130,7 +144,8 @@ async function groupsAhead(
       select r.* from ranked r join tasks t on ${group} = r.grp where t.id = ${task.id}
     )
     select count(*)::int as n from ranked o, mine m
-    where o.grp <> m.grp and (o.n < m.n or (o.n = m.n and o.first < m.first))`);
+    where o.grp <> m.grp and (o.n < m.n or (o.n = m.n and o.first < m.first))`,
+  );
   return row?.n ?? 0;
 }
 

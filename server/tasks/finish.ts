@@ -1,8 +1,15 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { mapRows } from "@/db/rows";
 import { recordAttemptFailures, recordAttemptSuccess } from "@/server/agents/quarantine";
 import { explainFenced, type FencedOutcome, type LeaseCaller, type LeaseRef } from "./fencing";
-import { type EndedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
+import {
+  type EndedAttempt,
+  endedAttempt,
+  endedColumns,
+  retryOrFail,
+  settleEndedAttempts,
+} from "./settle";
 
 export interface CompleteItem extends LeaseRef {
   result?: unknown;
@@ -25,14 +32,19 @@ export async function completeTasks(
 ): Promise<FencedOutcome[]> {
   const values = items.map((item) => ({ ...item, result: item.result ?? null }));
   return db.transaction(async (tx) => {
-    const ended = await tx.execute<EndedAttempt>(sql`
+    const ended = await mapRows(
+      tx,
+      "complete tasks",
+      endedAttempt,
+      sql`
       update tasks t set state = 'succeeded', result = v.result, progress = 1,
         finished_at = now(), lease_expires_at = null, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int, result jsonb)
       where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
-      returning ${endedColumns(sql`'running'::task_state`)}`);
+      returning ${endedColumns(sql`'running'::task_state`)}`,
+    );
     await settleEndedAttempts(tx, ended, () => ({}));
     if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
     return outcomes(tx, items, ended, caller);
@@ -46,13 +58,18 @@ export async function failTasks(
   items: readonly FailItem[],
 ): Promise<FencedOutcome[]> {
   return db.transaction(async (tx) => {
-    const ended = await tx.execute<EndedAttempt & { type: string }>(sql`
+    const ended = await mapRows(
+      tx,
+      "fail tasks",
+      (row, c) => ({ ...endedAttempt(row, c), type: c.string(row, "type") }),
+      sql`
       update tasks t set ${retryOrFail(sql`v.error`, sql`v.retryable`)}
       from jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int, error jsonb, retryable boolean)
       where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
-      returning ${endedColumns(sql`'running'::task_state`)}, t.type`);
+      returning ${endedColumns(sql`'running'::task_state`)}, t.type`,
+    );
     await settleEndedAttempts(tx, ended, (row) => ({ retrying: row.state === "queued" }));
     await recordAttemptFailures(
       tx,
@@ -73,14 +90,19 @@ export async function requeueTasks(
   items: readonly LeaseRef[],
 ): Promise<FencedOutcome[]> {
   return db.transaction(async (tx) => {
-    const ended = await tx.execute<EndedAttempt>(sql`
+    const ended = await mapRows(
+      tx,
+      "hand back tasks",
+      endedAttempt,
+      sql`
       update tasks t set state = 'queued', attempts = greatest(t.attempts - 1, 0),
         agent_id = null, lease_expires_at = null, queued_at = now(), updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(items)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int)
       where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
-      returning ${endedColumns(sql`'running'::task_state`)}`);
+      returning ${endedColumns(sql`'running'::task_state`)}`,
+    );
     await settleEndedAttempts(tx, ended, () => ({ handedBack: true }));
     return outcomes(tx, items, ended, caller);
   });

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { DomainError } from "@/server/errors";
 import { recordEvents } from "@/server/events/record";
 import { explainFenced, type LeaseCaller, type LeaseRef } from "./fencing";
@@ -19,11 +21,15 @@ export interface ProgressReport extends LeaseRef {
  */
 export async function reportProgress(db: Database, caller: LeaseCaller, report: ProgressReport) {
   return db.transaction(async (tx) => {
-    const [row] = await tx.execute<{
-      id: string;
-      workflow_id: string | null;
-      lease_expires_at: string;
-    }>(sql`
+    const [row] = await queryRows(
+      tx,
+      "report progress",
+      z.object({
+        id: z.string(),
+        workflow_id: z.string().nullable(),
+        lease_expires_at: z.string(),
+      }),
+      sql`
       update tasks set
         progress_changed_at = case
           when coalesce(${report.fraction ?? null}::float8, progress) is distinct from progress
@@ -35,7 +41,8 @@ export async function reportProgress(db: Database, caller: LeaseCaller, report: 
         lease_expires_at = now() + lease_s * interval '1 second', updated_at = now()
       where id = ${report.taskId} and lease_epoch = ${report.leaseEpoch}
         and agent_id = ${caller.agentId} and state = 'running'
-      returning id, workflow_id, ${isoTime(sql`lease_expires_at`)} as lease_expires_at`);
+      returning id, workflow_id, ${isoTime(sql`lease_expires_at`)} as lease_expires_at`,
+    );
     if (!row) {
       const [outcome] = await explainFenced(tx, [report], caller);
       if (outcome && !outcome.ok) throw new DomainError(outcome.code, outcome.message);

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
+import { mapRows } from "@/db/rows";
 import type { NewEvent } from "@/server/events/record";
 import { readiedEvent, readyColumns } from "./ready";
 import { uuidArray } from "./sql";
@@ -39,12 +40,20 @@ export async function releaseDependents(
     const cancelled =
       endedBadly.length === 0
         ? []
-        : await tx.execute<{ id: string; workflow_id: string | null }>(sql`
+        : await mapRows(
+            tx,
+            "cancel dependents of failed tasks",
+            (row, c) => ({
+              id: c.string(row, "id"),
+              workflow_id: c.nullableString(row, "workflow_id"),
+            }),
+            sql`
             update tasks set state = 'cancelled', cancel_reason = 'upstream_failed',
               finished_at = now(), updated_at = now()
             where state = 'blocked' and trigger_rule = 'all_success'
               and id in (select task_id from task_dependencies where depends_on_id = any(${uuidArray(endedBadly)}))
-            returning id, workflow_id`);
+            returning id, workflow_id`,
+          );
     const counted = await countDown(tx, await edgesToCount(tx, succeeded, endedBadly));
     for (const row of cancelled) {
       events.push({
@@ -91,7 +100,12 @@ async function edgesToCount(
         ? fromSuccess
         : sql`${fromSuccess} union all ${fromBadEnd}`;
   if (succeeded.length === 0 && endedBadly.length === 0) return [];
-  return tx.execute<{ task_id: string; n: number }>(query);
+  return mapRows(
+    tx,
+    "dependency edges to count",
+    (row, c) => ({ task_id: c.string(row, "task_id"), n: c.number(row, "n") }),
+    query,
+  );
 }
 
 /**
@@ -105,13 +119,17 @@ async function countDown(tx: Executor, edges: readonly { task_id: string; n: num
   const rows = JSON.stringify([...totals].map(([id, n]) => ({ id, n })));
   const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
   const done = sql`t.pending_deps - v.n <= 0`;
-  return tx.execute<{
-    id: string;
-    workflow_id: string | null;
-    state: string;
-    wait_signal: string | null;
-    wait_deadline: string | null;
-  }>(sql`
+  return mapRows(
+    tx,
+    "count down dependents",
+    (row, c) => ({
+      id: c.string(row, "id"),
+      workflow_id: c.nullableString(row, "workflow_id"),
+      state: c.string(row, "state"),
+      wait_signal: c.nullableString(row, "wait_signal"),
+      wait_deadline: c.nullableString(row, "wait_deadline"),
+    }),
+    sql`
     update tasks t set
       pending_deps = t.pending_deps - v.n,
       state = case when ${done} then ${ready.state} else t.state end,
@@ -121,5 +139,6 @@ async function countDown(tx: Executor, edges: readonly { task_id: string; n: num
       updated_at = now()
     from jsonb_to_recordset(${rows}::jsonb) as v(id uuid, n int)
     where t.id = v.id and t.state = 'blocked'
-    returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`);
+    returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`,
+  );
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { isoTime } from "./sql";
+import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
+import { isoTime, textArray } from "./sql";
 
 /**
  * A pool held for the longest-waiting task that needs more of it than is free (README
@@ -21,16 +22,18 @@ export interface Reservation {
   extra: number;
 }
 
-type ReservedRow = {
-  pool: string;
-  capacity: number;
-  in_use: number;
-  task_id: string;
-  task_name: string;
-  amount: number;
-  since: string;
-  now_s: number;
-};
+// A mapper, not a zod schema: every claim that needs a pool reads reservations.
+const reservedRow = (row: RawRow, c: ColumnReader) => ({
+  pool: c.string(row, "pool"),
+  // Nullable in the schema; arithmetic read a null as 0 before the mapper too.
+  capacity: c.nullableNumber(row, "capacity") ?? 0,
+  in_use: c.number(row, "in_use"),
+  task_id: c.string(row, "task_id"),
+  task_name: c.string(row, "task_name"),
+  amount: c.number(row, "amount"),
+  since: c.string(row, "since"),
+  now_s: c.number(row, "now_s"),
+});
 
 /**
  * The reservation of each pool (of `pools` only, when given), as the database is now.
@@ -46,11 +49,15 @@ export async function findReservations(
   reserveAfterS: number,
   pools?: readonly string[],
 ): Promise<{ reservations: Map<string, Reservation>; nowS: number }> {
-  const only = pools ? sql`and p.name = any(${`{${pools.join(",")}}`}::text[])` : sql``;
+  const only = pools ? sql`and p.name = any(${textArray(pools)})` : sql``;
   // Priority levels first (a skip scan of tasks_claim_requires_idx), then within each level
   // a range scan of the tasks queued before the cutoff only: a long queue of young tasks
   // costs nothing, and the first match in the highest level is the reserved task.
-  const rows = await db.execute<ReservedRow>(sql`
+  const rows = await mapRows(
+    db,
+    "reservations",
+    reservedRow,
+    sql`
     with recursive levels(priority) as (
       (select priority from tasks where state = 'queued' and requires <> '{}'::jsonb
         order by priority desc nulls last limit 1)
@@ -83,20 +90,26 @@ export async function findReservations(
       order by l.priority desc
       limit 1
     ) r
-    where p.scope = 'pool' ${only}`);
+    where p.scope = 'pool' ${only}`,
+  );
   const reservations = new Map<string, Reservation>();
   const [first] = rows;
   if (!first) return { reservations, nowS: Date.now() / 1000 };
-  const holders = await db.execute<{
-    resource: string;
-    amount: number;
-    deadline_s: number | null;
-  }>(sql`
+  const holders = await mapRows(
+    db,
+    "holders of reserved pools",
+    (row, c) => ({
+      resource: c.string(row, "resource"),
+      amount: c.number(row, "amount"),
+      deadline_s: c.nullableNumber(row, "deadline_s"),
+    }),
+    sql`
     select a.resource, a.amount,
       extract(epoch from t.started_at + t.timeout_s * interval '1 second')::float8 as deadline_s
     from allocations a join tasks t on t.id = a.task_id
     where a.released_at is null
-      and a.resource = any(${`{${rows.map((row) => row.pool).join(",")}}`}::text[])`);
+      and a.resource = any(${textArray(rows.map((row) => row.pool))})`,
+  );
   for (const row of rows) {
     const free = row.capacity - row.in_use;
     const { shadowS, extra } = shadowOf(

@@ -1,5 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
+import type { ColumnReader, RawRow } from "@/db/rows";
+import { taskStateEnum } from "@/db/schema/tasks";
 import type { TaskState } from "@/lib/tasks/states";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { releaseAllocations } from "./allocations";
@@ -18,6 +20,23 @@ export type EndedAttempt = {
   held_key: boolean;
   attempts: number;
 };
+
+/**
+ * An EndedAttempt from a row of `endedColumns`. A mapper, not a zod schema: every completion,
+ * failure and hand-back reads these, and a per-row parse would show in the benchmark.
+ */
+export function endedAttempt(row: RawRow, c: ColumnReader): EndedAttempt {
+  return {
+    id: c.string(row, "id"),
+    workflow_id: c.nullableString(row, "workflow_id"),
+    agent_id: c.nullableString(row, "agent_id"),
+    state: c.member(row, "state", taskStateEnum.enumValues),
+    from_state: c.member(row, "from_state", taskStateEnum.enumValues),
+    held_resources: c.boolean(row, "held_resources"),
+    held_key: c.boolean(row, "held_key"),
+    attempts: c.number(row, "attempts"),
+  };
+}
 
 /** Columns every attempt-ending statement returns, to build EndedAttempt rows. */
 export const endedColumns = (fromState: SQL) => sql`

@@ -1,12 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
+import { mapRows, queryRows } from "@/db/rows";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError, notFound } from "@/server/errors";
 import { recordEvents } from "@/server/events/record";
 import { pgText, resultJson } from "@/server/validation";
 import { signalName } from "./inputs";
-import { type EndedAttempt, endedColumns, settleEndedAttempts } from "./settle";
+import { endedAttempt, endedColumns, settleEndedAttempts } from "./settle";
 
 /** `tasks.signal`: the task by id, or by its workflow and key. */
 export const signalTaskInput = z
@@ -41,13 +42,14 @@ export interface SignalResult {
   state: "succeeded" | "failed";
 }
 
-type Target = {
-  id: string;
-  workflow_id: string | null;
-  name: string;
-  state: string;
-  wait_signal: string | null;
-};
+const targetRow = z.object({
+  id: z.string(),
+  workflow_id: z.string().nullable(),
+  name: z.string(),
+  state: z.string(),
+  wait_signal: z.string().nullable(),
+});
+type Target = z.output<typeof targetRow>;
 
 /**
  * Resolves a waiting task (docs/architecture.md "Task states"): `succeed` ends it as an agent's
@@ -78,10 +80,15 @@ export async function signalTask(
       ? sql`state = 'succeeded', result = ${JSON.stringify(params.payload ?? null)}::jsonb,
           progress = 1`
       : sql`state = 'failed', error = ${error}`;
-    const ended = await tx.execute<EndedAttempt>(sql`
+    const ended = await mapRows(
+      tx,
+      "end a wait",
+      endedAttempt,
+      sql`
       update tasks t set ${set}, finished_at = now(), wait_deadline = null, updated_at = now()
       where t.id = ${target.id} and t.state = 'waiting'
-      returning ${endedColumns(sql`'waiting'::task_state`)}`);
+      returning ${endedColumns(sql`'waiting'::task_state`)}`,
+    );
     await recordEvents(tx, [
       {
         kind: "task.signalled",
@@ -108,8 +115,13 @@ async function lockTarget(tx: Transaction, params: SignalTaskParams): Promise<Ta
   const where = params.taskId
     ? sql`id = ${params.taskId}`
     : sql`workflow_id = ${params.workflowId ?? null} and key = ${params.key ?? null}`;
-  const [row] = await tx.execute<Target>(sql`
-    select id, workflow_id, name, state, wait_signal from tasks where ${where} for update`);
+  const [row] = await queryRows(
+    tx,
+    "signal target",
+    targetRow,
+    sql`
+    select id, workflow_id, name, state, wait_signal from tasks where ${where} for update`,
+  );
   return row;
 }
 
@@ -131,11 +143,16 @@ async function assertAgentInWorkflow(
   target: Target | undefined,
 ) {
   const [holds] = target?.workflow_id
-    ? await tx.execute<{ ok: boolean }>(sql`
+    ? await queryRows(
+        tx,
+        "signal allowed for the token",
+        z.object({ ok: z.boolean() }),
+        sql`
         select true as ok from tasks t join agents a on a.id = t.agent_id
         where t.workflow_id = ${target.workflow_id} and t.state = 'running'
           and a.token_id = ${principal.tokenId}
-        limit 1`)
+        limit 1`,
+      )
     : [];
   if (!holds) {
     throw new DomainError(

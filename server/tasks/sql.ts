@@ -1,11 +1,17 @@
 import { type SQL, sql } from "drizzle-orm";
 
 /**
- * A uuid[] parameter. drizzle expands a JS array into a list of parameters; one array literal
- * keeps `= any(...)` to a single parameter whatever the batch size.
+ * A uuid[] parameter: the array is one bound parameter, serialized (and escaped) by
+ * postgres.js, so `= any(...)` stays one parameter whatever the batch size. drizzle would
+ * expand a bare JS array into a list of parameters.
  */
 export function uuidArray(ids: readonly string[]): SQL {
-  return sql`${`{${ids.join(",")}}`}::uuid[]`;
+  return sql`${sql.param(ids)}::uuid[]`;
+}
+
+/** A text[] parameter (pool names, task types): one bound parameter, never a joined string. */
+export function textArray(values: readonly string[]): SQL {
+  return sql`${sql.param(values)}::text[]`;
 }
 
 /**

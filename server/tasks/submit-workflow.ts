@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
-import { tasks } from "@/db/schema/tasks";
+import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
+import { taskStateEnum, tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
 import type { TaskState } from "@/lib/tasks/states";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
@@ -71,7 +72,7 @@ export async function submitWorkflow(
       const pendingDeps = new Set(task.dependsOn).size;
       return { ...taskValues(task), id: idOf(task.key), key: task.key, pendingDeps };
     });
-    const inserted: InsertedTask[] = [];
+    const inserted: ReturnType<typeof insertedTask>[] = [];
     for (const batch of chunks(rows, 5000)) {
       inserted.push(...(await insertTasks(tx, batch, workflow.id, actor.tokenId)));
     }
@@ -123,16 +124,17 @@ async function findExisting(
   return { workflow, tasks: rows.map((row) => ({ ...row, key: row.key ?? "" })), created: false };
 }
 
-type InsertedTask = {
-  id: string;
-  key: string;
-  name: string;
-  type: string;
-  priority: number;
-  state: TaskState;
-  waitSignal: string | null;
-  waitDeadline: string | null;
-};
+// A mapper, not a zod schema: a workflow inserts up to thousands of tasks at once.
+const insertedTask = (row: RawRow, c: ColumnReader) => ({
+  id: c.string(row, "id"),
+  key: c.string(row, "key"),
+  name: c.string(row, "name"),
+  type: c.string(row, "type"),
+  priority: c.number(row, "priority"),
+  state: c.member(row, "state", taskStateEnum.enumValues),
+  waitSignal: c.nullableString(row, "waitSignal"),
+  waitDeadline: c.nullableString(row, "waitDeadline"),
+});
 
 /**
  * Inserts a batch of a workflow's tasks from one JSON parameter: a multi-row VALUES list of
@@ -152,7 +154,11 @@ function insertTasks(
 ) {
   const ready = readyColumns(sql`v."waitSignal"`, sql`v."waitTimeoutS"`);
   const blocked = sql`v."pendingDeps" > 0`;
-  return tx.execute<InsertedTask>(sql`
+  return mapRows(
+    tx,
+    "insert workflow tasks",
+    insertedTask,
+    sql`
     insert into tasks (id, workflow_id, key, name, type, payload, priority, capabilities, requires,
       run_at, timeout_s, lease_s, max_attempts, backoff_base_s, backoff_max_s, trigger_rule,
       wait_signal, wait_timeout_s, pending_deps, state, queued_at, waiting_since, wait_deadline,
@@ -172,5 +178,6 @@ function insertTasks(
       "backoffBaseS" float8, "backoffMaxS" float8, "triggerRule" text, "waitSignal" text,
       "waitTimeoutS" int, "pendingDeps" int, "concurrencyKey" text, "concurrencyLimit" int)
     returning id, key, name, type, priority, state, wait_signal as "waitSignal",
-      wait_deadline as "waitDeadline"`);
+      wait_deadline as "waitDeadline"`,
+  );
 }

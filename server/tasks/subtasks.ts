@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 
@@ -15,9 +17,14 @@ export async function assertSubtaskParent(
   if (!parentTaskId) {
     throw new DomainError("FORBIDDEN", "agents may submit only subtasks: parentTaskId is required");
   }
-  const [row] = await db.execute<{ ok: boolean }>(sql`
+  const [row] = await queryRows(
+    db,
+    "parent task running on the token",
+    z.object({ ok: z.boolean() }),
+    sql`
     select true as ok from tasks t join agents a on a.id = t.agent_id
-    where t.id = ${parentTaskId} and t.state = 'running' and a.token_id = ${principal.tokenId}`);
+    where t.id = ${parentTaskId} and t.state = 'running' and a.token_id = ${principal.tokenId}`,
+  );
   if (!row) {
     throw new DomainError(
       "FORBIDDEN",

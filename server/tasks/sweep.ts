@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { col, mapRows, queryRows } from "@/db/rows";
 import { recordAttemptFailures } from "@/server/agents/quarantine";
 import { notifyQueue } from "@/server/events/record";
 import type { Sweep } from "@/server/scheduler/types";
-import { type EndedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
+import { endedAttempt, endedColumns, retryOrFail, settleEndedAttempts } from "./settle";
 import { isoTime } from "./sql";
 
 /** Rows per sweep transaction: short transactions, and the loop runs again while work remains. */
@@ -18,7 +20,15 @@ async function endOverdueAttempts(db: Database): Promise<number> {
   let total = 0;
   for (;;) {
     const ended = await db.transaction(async (tx) => {
-      const rows = await tx.execute<EndedAttempt & { held_by: string | null; type: string }>(sql`
+      const rows = await mapRows(
+        tx,
+        "end overdue attempts",
+        (row, c) => ({
+          ...endedAttempt(row, c),
+          held_by: c.nullableString(row, "held_by"),
+          type: c.string(row, "type"),
+        }),
+        sql`
         with due as (
           select id, agent_id,
             case when timeout_s is not null and started_at + timeout_s * interval '1 second' <= now()
@@ -32,7 +42,8 @@ async function endOverdueAttempts(db: Database): Promise<number> {
         )
         update tasks t set ${retryOrFail(sql`jsonb_build_object('code', due.reason, 'message', case when due.reason = 'timeout' then 'ran longer than timeout_s' else 'lease expired: no progress or heartbeat within lease_s' end)`, sql`true`)}
         from due where t.id = due.id
-        returning ${endedColumns(sql`'running'::task_state`)}, due.agent_id as held_by, t.type`);
+        returning ${endedColumns(sql`'running'::task_state`)}, due.agent_id as held_by, t.type`,
+      );
       await settleEndedAttempts(tx, rows, () => ({ reason: "overdue" }));
       // An expired lease or a timeout is the holder's failed attempt, as if it had reported it.
       await recordAttemptFailures(
@@ -54,7 +65,11 @@ async function endExpiredWaits(db: Database): Promise<number> {
   let total = 0;
   for (;;) {
     const ended = await db.transaction(async (tx) => {
-      const rows = await tx.execute<EndedAttempt>(sql`
+      const rows = await mapRows(
+        tx,
+        "end expired waits",
+        endedAttempt,
+        sql`
         with due as (
           select id from tasks
           where wait_deadline <= now() and state = 'waiting'
@@ -68,7 +83,8 @@ async function endExpiredWaits(db: Database): Promise<number> {
               || t.wait_timeout_s || ' s'),
           finished_at = now(), wait_deadline = null, updated_at = now()
         from due where t.id = due.id and t.state = 'waiting'
-        returning ${endedColumns(sql`'waiting'::task_state`)}`);
+        returning ${endedColumns(sql`'waiting'::task_state`)}`,
+      );
       await settleEndedAttempts(tx, rows, () => ({ reason: "wait_timeout" }));
       return rows.length;
     });
@@ -82,23 +98,33 @@ async function endExpiredWaits(db: Database): Promise<number> {
  * when time passes, so no transaction would NOTIFY for them.
  */
 async function wakeForDueTasks(db: Database): Promise<boolean> {
-  const [due] = await db.execute<{ due: boolean }>(sql`
+  const [due] = await queryRows(
+    db,
+    "queued tasks due",
+    z.object({ due: z.boolean() }),
+    sql`
     select exists (select 1 from tasks where state = 'queued' and run_at <= now()
-      and run_at > now() - interval '1 hour') as due`);
+      and run_at > now() - interval '1 hour') as due`,
+  );
   if (due?.due) await notifyQueue(db);
   return due?.due ?? false;
 }
 
 /** The earliest moment something running, delayed or waiting falls due. */
 async function nextTaskDueAt(db: Database): Promise<Date | null> {
-  const [row] = await db.execute<{ next: string | null }>(sql`
+  const [row] = await queryRows(
+    db,
+    "next task due",
+    z.object({ next: col.date().nullable() }),
+    sql`
     select ${isoTime(sql`least(
       (select min(lease_expires_at) from tasks where state = 'running'),
       (select min(started_at + timeout_s * interval '1 second') from tasks
         where state = 'running' and timeout_s is not null),
       (select min(run_at) from tasks where state = 'queued' and run_at > now()),
-      (select min(wait_deadline) from tasks where wait_deadline is not null))`)} as next`);
-  return row?.next ? new Date(row.next) : null;
+      (select min(wait_deadline) from tasks where wait_deadline is not null))`)} as next`,
+  );
+  return row?.next ?? null;
 }
 
 /** The task sweeps run by the scheduler's leader (docs/architecture.md "Timing"). */

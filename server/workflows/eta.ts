@@ -1,7 +1,10 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { mapRows, queryRows } from "@/db/rows";
+import { taskStateEnum } from "@/db/schema/tasks";
 import type { TaskState } from "@/lib/tasks/states";
-import { uuidArray } from "@/server/tasks/sql";
+import { textArray, uuidArray } from "@/server/tasks/sql";
 
 /** Run time assumed for a task when neither its type nor its workflow has finished any. */
 export const DEFAULT_RUN_S = 60;
@@ -120,24 +123,41 @@ export async function workflowEtas(
   if (workflowIds.length === 0) return result;
   const ids = uuidArray(workflowIds);
   const [tasks, edges, [clock]] = await Promise.all([
-    db.execute<{
-      id: string;
-      workflow_id: string;
-      type: string;
-      state: TaskState;
-      started_ms: number | null;
-      queued_ms: number | null;
-      finished_ms: number | null;
-    }>(sql`
+    // Mapped, not parsed with zod: every task of every listed run is read.
+    mapRows(
+      db,
+      "eta tasks",
+      (row, c) => ({
+        id: c.string(row, "id"),
+        workflow_id: c.string(row, "workflow_id"),
+        type: c.string(row, "type"),
+        state: c.member(row, "state", taskStateEnum.enumValues),
+        started_ms: c.nullableNumber(row, "started_ms"),
+        queued_ms: c.nullableNumber(row, "queued_ms"),
+        finished_ms: c.nullableNumber(row, "finished_ms"),
+      }),
+      sql`
       select id, workflow_id, type, state,
         (extract(epoch from started_at) * 1000)::float8 as started_ms,
         (extract(epoch from queued_at) * 1000)::float8 as queued_ms,
         (extract(epoch from finished_at) * 1000)::float8 as finished_ms
-      from tasks where workflow_id = any(${ids})`),
-    db.execute<{ task_id: string; depends_on_id: string }>(sql`
+      from tasks where workflow_id = any(${ids})`,
+    ),
+    mapRows(
+      db,
+      "eta edges",
+      (row, c) => ({
+        task_id: c.string(row, "task_id"),
+        depends_on_id: c.string(row, "depends_on_id"),
+      }),
+      sql`
       select td.task_id, td.depends_on_id from task_dependencies td
-      join tasks t on t.id = td.task_id where t.workflow_id = any(${ids})`),
-    db.execute<{ now_ms: number }>(
+      join tasks t on t.id = td.task_id where t.workflow_id = any(${ids})`,
+    ),
+    queryRows(
+      db,
+      "eta clock",
+      z.object({ now_ms: z.number() }),
       sql`select (extract(epoch from now()) * 1000)::float8 as now_ms`,
     ),
   ]);
@@ -174,7 +194,11 @@ export async function typeTimes(
   types: readonly string[],
 ): Promise<Map<string, TypeTimes>> {
   if (types.length === 0) return new Map();
-  const rows = await db.execute<{ type: string; run_s: number; wait_s: number | null }>(sql`
+  const rows = await queryRows(
+    db,
+    "recent times per type",
+    z.object({ type: z.string(), run_s: z.number(), wait_s: z.number().nullable() }),
+    sql`
     select type,
       percentile_cont(0.5) within group (order by run_s) as run_s,
       percentile_cont(0.5) within group (order by wait_s) as wait_s
@@ -186,11 +210,12 @@ export async function typeTimes(
       from tasks
       where finished_at > now() - make_interval(hours => ${RECENT.hours})
         and state = 'succeeded' and started_at is not null
-        and type = any(${`{${types.map((t) => `"${t.replace(/["\\]/g, "\\$&")}"`).join(",")}}`}::text[])
+        and type = any(${textArray(types)})
       order by finished_at desc
       limit ${RECENT.tasks}
     ) recent
-    group by type`);
+    group by type`,
+  );
   return new Map(
     rows.map((row) => [row.type, { runS: Number(row.run_s), waitS: Number(row.wait_s ?? 0) }]),
   );

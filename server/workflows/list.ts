@@ -1,10 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { DomainError } from "@/server/errors";
+import { textArray } from "@/server/tasks/sql";
 import { pgText, pgTimestamp } from "@/server/validation";
 import { workflowStateSchema } from "./state";
-import { type RunRow, runsSql, summarize, type WorkflowSummary } from "./summary";
+import { runRow, runsSql, summarize, type WorkflowSummary } from "./summary";
 
 export const listWorkflowsInput = z
   .object({
@@ -46,7 +48,7 @@ export async function listWorkflows(
   input: ListWorkflowsParams,
 ): Promise<WorkflowPage> {
   const params = listWorkflowsInput.parse(input);
-  const rows = await db.execute<RunRow>(listWorkflowsSql(params));
+  const rows = await queryRows(db, "workflow runs list", runRow, listWorkflowsSql(params));
   const items = await summarize(db, rows.slice(0, params.limit));
   const last = rows[params.limit - 1];
   const nextCursor =
@@ -86,7 +88,7 @@ function decodeCursor(cursor: string): z.infer<typeof cursorSchema> | null {
  */
 export function listWorkflowsSql(params: z.output<typeof listWorkflowsInput>): SQL {
   const pattern = params.text === undefined ? null : `%${escapeLike(params.text)}%`;
-  const states = params.state === undefined ? null : `{${[params.state].flat().join(",")}}`;
+  const states = params.state === undefined ? null : [params.state].flat();
   const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
   if (after === null) {
     throw new DomainError("BAD_REQUEST", "cursor: not a cursor returned by workflows.list");
@@ -99,7 +101,7 @@ export function listWorkflowsSql(params: z.output<typeof listWorkflowsInput>): S
       and (${params.until ?? null}::timestamptz is null or w.created_at < ${params.until ?? null}::timestamptz)
       and (${after?.at ?? null}::timestamptz is null
         or (w.created_at, w.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))`,
-    states === null ? null : sql`s.state = any(${states}::text[])`,
+    states === null ? null : sql`s.state = any(${textArray(states)})`,
     sql`order by w.created_at desc, w.id desc`,
     params.limit + 1,
   );

@@ -1,12 +1,16 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import type { Role } from "@/server/auth/roles";
 import { DomainError, notFound } from "@/server/errors";
 import { isoTime } from "@/server/tasks/sql";
 import {
   type TaskStateCounts,
+  taskStateCountsRow,
   taskStateCountsSql,
   type WorkflowState,
+  workflowStateSchema,
   workflowStateSql,
 } from "./state";
 
@@ -37,7 +41,10 @@ export async function lockWorkflow(
   actor: WorkflowActor,
   verb: string,
 ): Promise<LockedWorkflow> {
-  const [locked] = await tx.execute<{ id: string; name: string; created_by: string | null }>(
+  const [locked] = await queryRows(
+    tx,
+    "lock workflow",
+    z.object({ id: z.string(), name: z.string(), created_by: z.string().nullable() }),
     sql`select id, name, created_by from workflows where id = ${id} for update`,
   );
   if (!locked) throw notFound(`workflow ${id}`);
@@ -50,22 +57,27 @@ export async function lockWorkflow(
   return readWorkflowState(tx, id);
 }
 
+const lockedRow = taskStateCountsRow.extend({
+  id: z.string(),
+  name: z.string(),
+  created_by: z.string().nullable(),
+  paused_at: z.string().nullable(),
+  state: workflowStateSchema,
+});
+
 /** The workflow's state and counts now (in the caller's transaction). */
 export async function readWorkflowState(tx: Executor, id: string): Promise<LockedWorkflow> {
-  const [row] = await tx.execute<
-    TaskStateCounts & {
-      id: string;
-      name: string;
-      created_by: string | null;
-      paused_at: string | null;
-      state: WorkflowState;
-    }
-  >(sql`
+  const [row] = await queryRows(
+    tx,
+    "workflow state",
+    lockedRow,
+    sql`
     select w.id, w.name, w.created_by, ${isoTime(sql`w.paused_at`)} as paused_at,
       c.blocked, c.waiting, c.queued, c.running, c.succeeded, c.failed, c.cancelled,
       ${workflowStateSql("c", sql`w.paused_at`)} as state
     from workflows w cross join lateral ${taskStateCountsSql(sql`w.id`)} c
-    where w.id = ${id}`);
+    where w.id = ${id}`,
+  );
   if (!row) throw notFound(`workflow ${id}`);
   const { blocked, waiting, queued, running, succeeded, failed, cancelled } = row;
   return {

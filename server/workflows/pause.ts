@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { DomainError } from "@/server/errors";
 import { notifyQueue, recordEvents } from "@/server/events/record";
 import { isoTime } from "@/server/tasks/sql";
@@ -31,9 +33,14 @@ export async function pauseWorkflow(
         `cannot pause workflow "${workflow.name}": it has ${workflow.state}, no task is left to run`,
       );
     }
-    const [row] = await tx.execute<{ paused_at: string }>(sql`
+    const [row] = await queryRows(
+      tx,
+      "pause workflow",
+      z.object({ paused_at: z.string() }),
+      sql`
       update workflows set paused_at = now(), paused_by = ${actor.tokenId} where id = ${id}
-      returning ${isoTime(sql`paused_at`)} as paused_at`);
+      returning ${isoTime(sql`paused_at`)} as paused_at`,
+    );
     await recordEvents(tx, [
       { kind: "workflow.paused", workflowId: id, data: { by: actor.tokenId } },
     ]);

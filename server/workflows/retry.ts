@@ -1,5 +1,8 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database, Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
+import { taskStateEnum, triggerRuleEnum } from "@/db/schema/tasks";
 import { isTerminal, type TaskState } from "@/lib/tasks/states";
 import { DomainError, notFound } from "@/server/errors";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
@@ -32,7 +35,10 @@ export async function retryWorkflow(
 ): Promise<RetryResult & { id: string }> {
   return workflowTransaction(db, async (tx) => {
     const workflow = await lockWorkflow(tx, id, actor, "retry");
-    const failed = await tx.execute<{ id: string }>(
+    const failed = await queryRows(
+      tx,
+      "failed tasks of a workflow",
+      z.object({ id: z.string() }),
       sql`select id from tasks where workflow_id = ${id} and state = 'failed'`,
     );
     if (failed.length === 0) {
@@ -71,7 +77,10 @@ export async function retryWorkflow(
  */
 export async function retryTaskWithDependents(db: Database, taskId: string): Promise<RetryResult> {
   return workflowTransaction(db, async (tx) => {
-    const [task] = await tx.execute<{ workflow_id: string | null }>(
+    const [task] = await queryRows(
+      tx,
+      "workflow of a task",
+      z.object({ workflow_id: z.string().nullable() }),
       sql`select workflow_id from tasks where id = ${taskId}`,
     );
     if (!task) throw notFound(`task ${taskId}`);
@@ -82,13 +91,14 @@ export async function retryTaskWithDependents(db: Database, taskId: string): Pro
   });
 }
 
-export type RetryMember = {
-  id: string;
-  workflow_id: string | null;
-  state: TaskState;
-  cancel_reason: string | null;
-  trigger_rule: "all_success" | "all_done";
-};
+const retryMember = z.object({
+  id: z.string(),
+  workflow_id: z.string().nullable(),
+  state: z.enum(taskStateEnum.enumValues),
+  cancel_reason: z.string().nullable(),
+  trigger_rule: z.enum(triggerRuleEnum.enumValues),
+});
+export type RetryMember = z.output<typeof retryMember>;
 
 /**
  * The heart of both retries. Lock order (deadlock-free against completions and claims, which
@@ -102,7 +112,11 @@ async function requeueWithDependents(
   roots: readonly string[],
   retriedBy: RetriedBy,
 ): Promise<RetryResult> {
-  const reached = await tx.execute<{ id: string }>(sql`
+  const reached = await queryRows(
+    tx,
+    "tasks downstream of the retried",
+    z.object({ id: z.string() }),
+    sql`
     with recursive down(id) as (
       select unnest(${uuidArray(roots)})
       union
@@ -111,20 +125,36 @@ async function requeueWithDependents(
       join tasks d on d.id = td.task_id
       where d.state = 'cancelled' and d.cancel_reason = 'upstream_failed'
     )
-    select id from down`);
-  const members = await tx.execute<RetryMember>(sql`
+    select id from down`,
+  );
+  const members = await queryRows(
+    tx,
+    "retried tasks",
+    retryMember,
+    sql`
     select id, workflow_id, state, cancel_reason, trigger_rule from tasks
     where id = any(${uuidArray(reached.map((row) => row.id))})
-    order by id for update`);
-  const edges = await tx.execute<{ task_id: string; depends_on_id: string }>(sql`
+    order by id for update`,
+  );
+  const edges = await queryRows(
+    tx,
+    "edges of retried tasks",
+    z.object({ task_id: z.string(), depends_on_id: z.string() }),
+    sql`
     select task_id, depends_on_id from task_dependencies
-    where task_id = any(${uuidArray(members.map((row) => row.id))})`);
+    where task_id = any(${uuidArray(members.map((row) => row.id))})`,
+  );
   const inside = new Set(members.map((row) => row.id));
   const outside = [...new Set(edges.map((e) => e.depends_on_id))].filter((id) => !inside.has(id));
   const upstreamState = new Map<string, TaskState>();
   if (outside.length > 0) {
-    const rows = await tx.execute<{ id: string; state: TaskState }>(sql`
-      select id, state from tasks where id = any(${uuidArray(outside)}) order by id for share`);
+    const rows = await queryRows(
+      tx,
+      "upstream states",
+      z.object({ id: z.string(), state: z.enum(taskStateEnum.enumValues) }),
+      sql`
+      select id, state from tasks where id = any(${uuidArray(outside)}) order by id for share`,
+    );
     for (const row of rows) upstreamState.set(row.id, row.state);
   }
 
@@ -138,14 +168,18 @@ async function requeueWithDependents(
 
   const values = JSON.stringify([...plan].map(([id, pending]) => ({ id, pending })));
   const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
-  const updated = await tx.execute<{
-    id: string;
-    workflow_id: string | null;
-    state: TaskState;
-    from_state: TaskState;
-    wait_signal: string | null;
-    wait_deadline: string | null;
-  }>(sql`
+  const updated = await queryRows(
+    tx,
+    "requeue retried tasks",
+    z.object({
+      id: z.string(),
+      workflow_id: z.string().nullable(),
+      state: z.enum(taskStateEnum.enumValues),
+      from_state: z.enum(taskStateEnum.enumValues),
+      wait_signal: z.string().nullable(),
+      wait_deadline: z.string().nullable(),
+    }),
+    sql`
     with before as (select id, state from tasks where id = any(${uuidArray([...plan.keys()])}))
     update tasks t set
       state = case when v.pending > 0 then 'blocked'::task_state else ${ready.state} end,
@@ -159,7 +193,8 @@ async function requeueWithDependents(
     from jsonb_to_recordset(${values}::jsonb) as v(id uuid, pending int), before
     where t.id = v.id and before.id = v.id
     returning t.id, t.workflow_id, t.state, before.state as from_state, t.wait_signal,
-      t.wait_deadline`);
+      t.wait_deadline`,
+  );
   const events: NewEvent[] = updated.map((row) =>
     row.state === "blocked"
       ? {

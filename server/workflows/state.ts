@@ -18,15 +18,17 @@ export const WORKFLOW_STATES = ["running", "paused", "succeeded", "failed", "can
 export const workflowStateSchema = z.enum(WORKFLOW_STATES);
 export type WorkflowState = z.infer<typeof workflowStateSchema>;
 
-export type TaskStateCounts = {
-  blocked: number;
-  waiting: number;
-  queued: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-};
+/** The columns `taskStateCountsSql` selects, to parse the raw rows that include them. */
+export const taskStateCountsRow = z.object({
+  blocked: z.number(),
+  waiting: z.number(),
+  queued: z.number(),
+  running: z.number(),
+  succeeded: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+});
+export type TaskStateCounts = z.output<typeof taskStateCountsRow>;
 
 /** The definition above, for counts already in JavaScript. Must agree with `workflowStateSql`. */
 export function workflowState(counts: TaskStateCounts, paused: boolean): WorkflowState {

@@ -1,11 +1,15 @@
 import { type SQL, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { notFound } from "@/server/errors";
 import { workflowEtas } from "./eta";
 import {
   type TaskStateCounts,
+  taskStateCountsRow,
   taskStateCountsSql,
   type WorkflowState,
+  workflowStateSchema,
   workflowStateSql,
 } from "./state";
 
@@ -32,19 +36,21 @@ export interface WorkflowSummary {
   eta: { finishAt: string; remainingS: number } | null;
 }
 
-export type RunRow = TaskStateCounts & {
-  id: string;
-  name: string;
-  state: WorkflowState;
-  submitter_id: string | null;
-  submitter_name: string | null;
-  created_at: string;
-  cursor_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_s: number | null;
-  paused_at: string | null;
-};
+/** A row of `runsSql`. */
+export const runRow = taskStateCountsRow.extend({
+  id: z.string(),
+  name: z.string(),
+  state: workflowStateSchema,
+  submitter_id: z.string().nullable(),
+  submitter_name: z.string().nullable(),
+  created_at: z.string(),
+  cursor_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  duration_s: z.number().nullable(),
+  paused_at: z.string().nullable(),
+});
+export type RunRow = z.output<typeof runRow>;
 
 /** A run's page header: its list row plus the submitter's metadata (not in list rows). */
 export type WorkflowRun = WorkflowSummary & { metadata: Record<string, unknown> };
@@ -55,7 +61,10 @@ export async function getWorkflowRun(db: Executor, id: string): Promise<Workflow
   if (!row) throw notFound(`workflow ${id}`);
   const [[run], [meta]] = await Promise.all([
     summarize(db, [row]),
-    db.execute<{ metadata: Record<string, unknown> }>(
+    queryRows(
+      db,
+      "workflow metadata",
+      z.object({ metadata: z.record(z.string(), z.unknown()) }),
       sql`select metadata from workflows where id = ${id}`,
     ),
   ]);
@@ -76,7 +85,7 @@ export function selectRuns(
   orderBy: SQL,
   limit: number,
 ) {
-  return db.execute<RunRow>(runsSql(where, runWhere, orderBy, limit));
+  return queryRows(db, "workflow runs", runRow, runsSql(where, runWhere, orderBy, limit));
 }
 
 /**

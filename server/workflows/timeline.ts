@@ -1,5 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
+import { mapRows } from "@/db/rows";
+import { taskStateEnum } from "@/db/schema/tasks";
 import type { TaskState } from "@/lib/tasks/states";
 import { notFound } from "@/server/errors";
 
@@ -40,19 +42,6 @@ export interface WorkflowTimeline {
 }
 
 /** A workflow without tasks still gives one row (the left join), with a null id. */
-type TaskRow = {
-  id: string | null;
-  key: string | null;
-  name: string;
-  type: string;
-  state: TaskState;
-  agent_name: string | null;
-  created_at: string;
-  wait_signal: string | null;
-  waiting_since: string | null;
-  now: string;
-};
-
 export type TimelineEvent = Omit<EventRow, "task_id">;
 
 type EventRow = {
@@ -79,7 +68,29 @@ const ENDINGS: Record<string, AttemptOutcome> = {
  * NOT_FOUND for an unknown workflow.
  */
 export async function workflowTimeline(db: Executor, id: string): Promise<WorkflowTimeline> {
-  const tasks = await db.execute<TaskRow>(sql`
+  // Mapped, not parsed with zod: a run of thousands of tasks and their events is read whole.
+  const tasks = await mapRows(
+    db,
+    "workflow timeline tasks",
+    (row, c) => ({
+      now: c.string(row, "now"),
+      // The left join gives a workflow without tasks one row of nulls.
+      task:
+        row.id === null
+          ? null
+          : {
+              id: c.string(row, "id"),
+              key: c.nullableString(row, "key"),
+              name: c.string(row, "name"),
+              type: c.string(row, "type"),
+              state: c.member(row, "state", taskStateEnum.enumValues),
+              agentName: c.nullableString(row, "agent_name"),
+              createdAt: c.string(row, "created_at"),
+              waitSignal: c.nullableString(row, "wait_signal"),
+              waitingSince: c.nullableString(row, "waiting_since"),
+            },
+    }),
+    sql`
     select t.id, t.key, t.name, t.type, t.state, a.name as agent_name,
       ${utc(sql`t.created_at`)} as created_at, t.wait_signal,
       ${utc(sql`t.waiting_since`)} as waiting_since, ${utc(sql`now()`)} as now
@@ -87,18 +98,32 @@ export async function workflowTimeline(db: Executor, id: string): Promise<Workfl
     left join tasks t on t.workflow_id = w.id
     left join agents a on a.id = t.agent_id
     where w.id = ${id}
-    order by t.created_at, t.key`);
+    order by t.created_at, t.key`,
+  );
   const first = tasks[0];
   if (!first) throw notFound(`workflow ${id}`);
   // Progress events can outnumber the rest a hundredfold: only the transitions are read.
-  const events = await db.execute<EventRow>(sql`
+  const events = await mapRows(
+    db,
+    "workflow timeline events",
+    (row, c): EventRow => ({
+      task_id: c.string(row, "task_id"),
+      kind: c.string(row, "kind"),
+      from_state: c.nullableMember(row, "from_state", taskStateEnum.enumValues),
+      to_state: c.nullableMember(row, "to_state", taskStateEnum.enumValues),
+      agent_id: c.nullableString(row, "agent_id"),
+      epoch: c.nullableNumber(row, "epoch"),
+      at: c.string(row, "at"),
+    }),
+    sql`
     select e.task_id, e.kind, e.from_state, e.to_state, e.agent_id,
       (e.data->>'leaseEpoch')::int as epoch, ${utc(sql`e.created_at`)} as at
     from tasks t
     join task_events e on e.task_id = t.id
     where t.workflow_id = ${id} and e.kind in ('task.submitted', 'task.queued', 'task.started',
       'task.succeeded', 'task.failed', 'task.retrying', 'task.cancelled')
-    order by e.task_id, e.id`);
+    order by e.task_id, e.id`,
+  );
   const byTask = new Map<string, EventRow[]>();
   for (const event of events) {
     const list = byTask.get(event.task_id);
@@ -107,21 +132,16 @@ export async function workflowTimeline(db: Executor, id: string): Promise<Workfl
   }
   return {
     now: first.now,
-    tasks: tasks.flatMap((row) => {
-      if (row.id === null) return [];
-      const { attempts, queuedAt } = attemptsOf(byTask.get(row.id) ?? []);
+    tasks: tasks.flatMap(({ task }) => {
+      if (task === null) return [];
+      const { attempts, queuedAt } = attemptsOf(byTask.get(task.id) ?? []);
+      const { waitingSince, waitSignal, ...shown } = task;
       return [
         {
-          id: row.id,
-          key: row.key,
-          name: row.name,
-          type: row.type,
-          state: row.state,
-          agentName: row.agent_name,
-          createdAt: row.created_at,
+          ...shown,
           queuedAt:
-            row.state === "queued" ? queuedAt : row.state === "waiting" ? row.waiting_since : null,
-          waitSignal: row.state === "waiting" ? row.wait_signal : null,
+            task.state === "queued" ? queuedAt : task.state === "waiting" ? waitingSince : null,
+          waitSignal: task.state === "waiting" ? waitSignal : null,
           attempts,
         },
       ];

@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { AGENT_SILENCE_S } from "@/server/agents/sweep";
 import { formatSeconds, type RuleResult } from "./types";
 
@@ -10,9 +12,14 @@ import { formatSeconds, type RuleResult } from "./types";
  * operator resolves it, after which it stays quiet until the agent returns.
  */
 export async function agentOfflineRule(db: Executor): Promise<RuleResult> {
-  const rows = await db.execute<{ id: string; name: string; seconds: number }>(sql`
+  const rows = await queryRows(
+    db,
+    "agent_offline rule",
+    z.object({ id: z.string(), name: z.string(), seconds: z.number() }),
+    sql`
     select id, name, extract(epoch from now() - last_heartbeat_at)::float8 as seconds
-    from agents where status = 'offline' order by last_heartbeat_at`);
+    from agents where status = 'offline' order by last_heartbeat_at`,
+  );
   return {
     rule: "agent_offline",
     threshold: AGENT_SILENCE_S,

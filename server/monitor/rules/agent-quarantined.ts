@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { isoTime } from "@/server/tasks/sql";
 import type { RuleResult } from "./types";
 
@@ -11,19 +13,24 @@ import type { RuleResult } from "./types";
  * this rule's nextDueAt), then resolves after the usual clear hold.
  */
 export async function agentQuarantinedRule(db: Executor, threshold: number): Promise<RuleResult> {
-  const rows = await db.execute<{
-    id: string;
-    name: string;
-    failures: number;
-    until: string;
-    reason: string | null;
-    capped: boolean;
-  }>(sql`
+  const rows = await queryRows(
+    db,
+    "agent_quarantined rule",
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      failures: z.number(),
+      until: z.string(),
+      reason: z.string().nullable(),
+      capped: z.boolean(),
+    }),
+    sql`
     select a.id, a.name, h.failure_streak as failures,
       ${isoTime(sql`h.quarantined_until`)} as until, h.quarantine_reason as reason,
       h.quarantined_until - h.quarantined_at >= interval '1 hour' as capped
     from agent_health h join agents a on a.id = h.agent_id
-    where h.quarantined_until > now() order by h.quarantined_until`);
+    where h.quarantined_until > now() order by h.quarantined_until`,
+  );
   const first = rows[0];
   return {
     rule: "agent_quarantined",

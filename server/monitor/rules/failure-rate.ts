@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { RATIO_CLEAR_FACTOR } from "../settings";
 import { percent, type RuleResult, severityOf } from "./types";
 
@@ -23,7 +25,11 @@ export const FAILURE_MAX_SAMPLE = 200;
  * finished_at; the retention of events is days, far longer than the window.
  */
 export async function failureRateRule(db: Executor, threshold: number): Promise<RuleResult> {
-  const [row] = await db.execute<{ failed: number; finished: number }>(sql`
+  const [row] = await queryRows(
+    db,
+    "failure_rate rule",
+    z.object({ failed: z.number(), finished: z.number() }),
+    sql`
     select count(*) filter (where kind = 'task.failed')::int as failed, count(*)::int as finished
     from (
       select kind from task_events
@@ -31,7 +37,8 @@ export async function failureRateRule(db: Executor, threshold: number): Promise<
         and kind in ('task.succeeded', 'task.failed')
       order by created_at desc
       limit ${FAILURE_MAX_SAMPLE}
-    ) recent`);
+    ) recent`,
+  );
   const failed = row?.failed ?? 0;
   const finished = row?.finished ?? 0;
   const rate = finished > 0 ? failed / finished : 0;

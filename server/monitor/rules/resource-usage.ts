@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { RATIO_CLEAR_FACTOR } from "../settings";
 import { type Observation, percent, type RuleResult, severityOf } from "./types";
 
@@ -13,7 +15,11 @@ import { type Observation, percent, type RuleResult, severityOf } from "./types"
  */
 export async function resourceUsageRule(db: Executor, threshold: number): Promise<RuleResult> {
   const band = threshold * RATIO_CLEAR_FACTOR;
-  const rows = await db.execute<{ subject: string; label: string; ratio: number }>(sql`
+  const rows = await queryRows(
+    db,
+    "resource_usage rule",
+    z.object({ subject: z.string(), label: z.string(), ratio: z.number() }),
+    sql`
     select 'pool:' || name as subject, 'pool ' || name as label, in_use / capacity as ratio
     from resources
     where scope = 'pool' and capacity > 0 and in_use / capacity >= ${band}
@@ -28,7 +34,8 @@ export async function resourceUsageRule(db: Executor, threshold: number): Promis
       where a.status <> 'offline'
     ) held
     where declared > 0 and used / declared >= ${band}
-    order by 1`);
+    order by 1`,
+  );
 
   const observations: Observation[] = rows.map((row) => ({
     subject: row.subject,

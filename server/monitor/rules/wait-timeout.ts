@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { formatSeconds, type RuleResult } from "./types";
 
 /** A timed-out wait stays an alert this long at most (it auto-resolves after). */
@@ -12,13 +14,18 @@ export const WAIT_TIMEOUT_WINDOW_S = 24 * 3600;
  * resolving it keeps it quiet, as for every rule. Read through tasks_finished_idx.
  */
 export async function waitTimeoutRule(db: Executor): Promise<RuleResult> {
-  const rows = await db.execute<{ id: string; name: string; signal: string; seconds: number }>(sql`
+  const rows = await queryRows(
+    db,
+    "wait_timeout rule",
+    z.object({ id: z.string(), name: z.string(), signal: z.string(), seconds: z.number() }),
+    sql`
     select id, name, coalesce(error ->> 'signal', wait_signal, '') as signal,
       coalesce(wait_timeout_s, 0)::float8 as seconds
     from tasks
     where finished_at > now() - make_interval(secs => ${WAIT_TIMEOUT_WINDOW_S})
       and state = 'failed' and error ->> 'code' = 'wait_timeout'
-    order by finished_at`);
+    order by finished_at`,
+  );
   return {
     rule: "wait_timeout",
     threshold: 0,
