@@ -29,6 +29,8 @@ async function quarantinedAgent() {
       type,
       capabilities: [capability],
       maxAttempts: 1,
+      // Ahead of tasks other specs left queued that ask for no capability.
+      priority: 1_000_000,
     });
     const { tasks } = await admin.trpc.agents.claim.mutate({ agentId, waitMs: 10_000 });
     const task = tasks[0];

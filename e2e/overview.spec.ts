@@ -28,6 +28,9 @@ async function runTasks() {
       name: `${type} ${i}`,
       type,
       capabilities: [capability],
+      // Ahead of tasks other specs left queued that ask for no capability (this agent could
+      // claim those too).
+      priority: 1_000_000,
     });
   }
   let done = 0;
@@ -91,7 +94,7 @@ test("each chart fills with the tasks that ran, live, without a reload", async (
   );
   await expect(page.getByTestId("chart-queue-depth")).toHaveAttribute(
     "aria-label",
-    /^Queue depth now: \d+ blocked, \d+ queued/,
+    /^Queue depth now: \d+ blocked, \d+ waiting, \d+ queued/,
   );
   const agentLink = page.getByTestId("busiest-agents").getByRole("link", { name: ran.agentName });
   await expect(agentLink).toHaveAttribute("href", `/?agent=${ran.agentId}`);

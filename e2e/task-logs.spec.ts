@@ -18,6 +18,9 @@ async function runningTask() {
     name: unique("logged task"),
     capabilities: [capability],
     leaseS: 600,
+    // Ahead of any task other specs left queued that asks for no capability: this agent could
+    // claim those too, and the claim's fair-share order need not pick the newest first.
+    priority: 1_000_000,
   });
   const { tasks } = await admin.trpc.agents.claim.mutate({ agentId: agent.id, waitMs: 10_000 });
   const claimed = tasks[0];

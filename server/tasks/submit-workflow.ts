@@ -4,7 +4,6 @@ import type { Database, Transaction } from "@/db/client";
 import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
 import { taskStateEnum, tasks } from "@/db/schema/tasks";
 import { workflows } from "@/db/schema/workflows";
-import type { TaskState } from "@/lib/tasks/states";
 import { type NewEvent, notifyQueue, recordEvents } from "@/server/events/record";
 import { registerConcurrencyKeys } from "./concurrency-keys";
 import { validateDag } from "./dag";
