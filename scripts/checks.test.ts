@@ -20,8 +20,10 @@ describe("schema drift check", () => {
   });
 
   it("fails when the schema has a table the migrations lack", () => {
-    const schemaDir = path.join(scratch, "schema");
+    // The repository's layout, so the schema's relative imports (lib/tasks/states.ts) resolve.
+    const schemaDir = path.join(scratch, "db", "schema");
     cpSync("db/schema", schemaDir, { recursive: true });
+    cpSync("lib/tasks/states.ts", path.join(scratch, "lib", "tasks", "states.ts"));
     writeFileSync(
       path.join(schemaDir, "drift.ts"),
       `import { pgTable, text } from "drizzle-orm/pg-core";\nexport const drift = pgTable("drift", { id: text("id") });\n`,
