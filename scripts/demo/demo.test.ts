@@ -4,6 +4,7 @@ import { setupTestDatabase } from "@/test/db";
 import { pollUntil } from "@/test/poll-until";
 import { startTestServer, type TestServer } from "@/test/server";
 import { startDemoFleet } from "./fleet";
+import { DEMO_SCHEDULE_NAME } from "./schedules";
 import { ensureDemoTokens, memoryTokenStore, ORCHESTRATOR_TOKEN_NAME } from "./tokens";
 
 const pg = setupTestDatabase();
@@ -37,6 +38,9 @@ describe("the demo fleet", () => {
       );
       busyAtStop = reached.tasks.running;
       expect(reached.workflows.lastId).toBeDefined();
+      // Its schedule is there for the Schedules page (a refused one would only be logged).
+      const { items: schedules } = await admin.listSchedules();
+      expect(schedules.map((schedule) => schedule.name)).toContain(DEMO_SCHEDULE_NAME);
       // The demo's editor answers the research reports' approvals, so their runs go on.
       await pollUntil(
         "an approval answered by the demo's editor",

@@ -5,7 +5,7 @@ import type { Simulation } from "./simulation";
  * The demo's recurring work, so the Schedules page has a schedule with fires and runs: a news
  * digest every two minutes, run by the research agents like any summarise task.
  */
-export const DEMO_SCHEDULE_NAME = "demo: news digest";
+export const DEMO_SCHEDULE_NAME = "demo:news-digest";
 
 function digestSchedule(timeScale: number): ScheduleInput {
   const seconds = (s: number) => Math.round(s * timeScale * 100) / 100;
