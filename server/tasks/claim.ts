@@ -7,15 +7,11 @@ import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
 import { candidateQuery } from "./claim-order";
-import { keysAtLimit, lockConcurrencyKeys } from "./concurrency-keys";
-import {
-  backfillAllowed,
-  findReservations,
-  type Reservation,
-  reservationFilter,
-} from "./reservations";
+import { recordAllocations, takeResources } from "./claim-resources";
+import { keysAtLimit } from "./concurrency-keys";
+import { findReservations, type Reservation, reservationFilter } from "./reservations";
 import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
-import { isoTime, textArray, uuidArray } from "./sql";
+import { isoTime, uuidArray } from "./sql";
 
 export type ClaimedTask = {
   id: string;
@@ -30,14 +26,6 @@ export type ClaimedTask = {
   maxAttempts: number;
   timeoutS: number | null;
   requires: Record<string, number>;
-};
-
-type Candidate = {
-  id: string;
-  requires: Record<string, number>;
-  timeoutS: number | null;
-  concurrencyKey: string | null;
-  concurrencyLimit: number | null;
 };
 
 /**
@@ -260,165 +248,4 @@ function claimable(reservations: ReadonlyMap<string, Reservation>) {
     ))
     and (t.concurrency_key is null or t.concurrency_key <> all(${keysAtLimit}))
     and ${reservationFilter(reservations)}`;
-}
-
-/**
- * Takes pool and agent capacity and concurrency-key slots for candidates in claim order,
- * skipping any that no longer fit (the candidate query read pools, keys and reservations
- * without locking them). Under the locks, reservations are read again: what they read then
- * is what the pools hold, so racing claims cannot both take what a reserved task waits for.
- */
-async function takeResources(
-  tx: Transaction,
-  agentId: string,
-  candidates: readonly Candidate[],
-  policy: SchedulingPolicy,
-  wait: boolean,
-): Promise<{ accepted: Candidate[]; keyFull: boolean }> {
-  const lock = wait ? sql`for update` : sql`for update skip locked`;
-  const needed = [...new Set(candidates.flatMap((task) => Object.keys(task.requires)))].sort();
-  const keyLimits = new Map<string, number>();
-  for (const task of candidates) {
-    if (task.concurrencyKey) keyLimits.set(task.concurrencyKey, task.concurrencyLimit ?? 1);
-  }
-  if (needed.length === 0 && keyLimits.size === 0)
-    return { accepted: [...candidates], keyFull: false };
-  const pools = new Map<string, { capacity: number; inUse: number }>();
-  let reservations = new Map<string, Reservation>();
-  let nowS = 0;
-  if (needed.length > 0) {
-    const rows = await mapRows(
-      tx,
-      "pools to claim from",
-      (row, c) => ({
-        name: c.string(row, "name"),
-        // Nullable in the schema; arithmetic read a null as 0 before the mapper too.
-        capacity: c.nullableNumber(row, "capacity") ?? 0,
-        in_use: c.number(row, "in_use"),
-      }),
-      sql`
-      select name, capacity, in_use from resources
-      where scope = 'pool' and name = any(${textArray(needed)})
-      order by name ${lock}`,
-    );
-    for (const row of rows) pools.set(row.name, { capacity: row.capacity, inUse: row.in_use });
-    if (!wait) {
-      // A pool skipped as locked must not pass for an agent-scoped name below.
-      const all = await mapRows(
-        tx,
-        "pools skipped as locked",
-        (row, c) => ({ name: c.string(row, "name") }),
-        sql`
-        select name from resources
-        where scope = 'pool' and name = any(${textArray(needed)})`,
-      );
-      for (const row of all) {
-        if (!pools.has(row.name)) pools.set(row.name, { capacity: 0, inUse: Infinity });
-      }
-    }
-    if (pools.size > 0) {
-      ({ reservations, nowS } = await findReservations(tx, policy.reserveAfterS, [
-        ...pools.keys(),
-      ]));
-    }
-  }
-  const keys = keyLimits.size > 0 ? await lockConcurrencyKeys(tx, keyLimits, wait) : new Map();
-  const free = needed.some((name) => !pools.has(name))
-    ? await lockFreeCapacity(tx, agentId, lock)
-    : {};
-
-  const accepted: Candidate[] = [];
-  const taken = new Map<string, number>();
-  let keyFull = false;
-  for (const task of candidates) {
-    const slot = task.concurrencyKey ? keys.get(task.concurrencyKey) : undefined;
-    if (slot && slot.running >= slot.limit) {
-      keyFull = true;
-      continue;
-    }
-    const fits = Object.entries(task.requires).every(([name, amount]) => {
-      const pool = pools.get(name);
-      if (!pool) return (free[name] ?? 0) >= amount;
-      const reserved = reservations.get(name);
-      const allowed =
-        !reserved ||
-        reserved.taskId === task.id ||
-        backfillAllowed(reserved, amount, task.timeoutS, nowS);
-      return allowed && pool.inUse + amount <= pool.capacity;
-    });
-    if (!fits) continue;
-    accepted.push(task);
-    if (slot) slot.running++;
-    for (const [name, amount] of Object.entries(task.requires)) {
-      const pool = pools.get(name);
-      if (pool) {
-        pool.inUse += amount;
-        taken.set(name, (taken.get(name) ?? 0) + amount);
-        const reserved = reservations.get(name);
-        if (reserved?.taskId === task.id) reservations.delete(name);
-        else if (reserved && amount <= reserved.extra) reserved.extra -= amount;
-      } else {
-        free[name] = (free[name] ?? 0) - amount;
-      }
-    }
-  }
-  for (const [name, amount] of taken) {
-    await tx.execute(
-      sql`update resources set in_use = in_use + ${amount}, updated_at = now() where name = ${name}`,
-    );
-  }
-  return { accepted, keyFull };
-}
-
-/**
- * The agent's capacity less what its open allocations hold, under a lock on the agent row:
- * concurrent claims for one agent take its capacity one after the other. Only claims that
- * need agent-scoped resources pay for the lock (pools first, then the agent: one order).
- */
-async function lockFreeCapacity(
-  tx: Transaction,
-  agentId: string,
-  lock: ReturnType<typeof sql>,
-): Promise<Record<string, number>> {
-  const [row] = await mapRows(
-    tx,
-    "agent capacity held",
-    (row, c) => ({ capacity: c.numberRecord(row, "capacity"), held: c.numberRecord(row, "held") }),
-    sql`
-    select capacity, (
-      select coalesce(jsonb_object_agg(resource, amount), '{}'::jsonb) from (
-        select resource, sum(amount)::float8 as amount from allocations
-        where agent_id = ${agentId} and released_at is null group by resource) h
-    ) as held
-    from agents where id = ${agentId} ${lock}`,
-  );
-  const free = { ...row?.capacity };
-  for (const [name, amount] of Object.entries(row?.held ?? {}))
-    free[name] = (free[name] ?? 0) - amount;
-  return free;
-}
-
-/**
- * Allocation times are clock_timestamp(), not now() (the transaction's start): a claim that
- * waited on a pool lock must not appear to hold capacity before its predecessor released it.
- */
-async function recordAllocations(
-  tx: Transaction,
-  agentId: string,
-  claimed: readonly { id: string; leaseEpoch: number; requires: Record<string, number> }[],
-) {
-  const rows = claimed.flatMap((task) =>
-    Object.entries(task.requires).map(([resource, amount]) => ({
-      taskId: task.id,
-      leaseEpoch: task.leaseEpoch,
-      resource,
-      amount,
-    })),
-  );
-  if (rows.length === 0) return;
-  await tx.execute(sql`
-    insert into allocations (task_id, lease_epoch, agent_id, resource, amount, acquired_at)
-    select v."taskId", v."leaseEpoch", ${agentId}, v.resource, v.amount, clock_timestamp()
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as v("taskId" uuid, "leaseEpoch" int, resource text, amount float8)`);
 }
