@@ -63,6 +63,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const claimBatch = Math.min(1000, Math.max(1, options.claimBatch ?? Math.min(concurrency, 100)));
   const waitMs = options.waitMs ?? 20_000;
+  const claimOnComplete = options.claimOnComplete ?? true;
   const heartbeatMs = (options.heartbeatS ?? 10) * 1000;
   // Claiming pauses while this many reports are unacknowledged (the server is unreachable):
   // results must not pile up without bound.
@@ -104,6 +105,24 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     delayMs: options.completeBatchMs ?? 2,
     maxBatch: Math.min(1000, options.completeBatchSize ?? 500),
     beforeSend: () => logs.flush(),
+    // Nothing else running: no other report can join this one within the batch delay.
+    sendNow: () => running.size === 0,
+    onHandled: () => wakeLoop(),
+    claimOnComplete: !claimOnComplete
+      ? undefined
+      : {
+          // A finished task's slot is kept for its completion's claim (see claimLoop's `free`),
+          // so the claim and the long-poll together never ask for more than the free slots.
+          slots: (completing) => (claiming.signal.aborted ? 0 : completing),
+          run: (tasks, at) => {
+            events.emit("claimed", { tasks, at });
+            for (const task of tasks) {
+              // Leased but not started: stop() hands it back with the others.
+              if (claiming.signal.aborted || !agentId) leasesToHandBack = true;
+              else runTask(agentId, task);
+            }
+          },
+        },
   });
   let removeConsoleCapture: (() => void) | undefined;
   const emitError = (error: unknown, during: WorkerActivity, taskId?: string) =>
@@ -123,7 +142,8 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   async function claimLoop(id: string): Promise<void> {
     let failures = 0;
     while (!claiming.signal.aborted) {
-      const free = concurrency - running.size;
+      // Slots of finished tasks whose completion is in flight are its claim's (claimOnComplete).
+      const free = concurrency - running.size - (claimOnComplete ? reports.completing : 0);
       if (free <= 0 || reports.backlog >= maxBacklog || logs.backlog >= maxLogBacklog) {
         // Set up synchronously after the check: nothing can wake us in between.
         await new Promise<void>((resolve) => {
@@ -188,6 +208,13 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     const handler = Object.hasOwn(options.handlers, task.type)
       ? options.handlers[task.type]
       : undefined;
+    // Before the report, in the same tick: the slot passes from `running` to the completion
+    // (claimLoop's `free` never sees it twice or not at all), and the report knows whether
+    // anything else is still running.
+    const finished = () => {
+      // The same task may be running again under a newer lease: remove only this entry.
+      if (running.get(task.id) === entry) running.delete(task.id);
+    };
     const run = async () => {
       if (!handler) throw new NonRetryableError(`no handler for task type "${task.type}"`);
       return handler(task, ctx);
@@ -197,17 +224,15 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     )
       .then(
         (result) => {
+          finished();
           if (!entry.abandoned) reports.complete(task, result);
         },
         (error: unknown) => {
+          finished();
           if (!entry.abandoned) reports.fail(task, error, !isNonRetryable(error));
         },
       )
-      .finally(() => {
-        // The same task may be running again under a newer lease: remove only this entry.
-        if (running.get(task.id) === entry) running.delete(task.id);
-        wakeLoop();
-      });
+      .finally(wakeLoop);
   }
 
   async function reportProgress(

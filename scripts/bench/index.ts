@@ -13,7 +13,7 @@
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --skip-ui (no Chromium figures), --skip-outage, --skip-schedules,
  * --profile (throughput only, then the statements that took the database's time and the
- * server's CPU profile), --soak-minutes N (only the wall soak: the wall's JS heap in Chromium
+ * server's CPU profile, then a chain hop's breakdown by phase), --soak-minutes N (only the wall soak: the wall's JS heap in Chromium
  * at the start and end of N minutes with the demo fleet running). One group alone:
  * - --only ui: the Chromium figures, on a database holding only their tasks;
  * - --only runs: `workflows_list_100k_ms`;
@@ -26,6 +26,9 @@
  *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`;
  * - --only logs: task logs through the SDK (`log_ingest_lines_per_s`, with the claim rate of
  *   no-op tasks drained meanwhile and alone) and a followed log's tail (`log_tail_p99_ms`).
+ * - --only latency: the dependency hop (`dep_release_*`, `dep_handler_to_handler_p50`/`_p99`);
+ *   with --profile, only the hop's breakdown table (see hop-profile.ts);
+ *   --no-claim-on-complete runs the SDK workers without claimOnComplete (A/B).
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
  *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
@@ -39,6 +42,7 @@ import { startDemoFleet } from "../demo/fleet";
 import { runAlertLatency } from "./alerts";
 import { runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
+import { runHopProfile } from "./hop-profile";
 import { runLatency } from "./latency";
 import { runLogBench } from "./logs";
 import { runOutage } from "./outage";
@@ -48,6 +52,7 @@ import {
   logCpuProfile,
   logTopStatements,
   PROFILE_PG_SETTINGS,
+  phaseLogEnv,
   resetStatements,
   toggleCpuProfile,
 } from "./profile";
@@ -83,6 +88,7 @@ const { values: args } = parseArgs({
     "schedule-seconds": { type: "string" },
     only: { type: "string" },
     "signal-rounds": { type: "string" },
+    "no-claim-on-complete": { type: "boolean", default: false },
   },
 });
 
@@ -101,7 +107,9 @@ const subscribers = positive("subscribers", args.subscribers, args.quick ? 300 :
 async function main() {
   const started = performance.now();
   if (args["soak-minutes"] !== undefined) await soak();
+  else if (args.profile && args.only === "latency") await hopProfile();
   else if (args.profile) await profile();
+  else if (args.only === "latency") await latencyOnly();
   else if (args.only === "ui") await uiOnly();
   else if (args.only === "outage") await outageFigures();
   else if (args.only === "schedules") await scheduleFigures();
@@ -113,7 +121,7 @@ async function main() {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "ui", "runs", "overview", "outage", "schedules", "logs", "signals" or "scheduling"`,
+      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "signals" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -129,6 +137,61 @@ function throughputParams() {
     completeBatchMs: 2,
     timeoutMs: 240_000,
   };
+}
+
+/** The dependency hop: a chain and a layered DAG through SDK workers. */
+async function latencyFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const latency = await runLatency(env, {
+    chain: 200,
+    layers: 10,
+    width: 50,
+    workers,
+    timeoutMs: 120_000,
+    claimOnComplete: !args["no-claim-on-complete"],
+  });
+  log(`latency detail: ${JSON.stringify(latency)}`);
+  figure("dep_release_p50", latency.chain.release.p50, "ms");
+  figure("dep_release_p99", latency.chain.release.p99, "ms");
+  figure("dep_release_layered_p50", latency.layered.release.p50, "ms");
+  figure("dep_release_layered_p99", latency.layered.release.p99, "ms");
+  figure("dep_handler_to_handler_p50", latency.chain.handlerToHandler.p50, "ms");
+  figure("dep_handler_to_handler_p99", latency.chain.handlerToHandler.p99, "ms");
+}
+
+async function latencyOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    await latencyFigures(env);
+  } finally {
+    await env.close();
+  }
+}
+
+/** A chain hop's milliseconds by phase, from the server's phase log and the workers' clocks. */
+async function hopBreakdown(env: Awaited<ReturnType<typeof startBenchEnvironment>>, file: string) {
+  await runHopProfile(env, file, {
+    chain: 200,
+    workers,
+    concurrency: 50,
+    claimOnComplete: !args["no-claim-on-complete"],
+    timeoutMs: 120_000,
+  });
+}
+
+/** `--only latency --profile`: the hop breakdown alone. */
+async function hopProfile() {
+  const dir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-hops-"));
+  try {
+    const file = path.join(dir, "phases.jsonl");
+    const env = await startBenchEnvironment({ serverEnv: phaseLogEnv(file) });
+    try {
+      await hopBreakdown(env, file);
+    } finally {
+      await env.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** A signal's acknowledgement to the claim of the task after its gate. */
@@ -174,19 +237,7 @@ async function benchmark() {
     figure("submit_rate", throughput.submitRate, "tasks/s");
     figure("throughput", throughput.throughput, "tasks/s");
 
-    const latency = await runLatency(env, {
-      chain: 200,
-      layers: 10,
-      width: 50,
-      workers,
-      timeoutMs: 120_000,
-    });
-    log(`latency detail: ${JSON.stringify(latency)}`);
-    figure("dep_release_p50", latency.chain.release.p50, "ms");
-    figure("dep_release_p99", latency.chain.release.p99, "ms");
-    figure("dep_release_layered_p50", latency.layered.release.p50, "ms");
-    figure("dep_release_layered_p99", latency.layered.release.p99, "ms");
-    figure("dep_handler_to_handler_p50", latency.chain.handlerToHandler.p50, "ms");
+    await latencyFigures(env);
 
     await signalFigures(env);
 
@@ -359,9 +410,10 @@ async function logFigures() {
 async function profile() {
   const cpuDir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-cpu-"));
   try {
+    const phaseFile = path.join(cpuDir, "phases.jsonl");
     const env = await startBenchEnvironment({
       pgSettings: PROFILE_PG_SETTINGS,
-      serverEnv: cpuProfilerEnv(cpuDir),
+      serverEnv: { ...cpuProfilerEnv(cpuDir), ...phaseLogEnv(phaseFile) },
     });
     try {
       const pid = env.serverPid();
@@ -376,6 +428,7 @@ async function profile() {
       await logTopStatements(env.postgres.url);
       await logCpuProfile(cpuDir, pid, 1, "submit");
       await logCpuProfile(cpuDir, pid, 2, "drain");
+      await hopBreakdown(env, phaseFile);
     } finally {
       await env.close();
     }

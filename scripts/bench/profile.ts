@@ -92,6 +92,11 @@ export function cpuProfilerEnv(dir: string): Record<string, string> {
   return { NODE_OPTIONS: `--require ${preload}`, TM_BENCH_CPU_PROFILE_DIR: dir };
 }
 
+/** Environment that makes the server log each request's phases (server/log/phase-timings.ts). */
+export function phaseLogEnv(file: string): Record<string, string> {
+  return { TM_BENCH_PHASE_LOG: file };
+}
+
 /** Starts, or stops and writes, the server's profile (see cpu-profiler.cjs). */
 export function toggleCpuProfile(pid: number): void {
   process.kill(pid, "SIGUSR2");

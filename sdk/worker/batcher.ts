@@ -2,6 +2,14 @@ export interface BatcherOptions<T> {
   /** Wait this long for more items before sending a partial batch; 0 sends at once. */
   delayMs: number;
   maxBatch: number;
+  /**
+   * Whether an item pushed while nothing is in flight should go at once instead of waiting
+   * `delayMs` for company: when no other item can be coming (the worker runs nothing else),
+   * the delay would be pure latency.
+   */
+  sendNow?: () => boolean;
+  /** Called once a batch has been handled (its items no longer count in `size`). */
+  onHandled?: () => void;
   /** Sends one batch. Must not reject: it owns its retries and error reporting. */
   send: (batch: T[]) => Promise<void>;
 }
@@ -31,8 +39,13 @@ export class Batcher<T> {
     this.pending.push(item);
     this.pushed += 1;
     if (this.inFlight) return;
-    if (this.pending.length >= this.options.maxBatch || this.options.delayMs <= 0) this.kick();
-    else this.timer ??= setTimeout(() => this.kick(), this.options.delayMs);
+    if (
+      this.pending.length >= this.options.maxBatch ||
+      this.options.delayMs <= 0 ||
+      this.options.sendNow?.()
+    ) {
+      this.kick();
+    } else this.timer ??= setTimeout(() => this.kick(), this.options.delayMs);
   }
 
   /** Sends everything pushed so far, and resolves when all of it has been handled. */
@@ -70,6 +83,7 @@ export class Batcher<T> {
         this.handled += batch.length;
         this.sending = 0;
         this.kick();
+        this.options.onHandled?.();
       });
   }
 }

@@ -29,6 +29,18 @@ export interface ReportsParams {
   maxBatch: number;
   /** Sends log lines logged so far: a task's lines must reach the server before its outcome. */
   beforeSend?: () => Promise<void>;
+  /** See BatcherOptions.sendNow. */
+  sendNow?: () => boolean;
+  /** A batch of reports has been handled: the backlog and `completing` have shrunk. */
+  onHandled?: () => void;
+  /**
+   * How many tasks a completeMany of `completing` tasks may claim for the agent (their slots
+   * are kept free for it), and where those tasks go. Without it completions claim nothing.
+   */
+  claimOnComplete?: {
+    slots: (completing: number) => number;
+    run: (tasks: ClaimedTask[], at: number) => void;
+  };
 }
 
 export type Reports = ReturnType<typeof createReports>;
@@ -50,7 +62,8 @@ export function createReports(params: ReportsParams) {
   async function sendCompletions(batch: CompleteReport[]): Promise<void> {
     await params.beforeSend?.();
     try {
-      const { results } = await retry(
+      const claim = params.claimOnComplete?.slots(batch.length) ?? 0;
+      const { results, tasks } = await retry(
         () =>
           trpc.tasks.completeMany.mutate({
             agentId: params.agentId(),
@@ -59,10 +72,14 @@ export function createReports(params: ReportsParams) {
               leaseEpoch: task.leaseEpoch,
               result: result as Json,
             })),
+            ...(claim > 0 ? { claim } : {}),
           }),
         "complete",
       );
       const at = now();
+      // Before the completions are settled: the slots they kept free are taken by then.
+      // (An older server answers without `tasks`.)
+      if (tasks && tasks.length > 0) params.claimOnComplete?.run(tasks, at);
       const outcomes = new Map(results.map((outcome) => [outcome.taskId, outcome]));
       for (const { task, result } of batch) {
         const outcome = outcomes.get(task.id);
@@ -116,7 +133,12 @@ export function createReports(params: ReportsParams) {
     }
   }
 
-  const batcherOptions = { delayMs: params.delayMs, maxBatch: params.maxBatch };
+  const batcherOptions = {
+    delayMs: params.delayMs,
+    maxBatch: params.maxBatch,
+    sendNow: params.sendNow,
+    onHandled: params.onHandled,
+  };
   const completions = new Batcher<CompleteReport>({ ...batcherOptions, send: sendCompletions });
   const failures = new Batcher<FailReport>({ ...batcherOptions, send: sendFailures });
 
@@ -133,6 +155,10 @@ export function createReports(params: ReportsParams) {
     },
     fail(task: ClaimedTask, error: unknown, retryable: boolean): void {
       failures.push({ task, error: serializeError(error), retryable });
+    },
+    /** Completions not yet acknowledged: each keeps its task's slot for the claim it carries. */
+    get completing(): number {
+      return completions.size;
     },
     /** Reports not yet acknowledged by the server. */
     get backlog(): number {

@@ -69,6 +69,12 @@ export interface AgentWorkerOptions {
   heartbeatS?: number;
   /** How long a finished task's report waits for others to share its request (default 2 ms). */
   completeBatchMs?: number;
+  /**
+   * Let each completeMany also claim, for this agent, up to as many tasks as it completes
+   * (default true): a chain's next task comes back with its parent's completion, with no
+   * long-poll wake-up and no second round trip. A finished task's slot waits for that answer.
+   */
+  claimOnComplete?: boolean;
   /** Most reports per completeMany/failMany request (default 500; the server takes 1000). */
   completeBatchSize?: number;
   /** Most log lines per tasks.logMany request (default 5 000). */

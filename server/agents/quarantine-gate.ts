@@ -19,6 +19,8 @@ export async function claimQuarantinedUntil(
   tx: Executor,
   agentId: string,
   principal?: Principal,
+  /** false: leave the agent row alone (a claim that must not wait for its lock). */
+  heartbeat = true,
 ): Promise<Date | null> {
   const owned =
     principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
@@ -33,7 +35,7 @@ export async function claimQuarantinedUntil(
     ), touched as (
       update agents set last_heartbeat_at = now(),
         status = case when status = 'offline' then 'online'::agent_status else status end
-      where id = (select id from found)
+      where ${heartbeat ? sql`true` : sql`false`} and id = (select id from found)
         and (status = 'offline' or last_heartbeat_at < now() - interval '1 second')
     )
     select ${isoTime(sql`quarantined_until`)} as until from found`,

@@ -5,6 +5,7 @@ import type { DatabaseCircuit } from "@/server/database-circuit";
 import { isDatabaseUnavailable } from "@/server/errors";
 import { errorIdFor } from "@/server/log/error-id";
 import { log } from "@/server/log/logger";
+import { withPhases } from "@/server/log/phase-timings";
 import { createContext } from "./context";
 import { publicError, RETRY_AFTER_S } from "./public-error";
 import { limitRequest, type RequestLimitRefusal } from "./request-limit";
@@ -19,7 +20,15 @@ const apiLog = log.child({ component: "api" });
  * exact same path (auth, CSRF check, status codes) with a real database and no server.
  * `circuit`: while it knows the database down, every call answers 503 without waiting on it.
  */
-export async function handleTrpcRequest(
+export function handleTrpcRequest(
+  db: Database,
+  incoming: Request,
+  circuit?: DatabaseCircuit,
+): Promise<Response> {
+  return withPhases(() => answer(db, incoming, circuit));
+}
+
+async function answer(
   db: Database,
   incoming: Request,
   circuit?: DatabaseCircuit,

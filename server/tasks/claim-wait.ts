@@ -2,6 +2,7 @@ import type { Database } from "@/db/client";
 import { quarantineEndsAt } from "@/server/agents/quarantine-gate";
 import type { Principal } from "@/server/auth/roles";
 import type { EventHub, QueueWaitResult } from "@/server/events/hub";
+import { phase, phaseTasks } from "@/server/log/phase-timings";
 import { type ClaimedTask, claimTasks } from "./claim";
 
 /**
@@ -40,12 +41,24 @@ export async function claimWithWait(
     params.signal?.addEventListener("abort", onAbort, { once: true });
     const wait = remaining > 0 ? hub().waitForQueue(remaining, armed.signal) : null;
     try {
-      const claim = async () =>
-        params.signal?.aborted ? [] : claimTasks(db, params.agentId, params.max, params.principal);
+      const claim = async () => {
+        phase("claim.start");
+        return params.signal?.aborted
+          ? []
+          : claimTasks(db, params.agentId, params.max, params.principal);
+      };
       const claimed = await (woken ? oneAtATime(claim) : claim());
-      if (claimed.length > 0 || !wait) return claimed;
+      if (claimed.length > 0 || !wait) {
+        phase("claim.done");
+        phaseTasks(
+          "claimed",
+          claimed.map((task) => task.id),
+        );
+        return claimed;
+      }
       woken = (await untilQuarantineEnds(db, params.agentId, wait)) === "notified";
       if (!woken) return [];
+      phase("woken");
     } finally {
       armed.abort();
       params.signal?.removeEventListener("abort", onAbort);

@@ -48,26 +48,46 @@ export async function claimTasks(
   principal?: Principal,
   policy: SchedulingPolicy = schedulingPolicy(),
 ): Promise<ClaimedTask[]> {
-  return db.transaction(async (tx) => {
-    // A quarantined agent takes nothing (server/agents/quarantine.ts); agents.get says why.
-    if (await claimQuarantinedUntil(tx, agentId, principal)) return [];
-    const first = await claimPass(tx, agentId, max, principal, policy, true);
-    if (first.claimed.length >= max || !first.keyFull) return first.claimed;
-    // The batch filled a concurrency key part-way through: its other tasks were refused, and
-    // the tasks behind them never offered. Again, now that the first pass's tasks count as
-    // running, so the full key is stepped over. This pass holds the first one's locks and
-    // may need others out of the lock order: it takes only locks that are free at once
-    // (SKIP LOCKED), so it never waits, and cannot deadlock.
-    const second = await claimPass(
-      tx,
-      agentId,
-      max - first.claimed.length,
-      principal,
-      policy,
-      false,
-    );
-    return [...first.claimed, ...second.claimed];
-  });
+  return db.transaction((tx) => claimWithin(tx, agentId, max, principal, policy, true));
+}
+
+/**
+ * claimTasks inside a transaction that already holds locks of its own (a completion's, which
+ * then hands its agent the tasks it released: docs/architecture.md "Claim and complete").
+ * Those locks are out of the claim's lock order, so this claim never waits: a pool, key or
+ * agent row another transaction holds is stepped over (SKIP LOCKED), as in a second pass, and
+ * its tasks are left to the queue's next claim. Same rules otherwise.
+ */
+export function claimInTransaction(
+  tx: Transaction,
+  agentId: string,
+  max: number,
+  principal?: Principal,
+  policy: SchedulingPolicy = schedulingPolicy(),
+): Promise<ClaimedTask[]> {
+  return claimWithin(tx, agentId, max, principal, policy, false);
+}
+
+async function claimWithin(
+  tx: Transaction,
+  agentId: string,
+  max: number,
+  principal: Principal | undefined,
+  policy: SchedulingPolicy,
+  /** false: never wait for a lock (see claimInTransaction). */
+  wait: boolean,
+): Promise<ClaimedTask[]> {
+  // A quarantined agent takes nothing (server/agents/quarantine.ts); agents.get says why.
+  if (await claimQuarantinedUntil(tx, agentId, principal, wait)) return [];
+  const first = await claimPass(tx, agentId, max, principal, policy, wait);
+  if (first.claimed.length >= max || !first.keyFull) return first.claimed;
+  // The batch filled a concurrency key part-way through: its other tasks were refused, and
+  // the tasks behind them never offered. Again, now that the first pass's tasks count as
+  // running, so the full key is stepped over. This pass holds the first one's locks and
+  // may need others out of the lock order: it takes only locks that are free at once
+  // (SKIP LOCKED), so it never waits, and cannot deadlock.
+  const second = await claimPass(tx, agentId, max - first.claimed.length, principal, policy, false);
+  return [...first.claimed, ...second.claimed];
 }
 
 /** One round of a claim: candidates, resources under lock, the transition. */
@@ -82,7 +102,7 @@ async function claimPass(
 ): Promise<{ claimed: ClaimedTask[]; keyFull: boolean }> {
   // Read without locks, to step over tasks a reservation keeps out; re-checked under lock.
   const { reservations } = await findReservations(tx, policy.reserveAfterS);
-  const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations);
+  const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations, wait);
   const [first] = rows;
   if (!first) {
     // Say why: an unknown agent, or one this token may not act for.
@@ -190,6 +210,9 @@ const claimedTask = (row: RawRow, c: ColumnReader): ClaimedTask => ({
  * InitPlan over workflows_paused_idx) and each candidate is compared with that short array, so
  * the walk along tasks_claim_idx keeps its plan. A claim whose statement began before a pause
  * committed may still start one of its tasks, as if it had been claimed just before.
+ *
+ * `heartbeat` false (a claim that must not wait for a lock) leaves the agent row alone: its
+ * write would wait for another claim of the same agent.
  */
 function pickCandidates(
   tx: Transaction,
@@ -198,6 +221,7 @@ function pickCandidates(
   principal: Principal | undefined,
   policy: SchedulingPolicy,
   reservations: ReadonlyMap<string, Reservation>,
+  heartbeat: boolean,
 ) {
   const owned =
     principal && principal.role !== "admin" ? sql`and token_id = ${principal.tokenId}` : sql``;
@@ -211,7 +235,7 @@ function pickCandidates(
     ), touched as (
       update agents set last_heartbeat_at = now(),
         status = case when status = 'offline' then 'online'::agent_status else status end
-      where id = (select id from found)
+      where ${heartbeat ? sql`true` : sql`false`} and id = (select id from found)
         and (status = 'offline' or last_heartbeat_at < now() - interval '1 second')
       returning status
     ), agent as (

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import type { Database, Transaction } from "@/db/client";
 import { mapRows } from "@/db/rows";
 import { recordAttemptFailures, recordAttemptSuccess } from "@/server/agents/quarantine";
+import { phase, phaseTasks } from "@/server/log/phase-timings";
 import { explainFenced, type FencedOutcome, type LeaseCaller, type LeaseRef } from "./fencing";
 import {
   type EndedAttempt,
@@ -30,13 +31,22 @@ export async function completeTasks(
   caller: LeaseCaller,
   items: readonly CompleteItem[],
 ): Promise<FencedOutcome[]> {
+  return db.transaction((tx) => completeWithin(tx, caller, items));
+}
+
+/** completeTasks inside the caller's transaction (see complete-and-claim.ts). */
+export async function completeWithin(
+  tx: Transaction,
+  caller: LeaseCaller,
+  items: readonly CompleteItem[],
+): Promise<FencedOutcome[]> {
+  phase("tx.begin");
   const values = items.map((item) => ({ ...item, result: item.result ?? null }));
-  return db.transaction(async (tx) => {
-    const ended = await mapRows(
-      tx,
-      "complete tasks",
-      endedAttempt,
-      sql`
+  const ended = await mapRows(
+    tx,
+    "complete tasks",
+    endedAttempt,
+    sql`
       update tasks t set state = 'succeeded', result = v.result, progress = 1,
         finished_at = now(), lease_expires_at = null, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
@@ -44,11 +54,18 @@ export async function completeTasks(
       where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
       returning ${endedColumns(sql`'running'::task_state`)}`,
-    );
-    await settleEndedAttempts(tx, ended, () => ({}));
-    if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
-    return outcomes(tx, items, ended, caller);
-  });
+  );
+  phase("tx.update");
+  await settleEndedAttempts(tx, ended, () => ({}));
+  phase("tx.settle");
+  if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
+  const results = await outcomes(tx, items, ended, caller);
+  phase("tx.outcomes");
+  phaseTasks(
+    "completed",
+    ended.map((row) => row.id),
+  );
+  return results;
 }
 
 /** Fails attempts: each is retried with backoff while attempts remain and it is retryable. */

@@ -7,6 +7,7 @@ import { registerAgent } from "@/server/agents/register";
 import { releaseAgent } from "@/server/agents/release";
 import { drainAgent, resumeAgent } from "@/server/agents/status";
 import { getEventHub } from "@/server/events/hub";
+import { phase } from "@/server/log/phase-timings";
 import { claimWithWait } from "@/server/tasks/claim-wait";
 import { agentProcedure, createTRPCRouter, operatorProcedure, viewerProcedure } from "../trpc";
 
@@ -51,11 +52,13 @@ export const agentsRouter = createTRPCRouter({
    * until the quarantine ends (or an operator releases it), at most `waitMs`.
    */
   claim: agentProcedure.input(claimTasksInput).mutation(async ({ ctx, input, signal }) => {
+    phase("proc");
     const tasks = await claimWithWait(ctx.db, getEventHub, {
       ...input,
       signal,
       principal: ctx.principal,
     });
+    phase("proc.out");
     return { tasks };
   }),
 });

@@ -1,5 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { phase } from "@/server/log/phase-timings";
+import { completeAndClaim } from "@/server/tasks/complete-and-claim";
 import type { FencedOutcome } from "@/server/tasks/fencing";
 import { completeTasks, failTasks, requeueTasks } from "@/server/tasks/finish";
 import { submitTaskInput } from "@/server/tasks/inputs";
@@ -76,12 +78,29 @@ export const tasksRouter = createTRPCRouter({
     return single((await completeTasks(ctx.db, caller, [input]))[0]);
   }),
 
-  /** Many completions in one round trip, each fenced on its own. */
+  /**
+   * Many completions in one round trip, each fenced on its own. With `claim`, the same
+   * transaction then claims up to that many tasks for the agent, as `agents.claim` would
+   * (without waiting): a chain's next task comes back in `tasks` (always present; empty when
+   * nothing was claimed or `claim` is 0).
+   */
   completeMany: agentProcedure
-    .input(z.strictObject({ agentId: z.uuid(), items: z.array(completeItem).min(1).max(1000) }))
+    .input(
+      z.strictObject({
+        agentId: z.uuid(),
+        items: z.array(completeItem).min(1).max(1000),
+        claim: z.int().min(0).max(1000).default(0),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
+      phase("proc");
       const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
-      return { results: await completeTasks(ctx.db, caller, input.items) };
+      const done = await completeAndClaim(ctx.db, caller, input.items, {
+        max: input.claim,
+        principal: ctx.principal,
+      });
+      phase("proc.out");
+      return done;
     }),
 
   fail: agentProcedure.input(failTaskInput).mutation(async ({ ctx, input }) => {
