@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { WorkflowInput } from "@/sdk";
 import { startFleet } from "./fleet";
 import type { BenchEnvironment } from "./setup";
@@ -95,7 +95,10 @@ export async function runHopProfile(
   }
   // The server appends its lines off the request path: give the last ones a moment.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const server = (await readFile(phaseLog, "utf8"))
+  // Each run reads its own lines: the file is emptied after.
+  const text = await readFile(phaseLog, "utf8");
+  await writeFile(phaseLog, "");
+  const server = text
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as ServerCall);

@@ -167,15 +167,22 @@ async function latencyOnly() {
   }
 }
 
-/** A chain hop's milliseconds by phase, from the server's phase log and the workers' clocks. */
+/**
+ * A chain hop's milliseconds by phase, from the server's phase log and the workers' clocks:
+ * with the SDK's claimOnComplete off and on, alternated (twice each), so both see the same
+ * machine load.
+ */
 async function hopBreakdown(env: Awaited<ReturnType<typeof startBenchEnvironment>>, file: string) {
-  await runHopProfile(env, file, {
-    chain: 200,
-    workers,
-    concurrency: 50,
-    claimOnComplete: !args["no-claim-on-complete"],
-    timeoutMs: 120_000,
-  });
+  for (const claimOnComplete of [false, true, false, true]) {
+    log(`hop breakdown, claimOnComplete ${claimOnComplete ? "on" : "off"}:`);
+    await runHopProfile(env, file, {
+      chain: 200,
+      workers,
+      concurrency: 50,
+      claimOnComplete,
+      timeoutMs: 120_000,
+    });
+  }
 }
 
 /** `--only latency --profile`: the hop breakdown alone. */

@@ -1,5 +1,6 @@
 import type { Database } from "@/db/client";
 import type { Principal } from "@/server/auth/roles";
+import { notifyQueue } from "@/server/events/record";
 import { log } from "@/server/log/logger";
 import { phase, phaseTasks } from "@/server/log/phase-timings";
 import { type ClaimedTask, claimInTransaction } from "./claim";
@@ -26,18 +27,23 @@ export async function completeAndClaim(
   claim: { max: number; principal: Principal },
 ): Promise<{ results: FencedOutcome[]; tasks: ClaimedTask[] }> {
   const done = await db.transaction(async (tx) => {
-    const results = await completeWithin(tx, caller, items);
-    if (claim.max <= 0) return { results, tasks: [] };
+    if (claim.max <= 0)
+      return { results: (await completeWithin(tx, caller, items)).results, tasks: [] };
+    const { results, settled } = await completeWithin(tx, caller, items, "defer");
+    let tasks: ClaimedTask[] = [];
     try {
-      const tasks = await tx.transaction((savepoint) =>
+      tasks = await tx.transaction((savepoint) =>
         claimInTransaction(savepoint, caller.agentId, claim.max, claim.principal),
       );
-      phase("tx.claim");
-      return { results, tasks };
     } catch (error) {
       claimLog.warn({ err: error }, "the claim after a completion failed; the completion stands");
-      return { results, tasks: [] };
     }
+    phase("tx.claim");
+    // Waiting claimers are woken only for what this claim left: a chain's next task, taken
+    // here, would wake every long-poll of every instance for nothing.
+    const taken = new Set(tasks.map((task) => task.id));
+    if (settled.freed || settled.readied.some((id) => !taken.has(id))) await notifyQueue(tx);
+    return { results, tasks };
   });
   phase("tx.commit");
   phaseTasks(

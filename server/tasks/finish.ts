@@ -9,6 +9,7 @@ import {
   endedAttempt,
   endedColumns,
   retryOrFail,
+  type SettleResult,
   settleEndedAttempts,
 } from "./settle";
 
@@ -31,15 +32,19 @@ export async function completeTasks(
   caller: LeaseCaller,
   items: readonly CompleteItem[],
 ): Promise<FencedOutcome[]> {
-  return db.transaction((tx) => completeWithin(tx, caller, items));
+  return db.transaction(async (tx) => (await completeWithin(tx, caller, items)).results);
 }
 
-/** completeTasks inside the caller's transaction (see complete-and-claim.ts). */
+/**
+ * completeTasks inside the caller's transaction (see complete-and-claim.ts), which with
+ * `wakeClaimers` "defer" wakes the waiting claimers itself, or not, once it has claimed.
+ */
 export async function completeWithin(
   tx: Transaction,
   caller: LeaseCaller,
   items: readonly CompleteItem[],
-): Promise<FencedOutcome[]> {
+  wakeClaimers: "now" | "defer" = "now",
+): Promise<{ results: FencedOutcome[]; settled: SettleResult }> {
   phase("tx.begin");
   const values = items.map((item) => ({ ...item, result: item.result ?? null }));
   const ended = await mapRows(
@@ -56,7 +61,7 @@ export async function completeWithin(
       returning ${endedColumns(sql`'running'::task_state`)}`,
   );
   phase("tx.update");
-  await settleEndedAttempts(tx, ended, () => ({}));
+  const settled = await settleEndedAttempts(tx, ended, () => ({}), wakeClaimers);
   phase("tx.settle");
   if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
   const results = await outcomes(tx, items, ended, caller);
@@ -65,7 +70,7 @@ export async function completeWithin(
     "completed",
     ended.map((row) => row.id),
   );
-  return results;
+  return { results, settled };
 }
 
 /** Fails attempts: each is retried with backoff while attempts remain and it is retryable. */

@@ -52,8 +52,13 @@ export async function settleEndedAttempts(
   tx: Executor,
   ended: readonly EndedAttempt[],
   eventData: (row: EndedAttempt) => Record<string, unknown>,
-): Promise<void> {
-  if (ended.length === 0) return;
+  /**
+   * "defer": wake no claimer; the caller does, unless it claimed every readied task itself
+   * (complete-and-claim.ts) — nobody else could take them then.
+   */
+  wakeClaimers: "now" | "defer" = "now",
+): Promise<SettleResult> {
+  if (ended.length === 0) return { readied: [], freed: false };
   await releaseAllocations(
     tx,
     ended.filter((row) => row.held_resources).map((row) => row.id),
@@ -77,12 +82,21 @@ export async function settleEndedAttempts(
   // Retries wait for their backoff (the scheduler wakes claimers then); releases are ready now,
   // and so are tasks waiting for the capacity or concurrency-key slot an attempt gave back (a
   // reserved task among them).
-  const freed = ended.some(
-    (row) => row.from_state === "running" && (row.held_resources || row.held_key),
+  const freed =
+    ended.some((row) => row.from_state === "running" && (row.held_resources || row.held_key)) ||
+    ended.some((row) => row.state === "queued");
+  if (wakeClaimers === "now" && (release.queued || freed)) await notifyQueue(tx);
+  const readied = release.events.flatMap((event) =>
+    event.toState === "queued" && event.taskId ? [event.taskId] : [],
   );
-  if (release.queued || freed || ended.some((row) => row.state === "queued")) {
-    await notifyQueue(tx);
-  }
+  return { readied, freed };
+}
+
+export interface SettleResult {
+  /** Tasks that became queued. */
+  readied: string[];
+  /** Whether anything else may have become claimable: capacity, a key slot, a retry. */
+  freed: boolean;
 }
 
 /**
