@@ -101,6 +101,52 @@ describe("the agent worker over HTTP", () => {
     expect(bStarted?.agentId).toBe(worker.agentId);
   });
 
+  it("gets a chain's next task in its parent's completeMany answer, and with claimOnComplete off from a claim", async () => {
+    for (const claimOnComplete of [true, false]) {
+      const capability = `chain-${claimOnComplete}`;
+      // Which answer handed each task out: the worker's own requests, read as they come back.
+      const handedOutBy = new Map<string, string>();
+      const recording: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        const url = String(input instanceof Request ? input.url : input);
+        const path = url.slice(url.lastIndexOf("/") + 1).split("?")[0] ?? "";
+        const body = (await response.clone().json()) as {
+          result?: { data?: { tasks?: { id: string }[] } };
+        };
+        for (const task of body.result?.data?.tasks ?? []) handedOutBy.set(task.id, path);
+        return response;
+      };
+      const worker = startWorker(capability, {
+        concurrency: 1,
+        claimOnComplete,
+        fetch: recording,
+        handlers: { step: async (task) => ({ ran: task.name }) },
+      });
+      await worker.start();
+
+      const submitted = await orchestrator.submitWorkflow({
+        name: `chain ${claimOnComplete}`,
+        tasks: ["a", "b", "c"].map((key, i, keys) => ({
+          key,
+          name: key,
+          type: "step",
+          capabilities: [capability],
+          dependsOn: i === 0 ? [] : [keys[i - 1] ?? ""],
+        })),
+      });
+      const ids = submitted.tasks.map((task) => task.id);
+      const done = await Promise.all(
+        ids.map((id) => orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
+      );
+
+      expect(done.map((task) => task.state)).toEqual(["succeeded", "succeeded", "succeeded"]);
+      // With one slot, a finished task's slot waits for its completion's answer.
+      const expected = claimOnComplete ? "tasks.completeMany" : "agents.claim";
+      expect(ids.slice(1).map((id) => handedOutBy.get(id))).toEqual([expected, expected]);
+      await worker.stop();
+    }
+  });
+
   it("fails a task for good when its handler throws NonRetryableError", async () => {
     const worker = startWorker("fatal", {
       handlers: {

@@ -77,15 +77,15 @@ export function createReports(params: ReportsParams) {
         "complete",
       );
       const at = now();
-      // Before the completions are settled: the slots they kept free are taken by then.
-      // (An older server answers without `tasks`.)
-      if (tasks && tasks.length > 0) params.claimOnComplete?.run(tasks, at);
       const outcomes = new Map(results.map((outcome) => [outcome.taskId, outcome]));
       for (const { task, result } of batch) {
         const outcome = outcomes.get(task.id);
         if (outcome?.ok) events.emit("completed", { task, result, at });
         else emitError(refusal(outcome), "complete", task.id);
       }
+      // Before this batch counts as handled, which gives back the slots kept for these tasks.
+      // (An older server answers without `tasks`.)
+      if (tasks && tasks.length > 0) params.claimOnComplete?.run(tasks, at);
     } catch (error) {
       if (params.giveUp.aborted || batch.length === 1) {
         for (const { task } of batch) emitError(error, "complete", task.id);

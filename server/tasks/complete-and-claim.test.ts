@@ -1,0 +1,183 @@
+import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Principal } from "@/server/auth/roles";
+import { createEventHub } from "@/server/events/hub";
+import { completeAndClaim } from "@/server/tasks/complete-and-claim";
+import type { LeaseCaller } from "@/server/tasks/fencing";
+import { completeTasks } from "@/server/tasks/finish";
+import { submitWorkflowInput } from "@/server/tasks/inputs";
+import { submitWorkflow } from "@/server/tasks/submit-workflow";
+import { setupTestDatabase } from "@/test/db";
+import { claimOnly, definePool, makeAgent, stateOf, submit } from "@/test/engine";
+
+const pg = setupTestDatabase();
+let hub: ReturnType<typeof createEventHub> | undefined;
+afterAll(async () => {
+  await hub?.close();
+});
+
+const principalOf = (agent: LeaseCaller): Principal => ({
+  tokenId: agent.tokenId,
+  tokenName: "agent token",
+  role: "agent",
+  via: "bearer",
+});
+
+/** A parent and its child (child spec merged in), in one workflow; returns their ids. */
+async function parentAndChild(capability: string, child: Record<string, unknown> = {}) {
+  const params = submitWorkflowInput.parse({
+    name: "hop",
+    tasks: [
+      { key: "parent", name: "parent", capabilities: [capability] },
+      { key: "child", name: "child", capabilities: [capability], dependsOn: ["parent"], ...child },
+    ],
+  });
+  const { tasks } = await submitWorkflow(pg.db, params, { tokenId: null });
+  const id = (key: string) => tasks.find((task) => task.key === key)?.id ?? "";
+  return { parent: id("parent"), child: id("child") };
+}
+
+/** Runs the parent on `agent`, then completes it asking to claim `claim` tasks. */
+async function completeParent(agent: LeaseCaller, parent: string, claim: number) {
+  const lease = await claimOnly(pg.db, agent.agentId, parent);
+  return completeAndClaim(pg.db, agent, [{ taskId: parent, leaseEpoch: lease.leaseEpoch }], {
+    max: claim,
+    principal: principalOf(agent),
+  });
+}
+
+async function runningOn(taskId: string) {
+  const [row] = await pg.db.execute<{ state: string; agent_id: string | null }>(
+    sql`select state, agent_id from tasks where id = ${taskId}`,
+  );
+  return row;
+}
+
+describe("completeAndClaim", () => {
+  it("returns the child its completion released, leased to the completing agent and fenced", async () => {
+    const capability = `hop-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent, child } = await parentAndChild(capability);
+
+    const done = await completeParent(agent, parent, 1);
+
+    expect(done.results).toEqual([{ taskId: parent, ok: true }]);
+    expect(done.tasks.map((task) => task.id)).toEqual([child]);
+    expect(await stateOf(pg.db, parent)).toBe("succeeded");
+    expect(await runningOn(child)).toEqual({ state: "running", agent_id: agent.agentId });
+    // The lease is a real one: an older epoch is refused, the returned one completes it.
+    const [lease] = done.tasks;
+    if (!lease) throw new Error("no lease");
+    const stale = await completeTasks(pg.db, agent, [
+      { taskId: child, leaseEpoch: lease.leaseEpoch - 1 },
+    ]);
+    expect(stale[0]?.ok).toBe(false);
+    const fresh = await completeTasks(pg.db, agent, [
+      { taskId: child, leaseEpoch: lease.leaseEpoch },
+    ]);
+    expect(fresh).toEqual([{ taskId: child, ok: true }]);
+  });
+
+  it("claims nothing when asked for nothing: the child stays queued for any claimer", async () => {
+    const capability = `hop-none-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent, child } = await parentAndChild(capability);
+
+    const done = await completeParent(agent, parent, 0);
+
+    expect(done.tasks).toEqual([]);
+    expect(await stateOf(pg.db, child)).toBe("queued");
+  });
+
+  it("does not return a child the agent lacks the capability for, and wakes waiting claimers for it", async () => {
+    const capability = `hop-cap-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent, child } = await parentAndChild(capability, {
+      capabilities: [capability, `${capability}-gpu`],
+    });
+    hub ??= createEventHub(pg.url);
+    await hub.ready();
+    const woken = hub.waitForQueue(60_000);
+
+    const done = await completeParent(agent, parent, 1);
+
+    expect(done.tasks).toEqual([]);
+    expect(await stateOf(pg.db, child)).toBe("queued");
+    // Another agent could run it: it must hear about it.
+    expect(await woken).toBe("notified");
+  });
+
+  it("respects a full pool: the child needing it is not claimed", async () => {
+    const capability = `hop-pool-${Date.now()}`;
+    const pool = `hop_pool_${Date.now()}`;
+    await definePool(pg.db, pool, 1);
+    await pg.db.execute(sql`update resources set in_use = 1 where name = ${pool}`);
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent, child } = await parentAndChild(capability, { requires: { [pool]: 1 } });
+
+    const done = await completeParent(agent, parent, 1);
+
+    expect(done.tasks).toEqual([]);
+    expect(await stateOf(pg.db, child)).toBe("queued");
+  });
+
+  it("respects a concurrency key at its limit", async () => {
+    const capability = `hop-key-${Date.now()}`;
+    const key = { key: `hop-key-${Date.now()}`, limit: 1 };
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    // The key's one slot is taken by a task running on another agent.
+    const other = await makeAgent(pg.db, { capabilities: [`${capability}-other`] });
+    const holder = await submit(pg.db, {
+      name: "holder",
+      capabilities: [`${capability}-other`],
+      concurrency: key,
+    });
+    await claimOnly(pg.db, other.agentId, holder.id);
+    const { parent, child } = await parentAndChild(capability, { concurrency: key });
+
+    const done = await completeParent(agent, parent, 1);
+
+    expect(done.tasks).toEqual([]);
+    expect(await stateOf(pg.db, child)).toBe("queued");
+  });
+
+  it("gives a quarantined agent nothing, though its completion counts", async () => {
+    const capability = `hop-quarantine-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent, child } = await parentAndChild(capability);
+    const lease = await claimOnly(pg.db, agent.agentId, parent);
+    await pg.db.execute(sql`
+      insert into agent_health (agent_id, quarantined_until, quarantined_at, quarantine_reason)
+      values (${agent.agentId}, now() + interval '1 hour', now(), 'test')`);
+
+    const done = await completeAndClaim(
+      pg.db,
+      agent,
+      [{ taskId: parent, leaseEpoch: lease.leaseEpoch }],
+      { max: 1, principal: principalOf(agent) },
+    );
+
+    expect(done.results).toEqual([{ taskId: parent, ok: true }]);
+    expect(done.tasks).toEqual([]);
+    expect(await stateOf(pg.db, child)).toBe("queued");
+  });
+
+  it("refuses a stale lease and still claims for the agent's free slot", async () => {
+    const capability = `hop-stale-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent } = await parentAndChild(capability);
+    const lease = await claimOnly(pg.db, agent.agentId, parent);
+    const { parent: other } = await parentAndChild(capability);
+
+    const done = await completeAndClaim(
+      pg.db,
+      agent,
+      [{ taskId: parent, leaseEpoch: lease.leaseEpoch + 1 }],
+      { max: 1, principal: principalOf(agent) },
+    );
+
+    expect(done.results[0]).toMatchObject({ taskId: parent, ok: false });
+    expect(await stateOf(pg.db, parent)).toBe("running");
+    expect(done.tasks.map((task) => task.id)).toEqual([other]);
+  });
+});
