@@ -256,6 +256,18 @@ export const badInputs: Record<string, BadInput> = {
     field: "items.0.leaseEpoch",
     says: /<=2147483647/,
   },
+  "a completeMany claiming more than 1,000 tasks": {
+    path: "tasks.completeMany",
+    type: "mutation",
+    role: "agent",
+    input: (f) => ({
+      agentId: f.agentId,
+      items: [{ taskId: f.taskId, leaseEpoch: f.leaseEpoch }],
+      claim: 1_001,
+    }),
+    field: "claim",
+    says: /<=1000/,
+  },
   "a leaseEpoch above 2^31-1 in failMany": {
     path: "tasks.failMany",
     type: "mutation",
