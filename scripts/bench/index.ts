@@ -28,7 +28,8 @@
  *   no-op tasks drained meanwhile and alone) and a followed log's tail (`log_tail_p99_ms`).
  * - --only latency: the dependency hop (`dep_release_*`, `dep_handler_to_handler_p50`/`_p99`);
  *   with --profile, only the hop's breakdown table (see hop-profile.ts);
- *   --no-claim-on-complete runs the SDK workers without claimOnComplete (A/B).
+ *   --no-claim-on-complete runs the SDK workers (latency and throughput) without
+ *   claimOnComplete, for A/B.
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
  *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
@@ -136,6 +137,7 @@ function throughputParams() {
     submitChunk: positive("submit-chunk", args["submit-chunk"], 5_000),
     completeBatchMs: 2,
     timeoutMs: 240_000,
+    claimOnComplete: !args["no-claim-on-complete"],
   };
 }
 

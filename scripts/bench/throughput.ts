@@ -13,6 +13,8 @@ export interface ThroughputParams {
   submitChunk: number;
   completeBatchMs: number;
   timeoutMs: number;
+  /** The SDK's claimOnComplete (default true). */
+  claimOnComplete?: boolean;
 }
 
 export interface ThroughputResult {
@@ -62,6 +64,7 @@ export async function runThroughput(
     concurrency: params.concurrency,
     claimBatch: params.claimBatch,
     completeBatchMs: params.completeBatchMs,
+    claimOnComplete: params.claimOnComplete,
     completeBatchSize: 1000,
     fetch: timing.fetch,
     handlers: { noop: async () => undefined },
