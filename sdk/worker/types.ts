@@ -90,7 +90,10 @@ export interface AgentWorkerOptions {
 /** `at`: epoch milliseconds, sub-millisecond precision (performance.timeOrigin + now()). */
 export interface AgentWorkerEvents extends Record<string, unknown> {
   registered: { agentId: string; at: number };
-  /** A claim (or a completeMany, see claimOnComplete) returned these tasks; their handlers start right after. */
+  /**
+   * A claim (or a completeMany, see claimOnComplete) returned these tasks; their handlers
+   * start right after.
+   */
   claimed: { tasks: ClaimedTask[]; at: number };
   /** The server accepted the task's result. */
   completed: { task: ClaimedTask; result: unknown; at: number };
