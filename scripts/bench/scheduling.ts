@@ -231,6 +231,16 @@ async function runWorkload(
   const [small] = await db<{ makespan: number }[]>`
     select extract(epoch from max(t.finished_at) - min(w.created_at))::float8 as makespan
     from workflows w join tasks t on t.workflow_id = w.id where w.name = 'small'`;
+  // Where the small workflow's time went, to read beside its makespan.
+  const timeline = await db<{ line: string }[]>`
+    select format('%s: queued +%s s, started +%s s, finished +%s s, attempts %s, agent %s',
+      t.name, round(extract(epoch from t.queued_at - w.created_at)::numeric, 3),
+      round(extract(epoch from t.started_at - w.created_at)::numeric, 3),
+      round(extract(epoch from t.finished_at - w.created_at)::numeric, 3), t.attempts,
+      coalesce(a.name, '-')) as line
+    from workflows w join tasks t on t.workflow_id = w.id left join agents a on a.id = t.agent_id
+    where w.name = 'small' order by t.started_at`;
+  for (const { line } of timeline) log(`scheduling: ${line}`);
   // Jain's index over the workflows' shares of task starts while all three had work.
   const shares = await db<{ name: string; n: number }[]>`
     with bounds as (
