@@ -38,6 +38,8 @@ export interface SchedulingFigures {
   sched_fairness_jain: number;
   sched_key_limit_max_running: number;
   sched_flaky_agent_failures: number;
+  /** The failed attempts its quarantine counted (the event's `failures`); NaN: never quarantined. */
+  sched_flaky_agent_failures_at_quarantine: number;
 }
 
 export const SCALED_RESERVE_AFTER_S = 3;
@@ -252,6 +254,10 @@ async function runWorkload(
     select w.name, count(t.id) filter (where t.started_at between b.t0 and b.t1)::int as n
     from workflows w cross join bounds b left join tasks t on t.workflow_id = w.id
     group by w.name`;
+  const [quarantine] = await db<{ failures: number }[]>`
+    select (e.data ->> 'failures')::int as failures from task_events e
+    join agents a on a.id = e.agent_id
+    where e.kind = 'agent.quarantined' and a.name = 'cpu-flaky' order by e.id limit 1`;
   await db.end();
 
   const waiting = samples.filter((s) => s.waiting > 0);
@@ -270,6 +276,7 @@ async function runWorkload(
     sched_key_limit_max_running: Math.max(0, ...samples.map((s) => s.keyRunning)),
     // Counted by the agent itself: a failure's event no longer names the agent it left.
     sched_flaky_agent_failures: flakyFailures,
+    sched_flaky_agent_failures_at_quarantine: quarantine?.failures ?? Number.NaN,
   };
 }
 
