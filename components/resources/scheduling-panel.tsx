@@ -6,7 +6,8 @@ import { formatAmount } from "./usage-gauge";
 type Scheduling = RouterOutputs["resources"]["scheduling"];
 
 /**
- * What claims hold back now: each pool's reservation (README "Scheduling") and each
+ * What claims hold back now: each reservation, a pool's or an agent-scoped resource's on one
+ * agent (README "Scheduling"), and each
  * concurrency key with work, its running count against its limit.
  */
 export function SchedulingPanel({ state }: { state: Scheduling }) {
@@ -18,9 +19,9 @@ export function SchedulingPanel({ state }: { state: Scheduling }) {
         </h3>
         {state.reservations.length === 0 ? (
           <p className="text-sm text-ink-muted" data-testid="reservations-empty">
-            No pool is reserved. A task that waits longer than{" "}
-            <code>scheduling.reserve_after_s</code> for a pool amount reserves it: freed capacity
-            then goes to it first.
+            Nothing is reserved. A task that waits longer than{" "}
+            <code>scheduling.reserve_after_s</code> for a pool amount (or an agent-scoped amount no
+            agent has free) reserves it: freed capacity then goes to it first.
           </p>
         ) : (
           <ul className="flex flex-col gap-2 text-sm">
@@ -29,10 +30,21 @@ export function SchedulingPanel({ state }: { state: Scheduling }) {
                 key={r.pool}
                 data-testid="reservation"
                 data-pool={r.pool}
+                data-agent-id={r.agent?.id}
                 data-task-id={r.taskId}
                 className="rounded border border-ink-muted/30 p-2"
               >
-                <span className="font-mono">{r.pool}</span>: {formatAmount(r.amount)} reserved for{" "}
+                <span className="font-mono">{r.pool}</span>
+                {r.agent ? (
+                  <>
+                    {" "}
+                    on agent{" "}
+                    <span className="font-mono" title={r.agent.id}>
+                      {r.agent.name}
+                    </span>
+                  </>
+                ) : null}
+                : {formatAmount(r.amount)} reserved for{" "}
                 <Link href={`/tasks/${r.taskId}`} className="text-accent underline">
                   {r.taskName}
                 </Link>{" "}

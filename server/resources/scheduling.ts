@@ -5,7 +5,10 @@ import { queryRows } from "@/db/rows";
 import { findReservations } from "@/server/tasks/reservations";
 
 export interface PoolReservation {
+  /** The resource: a pool, or an agent-scoped resource held on `agent`. */
   pool: string;
+  /** Agent-scoped resources: the agent whose amount is held (README "Scheduling"). */
+  agent: { id: string; name: string } | null;
   taskId: string;
   taskName: string;
   amount: number;
@@ -25,7 +28,10 @@ export interface ConcurrencyKeyUsage {
   holders: { id: string; name: string }[];
 }
 
-/** What the claim's scheduling holds now: each pool's reservation and each busy key's slots. */
+/**
+ * What the claim's scheduling holds now: each resource's reservation (a pool's, or an
+ * agent-scoped one's on its agent) and each busy key's slots.
+ */
 export async function schedulingState(
   db: Executor,
   reserveAfterS: number,
@@ -61,6 +67,7 @@ export async function schedulingState(
   return {
     reservations: [...reservations.values()].map((r) => ({
       pool: r.pool,
+      agent: r.agentId === null ? null : { id: r.agentId, name: r.agentName ?? r.agentId },
       taskId: r.taskId,
       taskName: r.taskName,
       amount: r.amount,

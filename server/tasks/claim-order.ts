@@ -24,8 +24,13 @@ export function fairGroup(fairness: SchedulingPolicy["fairness"], alias: string)
  * however long each backlog is); each group offers its first claimable tasks, and the
  * `place`-th task of a group with `running` tasks running ranks as `running + place`. So the
  * group running least gets the next task, and a batch deals one task per group in turn. A
- * group whose tasks this agent cannot take offers none. Each group's offered rows are locked
- * even when not taken, until the claim commits: other claimers skip them meanwhile.
+ * group whose tasks this agent cannot take offers none.
+ *
+ * The ranking is read without locks first (`seen`), to learn how many tasks each group wins
+ * in this batch; only that many are then locked per group (SKIP LOCKED, so a group whose first
+ * tasks another claim holds offers its next ones). Locking every group's offer instead hid
+ * the rows a claim looked at but did not take from the claims running beside it: under load a
+ * small workflow's tasks sat locked and untaken while its rivals' were handed out.
  */
 export function candidateQuery(policy: SchedulingPolicy, max: number, claimable: SQL): SQL {
   const columns = sql`t.id, t.requires, t.timeout_s, t.concurrency_key, t.concurrency_limit`;
@@ -56,14 +61,29 @@ export function candidateQuery(policy: SchedulingPolicy, max: number, claimable:
       where g.depth < ${FAIR_GROUPS_PER_CLAIM}
     ), running as (
       select ${group} as grp, count(*)::int as n from tasks t where t.state = 'running' group by 1
-    ), offered as (
+    ), seen as (
       select o.*, row_number() over (partition by o.priority, o.grp order by o.queued_at, o.id)
         as place
       from groups g cross join lateral (
-        select ${columns}, t.priority, ${group} as grp, t.queued_at from tasks t
+        select t.id, t.priority, ${group} as grp, t.queued_at from tasks t
         where t.priority = g.priority and ${group} = g.grp and ${claimable}
         order by t.queued_at, t.id
         limit ${max}
+      ) o
+    ), wins as (
+      select w.priority, w.grp, count(*)::int as n from (
+        select s.priority, s.grp from seen s left join running r on r.grp = s.grp
+        order by s.priority desc, coalesce(r.n, 0) + s.place, s.queued_at, s.id
+        limit ${max}
+      ) w group by 1, 2
+    ), offered as (
+      select o.*, row_number() over (partition by o.priority, o.grp order by o.queued_at, o.id)
+        as place
+      from wins w cross join lateral (
+        select ${columns}, t.priority, ${group} as grp, t.queued_at from tasks t
+        where t.priority = w.priority and ${group} = w.grp and ${claimable}
+        order by t.queued_at, t.id
+        limit w.n
         for update of t skip locked
       ) o
     )

@@ -25,7 +25,8 @@ export type Candidate = {
  * Takes pool and agent capacity and concurrency-key slots for candidates in claim order,
  * skipping any that no longer fit (the candidate query read pools, keys and reservations
  * without locking them). Under the locks, reservations are read again: what they read then
- * is what the pools hold, so racing claims cannot both take what a reserved task waits for.
+ * is what the pools and this agent hold, so racing claims cannot both take what a reserved
+ * task waits for (an agent-scoped reservation binds only the claims of the agent it holds).
  */
 export async function takeResources(
   tx: Transaction,
@@ -75,16 +76,15 @@ export async function takeResources(
         if (!pools.has(row.name)) pools.set(row.name, { capacity: 0, inUse: Infinity });
       }
     }
-    if (pools.size > 0) {
-      ({ reservations, nowS } = await findReservations(tx, policy.reserveAfterS, [
-        ...pools.keys(),
-      ]));
-    }
   }
   const keys = keyLimits.size > 0 ? await lockConcurrencyKeys(tx, keyLimits, wait) : new Map();
   const free = needed.some((name) => !pools.has(name))
     ? await lockFreeCapacity(tx, agentId, lock)
     : {};
+  // After the pools and the agent row are locked: what the reservations read is what they hold.
+  if (needed.length > 0) {
+    ({ reservations, nowS } = await findReservations(tx, policy.reserveAfterS, needed, agentId));
+  }
 
   const accepted: Candidate[] = [];
   const taken = new Map<string, number>();
@@ -96,13 +96,13 @@ export async function takeResources(
       continue;
     }
     const fits = Object.entries(task.requires).every(([name, amount]) => {
-      const pool = pools.get(name);
-      if (!pool) return (free[name] ?? 0) >= amount;
       const reserved = reservations.get(name);
       const allowed =
         !reserved ||
         reserved.taskId === task.id ||
         backfillAllowed(reserved, amount, task.timeoutS, nowS);
+      const pool = pools.get(name);
+      if (!pool) return allowed && (free[name] ?? 0) >= amount;
       return allowed && pool.inUse + amount <= pool.capacity;
     });
     if (!fits) continue;
@@ -113,12 +113,12 @@ export async function takeResources(
       if (pool) {
         pool.inUse += amount;
         taken.set(name, (taken.get(name) ?? 0) + amount);
-        const reserved = reservations.get(name);
-        if (reserved?.taskId === task.id) reservations.delete(name);
-        else if (reserved && amount <= reserved.extra) reserved.extra -= amount;
       } else {
         free[name] = (free[name] ?? 0) - amount;
       }
+      const reserved = reservations.get(name);
+      if (reserved?.taskId === task.id) reservations.delete(name);
+      else if (reserved && amount <= reserved.extra) reserved.extra -= amount;
     }
   }
   if (taken.size > 0) {

@@ -101,7 +101,7 @@ async function claimPass(
   wait: boolean,
 ): Promise<{ claimed: ClaimedTask[]; keyFull: boolean }> {
   // Read without locks, to step over tasks a reservation keeps out; re-checked under lock.
-  const { reservations } = await findReservations(tx, policy.reserveAfterS);
+  const { reservations } = await findReservations(tx, policy.reserveAfterS, undefined, agentId);
   const rows = await pickCandidates(tx, agentId, max, principal, policy, reservations, wait);
   const [first] = rows;
   if (!first) {

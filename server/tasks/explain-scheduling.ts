@@ -14,6 +14,8 @@ export type SchedulingWaitReason = { message: string } & (
   | {
       kind: "reservation_held";
       pool: string;
+      /** Agent-scoped resources: the agent whose amount is held; null for a pool. */
+      agent: { id: string; name: string } | null;
       amount: number;
       free: number;
       since: string;
@@ -22,6 +24,7 @@ export type SchedulingWaitReason = { message: string } & (
   | {
       kind: "reserved_for_other";
       pool: string;
+      agent: { id: string; name: string } | null;
       taskId: string;
       taskName: string;
       amount: number;
@@ -49,27 +52,31 @@ export async function schedulingReasons(
     const { reservations, nowS } = await findReservations(db, policy.reserveAfterS, pools);
     for (const r of reservations.values()) {
       const free = formatAmount(r.free);
+      const agent = r.agentId === null ? null : { id: r.agentId, name: r.agentName ?? r.agentId };
+      const on = agent ? ` on agent ${agent.name}` : "";
       if (r.taskId === task.id) {
         const sure = r.shadowS === null ? "" : `, sure to fit by ${isoOf(r.shadowS)}`;
         reasons.push({
           kind: "reservation_held",
           pool: r.pool,
+          agent,
           amount: r.amount,
           free: r.free,
           since: r.since,
           sureBy: r.shadowS === null ? null : isoOf(r.shadowS),
-          message: `reserved ${formatAmount(r.amount)} of ${r.pool} since ${r.since}, ${free} free${sure}: freed capacity goes to this task first`,
+          message: `reserved ${formatAmount(r.amount)} of ${r.pool}${on} since ${r.since}, ${free} free${sure}: freed capacity goes to this task first`,
         });
       } else if (!backfillAllowed(r, task.requires[r.pool] ?? 0, task.timeoutS, nowS)) {
         reasons.push({
           kind: "reserved_for_other",
           pool: r.pool,
+          agent,
           taskId: r.taskId,
           taskName: r.taskName,
           amount: r.amount,
           free: r.free,
           since: r.since,
-          message: `${formatAmount(r.amount)} of ${r.pool} reserved for "${r.taskName}" since ${r.since}, ${free} free: this task could delay it (only a task whose timeoutS ends before the reserved amount is sure to be free, or that fits beside the reservation, may go first)`,
+          message: `${formatAmount(r.amount)} of ${r.pool}${on} reserved for "${r.taskName}" since ${r.since}, ${free} free: this task could delay it${agent ? " there" : ""} (only a task whose timeoutS ends before the reserved amount is sure to be free, or that fits beside the reservation, may go first)`,
         });
       }
     }

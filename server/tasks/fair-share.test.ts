@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDatabase, type Database } from "@/db/client";
 import { createToken } from "@/server/auth/tokens";
 import { claimTasks } from "@/server/tasks/claim";
 import { submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
@@ -81,6 +82,46 @@ describe("fair share", () => {
     await workflow("low", 3);
     await workflow("urgent", 2, 5);
     expect(await claimOneByOne(4, "workflow")).toEqual(["urgent", "urgent", "low", "low"]);
+  });
+
+  it("a claim running beside another still sees the small workflow's tasks the other did not take", async () => {
+    await clearQueue();
+    await workflow("big", 6);
+    await workflow("small", 1);
+    const policy: SchedulingPolicy = { reserveAfterS: 30, fairness: "workflow" };
+    const first = createDatabase(pg.url, { max: 1, applicationName: "first-claim" });
+    try {
+      const [a, b] = [await makeAgent(pg.db), await makeAgent(pg.db)];
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let claimedFirst: () => void = () => {};
+      const firstDone = new Promise<void>((resolve) => {
+        claimedFirst = resolve;
+      });
+      // The first claim takes one task (big's, the older on a tie) and stays uncommitted.
+      const open = first.db.transaction(async (tx) => {
+        // A savepoint inside the open transaction: its locks last until the outer commit.
+        const claimed = await claimTasks(
+          tx as unknown as Database,
+          a.agentId,
+          1,
+          undefined,
+          policy,
+        );
+        claimedFirst();
+        await held;
+        return claimed;
+      });
+      await firstDone;
+      const second = await claimTasks(pg.db, b.agentId, 2, undefined, policy);
+      release();
+      expect(workflowsOf((await open).map((task) => task.name))).toEqual(["big"]);
+      expect(workflowsOf(second.map((task) => task.name)).sort()).toEqual(["big", "small"]);
+    } finally {
+      await first.sql.end();
+    }
   });
 
   it("submitter: rotates across submitting tokens, whatever their workflows", async () => {

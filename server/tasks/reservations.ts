@@ -1,16 +1,25 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
+import { chooseReservedAgents } from "./agent-reservations";
+import { shadowOf } from "./shadow-time";
 import { isoTime, textArray } from "./sql";
 
 /**
- * A pool held for the longest-waiting task that needs more of it than is free (README
- * "Scheduling"). `shadowS` is when the reserved amount is sure to be free, every holder
- * running to its timeoutS (epoch seconds; null: a holder without timeoutS stands in the way,
- * so no such time is known). `extra` is what another task may take and still not delay it.
+ * A resource held for the longest-waiting task that needs more of it than is free (README
+ * "Scheduling"): a pool, or an agent-scoped resource on the one agent chosen to fit the task
+ * soonest (`agentId`; server/tasks/agent-reservations.ts). `shadowS` is when the reserved
+ * amount is sure to be free, every holder running to its timeoutS (epoch seconds; null: a
+ * holder without timeoutS stands in the way, so no such time is known). `extra` is what
+ * another task may take and still not delay it. Capacity and free are the pool's, or that
+ * agent's.
  */
 export interface Reservation {
+  /** The resource's name: a pool, or an agent-scoped resource when `agentId` is set. */
   pool: string;
+  scope: "pool" | "agent";
+  agentId: string | null;
+  agentName: string | null;
   taskId: string;
   taskName: string;
   amount: number;
@@ -25,6 +34,7 @@ export interface Reservation {
 // A mapper, not a zod schema: every claim that needs a pool reads reservations.
 const reservedRow = (row: RawRow, c: ColumnReader) => ({
   pool: c.string(row, "pool"),
+  scope: c.string(row, "scope"),
   // Nullable in the schema; arithmetic read a null as 0 before the mapper too.
   capacity: c.nullableNumber(row, "capacity") ?? 0,
   in_use: c.number(row, "in_use"),
@@ -36,18 +46,22 @@ const reservedRow = (row: RawRow, c: ColumnReader) => ({
 });
 
 /**
- * The reservation of each pool (of `pools` only, when given), as the database is now.
+ * The reservation of each resource (of `pools` only, when given), as the database is now.
+ * With `agentId`, an agent-scoped reservation counts only when it is held on that agent: it
+ * does not stand in the way of the other agents' claims.
  *
  * The reserved task is the first in claim order (priority, then longest queued) among tasks
  * that have waited `reserveAfterS` and could run: not paused, their capabilities held by an
- * online agent, the amount within the pool's capacity. Derived on each call rather than
- * stored, so it can never outlive its task. A claim calls this after locking the pools, so
- * what it reads is what the pools hold.
+ * online agent, the amount within the pool's capacity (agent-scoped: within that agent's).
+ * Derived on each call rather than stored, so it can never outlive its task. A claim calls
+ * this after locking the pools and (for agent-scoped resources) its agent row, so what it
+ * reads is what they hold.
  */
 export async function findReservations(
   db: Executor,
   reserveAfterS: number,
   pools?: readonly string[],
+  agentId?: string,
 ): Promise<{ reservations: Map<string, Reservation>; nowS: number }> {
   const only = pools ? sql`and p.name = any(${textArray(pools)})` : sql``;
   // Priority levels first (a skip scan of tasks_claim_requires_idx), then within each level
@@ -69,7 +83,7 @@ export async function findReservations(
     ), cutoff as (
       select now() - make_interval(secs => ${reserveAfterS}) as at
     )
-    select p.name as pool, p.capacity, p.in_use, r.id as task_id, r.name as task_name, r.amount,
+    select p.name as pool, p.scope, p.capacity, p.in_use, r.id as task_id, r.name as task_name, r.amount,
       ${isoTime(sql`r.since`)} as since, extract(epoch from now())::float8 as now_s
     from resources p cross join cutoff cross join lateral (
       select t.id, t.name, (t.requires ->> p.name)::float8 as amount,
@@ -78,11 +92,13 @@ export async function findReservations(
         select t.* from tasks t
         where t.state = 'queued' and t.requires <> '{}'::jsonb and t.priority = l.priority
           and t.queued_at <= cutoff.at and t.run_at <= cutoff.at and t.requires ? p.name
-          and (t.requires ->> p.name)::float8 <= p.capacity
+          and (p.scope = 'agent' or (t.requires ->> p.name)::float8 <= p.capacity)
           and (t.workflow_id is null
             or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
           and exists (select 1 from agents a
-            where a.status = 'online' and t.capabilities <@ a.capabilities)
+            where a.status = 'online' and t.capabilities <@ a.capabilities
+              and (p.scope = 'pool'
+                or coalesce((a.capacity ->> p.name)::float8, 0) >= (t.requires ->> p.name)::float8))
         order by t.queued_at, t.id
         limit 1
       ) t
@@ -90,11 +106,18 @@ export async function findReservations(
       order by l.priority desc
       limit 1
     ) r
-    where p.scope = 'pool' ${only}`,
+    where true ${only}`,
   );
   const reservations = new Map<string, Reservation>();
   const [first] = rows;
   if (!first) return { reservations, nowS: Date.now() / 1000 };
+  const onAgents = rows.filter((row) => row.scope === "agent");
+  for (const held of await chooseReservedAgents(db, onAgents, first.now_s)) {
+    if (agentId !== undefined && held.agentId !== agentId) continue;
+    reservations.set(held.pool, { scope: "agent", ...held });
+  }
+  const pooled = rows.filter((row) => row.scope === "pool");
+  if (pooled.length === 0) return { reservations, nowS: first.now_s };
   const holders = await mapRows(
     db,
     "holders of reserved pools",
@@ -108,9 +131,9 @@ export async function findReservations(
       extract(epoch from t.started_at + t.timeout_s * interval '1 second')::float8 as deadline_s
     from allocations a join tasks t on t.id = a.task_id
     where a.released_at is null
-      and a.resource = any(${textArray(rows.map((row) => row.pool))})`,
+      and a.resource = any(${textArray(pooled.map((row) => row.pool))})`,
   );
-  for (const row of rows) {
+  for (const row of pooled) {
     const free = row.capacity - row.in_use;
     const { shadowS, extra } = shadowOf(
       free,
@@ -120,6 +143,9 @@ export async function findReservations(
     );
     reservations.set(row.pool, {
       pool: row.pool,
+      scope: "pool",
+      agentId: null,
+      agentName: null,
       taskId: row.task_id,
       taskName: row.task_name,
       amount: row.amount,
@@ -131,34 +157,6 @@ export async function findReservations(
     });
   }
   return { reservations, nowS: first.now_s };
-}
-
-/**
- * Slurm's backfill arithmetic: walk the holders by deadline until the reserved amount is free.
- * That deadline is the shadow time; what is free then beyond the reservation is `extra`.
- */
-export function shadowOf(
-  free: number,
-  need: number,
-  nowS: number,
-  holders: readonly { amount: number; deadline_s: number | null }[],
-): { shadowS: number | null; extra: number } {
-  if (free >= need) return { shadowS: nowS, extra: free - need };
-  const timed = holders
-    .filter((h): h is { amount: number; deadline_s: number } => h.deadline_s !== null)
-    .sort((a, b) => a.deadline_s - b.deadline_s);
-  let available = free;
-  for (let i = 0; i < timed.length; i++) {
-    const holder = timed[i];
-    if (!holder) break;
-    available += holder.amount;
-    // Holders ending at the same moment all count for it.
-    const next = timed[i + 1];
-    if (available >= need && next?.deadline_s !== holder.deadline_s) {
-      return { shadowS: Math.max(holder.deadline_s, nowS), extra: available - need };
-    }
-  }
-  return { shadowS: null, extra: 0 };
 }
 
 /**
