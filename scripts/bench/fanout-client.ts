@@ -49,7 +49,7 @@ interface Parsed {
 interface Stream {
   request: http.ClientRequest;
   /** Body bytes after the last complete SSE block. */
-  rest: Buffer | undefined;
+  pieces: Buffer[];
   maxId: number;
   counts: Record<FanoutCategory, number>;
 }
@@ -130,20 +130,41 @@ function onBlock(stream: Stream, block: Buffer, at: number) {
   }
 }
 
-/** SSE blocks end in a blank line; tRPC adds one more newline, which starts the next block. */
+/**
+ * SSE blocks end in a blank line; tRPC adds one more newline, which starts the next block. A
+ * burst's message arrives in several reads: they are kept as pieces and joined once, when the
+ * block's end has arrived, and only the new bytes are searched.
+ */
 function onData(stream: Stream, bytes: Buffer) {
   chunks++;
   const at = Date.now();
-  const body = stream.rest ? Buffer.concat([stream.rest, bytes]) : bytes;
   let start = 0;
-  let end = body.indexOf(BLOCK_END);
-  while (end !== -1) {
-    while (body[start] === 10 && start < end) start++;
-    if (end > start) onBlock(stream, body.subarray(start, end), at);
-    start = end + 2;
-    end = body.indexOf(BLOCK_END, start);
+  // A blank line split across two reads: "\n" | "\n".
+  const lastPiece = stream.pieces.at(-1);
+  if (lastPiece && lastPiece[lastPiece.length - 1] === 10 && bytes[0] === 10) {
+    stream.pieces.push(bytes.subarray(0, 1));
+    block(stream, at);
+    start = 1;
   }
-  stream.rest = start < body.length ? body.subarray(start) : undefined;
+  let end = bytes.indexOf(BLOCK_END, start);
+  while (end !== -1) {
+    stream.pieces.push(bytes.subarray(start, end + 1));
+    block(stream, at);
+    start = end + 2;
+    end = bytes.indexOf(BLOCK_END, start);
+  }
+  if (start < bytes.length) stream.pieces.push(bytes.subarray(start));
+}
+
+/** The pieces so far are one block (ending in "\n"): hand it on, without leading newlines. */
+function block(stream: Stream, at: number) {
+  const pieces = stream.pieces;
+  stream.pieces = [];
+  let whole = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+  let first = 0;
+  while (whole[first] === 10) first++;
+  whole = whole.subarray(first, whole.length - 1);
+  if (whole.length > 0) onBlock(stream, whole, at);
 }
 
 function openOne(baseUrl: string, token: string): Promise<void> {
@@ -151,7 +172,7 @@ function openOne(baseUrl: string, token: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream: Stream = {
       request: undefined as unknown as http.ClientRequest,
-      rest: undefined,
+      pieces: [],
       maxId: 0,
       counts: { burst: 0, steady: 0 },
     };
