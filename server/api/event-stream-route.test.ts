@@ -124,6 +124,8 @@ describe("the lean events.stream route", () => {
     }
     const [leanText, trpcText] = await Promise.all([lean.read(2), trpc.read(2)]);
     expect(leanText).toBe(trpcText);
+    // The message went to the socket as a ready-made chunk, and still reads the same.
+    expect(broadcast.stats()).toMatchObject({ streams: 1, framed: 1 });
     expect(leanText).toMatch(/^event: connected\ndata: \{.*\}\n\n\ndata: \{"events":\[/);
     lean.close();
     trpc.close();

@@ -6,15 +6,27 @@ import { type EventRow, readEvents, toWireEvent } from "./read";
 import type { EventFeed } from "./stream";
 import { createTokenWatch } from "./token-watch";
 
-/** Where a stream's bytes go: an http.ServerResponse, or any Writable in tests. */
-export interface SseSink {
+/** What messages are written to: the response, or its socket (see `SseSink.socket`). */
+export interface SseWriter {
   write(chunk: Uint8Array): boolean;
-  end(): void;
   readonly writableLength: number;
   readonly writableNeedDrain: boolean;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+/** Where a stream's bytes go: an http.ServerResponse, or any Writable in tests. */
+export interface SseSink extends SseWriter {
+  end(): void;
   /** True once closed (the client left): no "close" event will come any more. */
   readonly destroyed: boolean;
   once(event: "drain" | "close", listener: () => void): unknown;
+  /**
+   * A ServerResponse's socket and framing. With chunked encoding, messages are written to the
+   * socket already framed as one HTTP chunk: the framed bytes are shared too, and the
+   * response's per-write work (framing strings, cork, a tick to uncork) is skipped.
+   */
+  readonly socket?: SseWriter | null;
+  readonly chunkedEncoding?: boolean;
 }
 
 /** The bytes of tRPC's SSE wire format that do not depend on the events (sse-wire.ts). */
@@ -68,6 +80,8 @@ export interface BroadcastStats {
   overflows: number;
   /** Tokens watched for revocation. */
   tokens: number;
+  /** Streams whose messages go to their socket as ready-made HTTP chunks. */
+  framed: number;
 }
 
 export interface Broadcast {
@@ -86,6 +100,9 @@ interface Group {
 /** Kept small: thousands of these are open at once. */
 interface Stream {
   sink: SseSink;
+  /** Where messages go: the socket, framed, or the sink itself. */
+  out: SseWriter;
+  framed: boolean;
   group: Group;
   tokenId: string;
   live: boolean;
@@ -100,6 +117,22 @@ interface Stream {
 }
 
 const DEFAULTS = { maxBufferedBytes: 1 << 20, pageSize: 500, pingMs: 10_000 };
+
+const CRLF = new Uint8Array([13, 10]);
+
+/** A message's bytes, and the same framed as one HTTP/1.1 chunk (made on first use). */
+class Message {
+  private chunk: Uint8Array | undefined;
+  constructor(readonly bytes: Uint8Array) {}
+  framed(): Uint8Array {
+    this.chunk ??= Buffer.concat([
+      Buffer.from(`${this.bytes.length.toString(16)}\r\n`, "latin1"),
+      this.bytes,
+      CRLF,
+    ]);
+    return this.chunk;
+  }
+}
 
 const broadcastLog = log.child({ component: "event-broadcast" });
 
@@ -116,7 +149,7 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
   const maxBuffered = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
   const pageSize = options.pageSize ?? DEFAULTS.pageSize;
   const groups = new Map<string, Group>();
-  const counts = { streams: 0, serialised: 0, written: 0, private: 0, overflows: 0 };
+  const counts = { streams: 0, framed: 0, serialised: 0, written: 0, private: 0, overflows: 0 };
   let closed = false;
 
   const tokens = createTokenWatch<Stream>({
@@ -129,6 +162,7 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
     if (stream.closed) return;
     stream.closed = true;
     counts.streams -= 1;
+    if (stream.framed) counts.framed -= 1;
     stream.group.streams.delete(stream);
     if (stream.group.streams.size === 0) groups.delete(filterKey(stream.group.filter));
     tokens.remove(stream.tokenId, stream);
@@ -146,7 +180,20 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
     const last = rows.at(-1);
     if (!last) return;
     counts.private += 1;
-    stream.sink.write(wire.message(last.id, eventsJson(rows.map(wireJson))));
+    send(stream, new Message(wire.message(last.id, eventsJson(rows.map(wireJson)))));
+  };
+
+  const send = (stream: Stream, message: Message) => {
+    // To the socket, framed, once the response's own bytes (headers, `connected`) have left it:
+    // none of them may still be queued (or corked) ahead of a direct write.
+    if (!stream.framed && stream.sink.chunkedEncoding === true && stream.sink.socket) {
+      if (stream.sink.writableLength === 0) {
+        stream.framed = true;
+        stream.out = stream.sink.socket;
+        counts.framed += 1;
+      }
+    }
+    stream.out.write(stream.framed ? message.framed() : message.bytes);
   };
 
   const overflow = (stream: Stream, position: number) => {
@@ -163,9 +210,9 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
     try {
       for (;;) {
         if (stream.closed) return;
-        if (stream.sink.writableLength > maxBuffered && stream.sink.writableNeedDrain) {
+        if (stream.out.writableLength > maxBuffered && stream.out.writableNeedDrain) {
           // The client reads slowly: the next page when it has taken this one.
-          stream.sink.once("drain", () => void catchUp(stream));
+          stream.out.once("drain", () => void catchUp(stream));
           return;
         }
         const target = feed.watermark();
@@ -214,10 +261,10 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
       const firstMatch = rows[matching[0] ?? -1]?.id;
       const lastMatch = rows[matching.at(-1) ?? -1]?.id;
       if (firstMatch === undefined || lastMatch === undefined) continue;
-      let bytes: Uint8Array | undefined;
+      let message: Message | undefined;
       for (const stream of group.streams) {
         if (!stream.live || stream.position >= lastMatch) continue;
-        if (stream.sink.writableLength > maxBuffered) {
+        if (stream.out.writableLength > maxBuffered) {
           overflow(stream, first - 1);
           continue;
         }
@@ -229,11 +276,11 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
           );
           continue;
         }
-        if (!bytes) {
-          bytes = wire.message(lastMatch, eventsJson(matching.map(jsonAt)));
+        if (!message) {
+          message = new Message(wire.message(lastMatch, eventsJson(matching.map(jsonAt))));
           counts.serialised += 1;
         }
-        stream.sink.write(bytes);
+        send(stream, message);
         counts.written += 1;
       }
     }
@@ -245,7 +292,7 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
     closed = true;
     offPage();
     offClose();
-    clearInterval(ping);
+    clearInterval(pinger);
     for (const group of [...groups.values()]) {
       for (const stream of [...group.streams]) end(stream, wire.stopping);
     }
@@ -253,16 +300,17 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
   };
   const offClose = feed.onClose(stopAll);
   const pingMs = options.pingMs ?? DEFAULTS.pingMs;
+  const ping = new Message(wire.ping);
   const pingAll = () => {
     for (const group of groups.values()) {
       for (const stream of group.streams) {
-        if (stream.sink.writableLength <= maxBuffered) stream.sink.write(wire.ping);
+        if (stream.out.writableLength <= maxBuffered) send(stream, ping);
       }
     }
   };
   // One timer for every stream; a ping is the same bytes for all.
-  const ping = pingMs > 0 ? setInterval(pingAll, pingMs) : undefined;
-  ping?.unref?.();
+  const pinger = pingMs > 0 ? setInterval(pingAll, pingMs) : undefined;
+  pinger?.unref?.();
 
   return {
     async add({ sink, filter, tokenId, afterId }) {
@@ -279,8 +327,14 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
         group = { filter, streams: new Set() };
         groups.set(key, group);
       }
+      // Framed writes to the socket only once the response's own bytes (headers, `connected`)
+      // have gone to it: nothing of the response may still be queued ahead of them.
+      const socket =
+        sink.chunkedEncoding === true && sink.writableLength === 0 ? sink.socket : null;
       const stream: Stream = {
         sink,
+        out: socket ?? sink,
+        framed: Boolean(socket),
         group,
         tokenId,
         live: afterId === null,
@@ -308,6 +362,7 @@ export function createBroadcast(options: BroadcastOptions): Broadcast {
         private: counts.private,
         overflows: counts.overflows,
         tokens: tokens.size(),
+        framed: counts.framed,
       };
     },
     close: stopAll,
