@@ -64,7 +64,10 @@ function startClient() {
     async close() {
       if (child.exitCode !== null || !child.connected) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.send({ type: "close" } satisfies ParentMessage);
+      // The channel may close under us (the child failed meanwhile): then it is exiting anyway.
+      child.send({ type: "close" } satisfies ParentMessage, (error) => {
+        if (error) child.kill();
+      });
       await Promise.race([exited, delay(5_000)]);
       if (child.exitCode === null) child.kill();
     },
