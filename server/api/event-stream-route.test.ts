@@ -88,15 +88,26 @@ function wrap(response: Response, controller: AbortController): Opened {
 const path = (input: unknown) =>
   `/api/trpc/events.stream?input=${encodeURIComponent(JSON.stringify(input))}`;
 
-async function viaRoute(input: unknown, headers: Record<string, string>): Promise<Opened> {
+async function viaRoute(
+  input: unknown,
+  headers: Record<string, string>,
+  query = "",
+): Promise<Opened> {
   const controller = new AbortController();
-  const response = await fetch(`${base}${path(input)}`, { headers, signal: controller.signal });
+  const response = await fetch(`${base}${path(input)}${query}`, {
+    headers,
+    signal: controller.signal,
+  });
   return wrap(response, controller);
 }
 
-async function viaTrpc(input: unknown, headers: Record<string, string>): Promise<Opened> {
+async function viaTrpc(
+  input: unknown,
+  headers: Record<string, string>,
+  query = "",
+): Promise<Opened> {
   const controller = new AbortController();
-  const request = new Request(`${TEST_ORIGIN}${path(input)}`, {
+  const request = new Request(`${TEST_ORIGIN}${path(input)}${query}`, {
     headers,
     signal: controller.signal,
   });
@@ -132,7 +143,12 @@ describe("the lean events.stream route", () => {
   });
 
   it("refuses what tRPC refuses, with tRPC's status and body", async () => {
-    const cases: { what: string; input: unknown; headers: Record<string, string> }[] = [
+    const cases: {
+      what: string;
+      input: unknown;
+      headers: Record<string, string>;
+      query?: string;
+    }[] = [
       { what: "no token", input: {}, headers: {} },
       { what: "a bad token", input: {}, headers: { authorization: "Bearer tm_nope" } },
       {
@@ -141,14 +157,21 @@ describe("the lean events.stream route", () => {
         headers: { authorization: `Bearer ${viewerToken}` },
       },
       {
+        what: "a batch",
+        input: { 0: {} },
+        headers: { authorization: `Bearer ${viewerToken}` },
+        query: "&batch=1",
+      },
+      {
         what: "a bad last event id",
         input: { lastEventId: "-1" },
         headers: { authorization: `Bearer ${viewerToken}` },
       },
     ];
-    for (const { what, input, headers } of cases) {
-      const lean = await viaRoute(input, headers);
-      const trpc = await viaTrpc(input, headers);
+    for (const { what, input, headers, query } of cases) {
+      const lean = await viaRoute(input, headers, query);
+      const trpc = await viaTrpc(input, headers, query);
+      expect(broadcast.stats().streams, what).toBe(0);
       expect(lean.status, what).toBe(trpc.status);
       if (what.includes("token")) expect(lean.status, what).toBe(401);
       expect(await lean.read(2), what).toBe(await trpc.read(2));

@@ -65,6 +65,8 @@ async function streamParams(
   }
   // tRPC's reading of the input (no transformer), and of the resume position: the header,
   // else `lastEventId` or `Last-Event-Id` in the query, overrides the input's own.
+  // A batch, or auth by connectionParams, is tRPC's to answer (refuse or read) exactly.
+  if (url.searchParams.has("batch") || url.searchParams.has("connectionParams")) return null;
   let raw: unknown;
   const text = url.searchParams.get("input");
   try {
