@@ -8,6 +8,8 @@ export async function register() {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { routeConsoleToLog } = await import("./server/log/console");
   routeConsoleToLog();
+  const { installEventStreamRoute } = await import("./server/api/event-stream-install");
+  installEventStreamRoute();
   const { startBackgroundServices } = await import("./server/scheduler/start");
   await startBackgroundServices();
 }

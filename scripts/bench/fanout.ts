@@ -1,16 +1,18 @@
+import { type ChildProcess, fork } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import type { WorkflowInput } from "@/sdk";
-import type { WireEvent } from "@/server/events/read";
+import type { ChildMessage, FanoutCategory, ParentMessage } from "./fanout-client";
 import type { BenchEnvironment } from "./setup";
-import { chunksRead, openEventStream, type SseStream, waitUntil } from "./sse";
-import { log, now, summary } from "./stats";
+import { log, now } from "./stats";
 
 export interface FanoutParams {
   subscribers: number;
+  /** Child processes the subscribers are spread over (the server must be the bottleneck). */
+  clients: number;
   /** Tasks in the one workflow whose events are delivered to every subscriber. */
   tasks: number;
-  /** Streams opened at a time while connecting. */
+  /** Streams opened at a time while connecting, per client process. */
   openConcurrency: number;
   /** Then single tasks, one every `steadyIntervalMs`: delivery when events do not come in a burst. */
   steadyEvents: number;
@@ -18,23 +20,85 @@ export interface FanoutParams {
   timeoutMs: number;
 }
 
-interface Subscriber {
-  stream: SseStream;
-  /** Event ids seen (only the marker and the measured workflow's are kept). */
-  seen: Set<number>;
-  /** task.submitted events of the measured workflow received. */
-  submitted: number;
-  /** Steady-phase task.submitted events received. */
-  steady: number;
+/** One forked subscriber process (fanout-client.ts) and its request/answer channel. */
+function startClient() {
+  const child: ChildProcess = fork(new URL("./fanout-client.ts", import.meta.url), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  let pending: { resolve(message: ChildMessage): void; reject(error: Error): void } | undefined;
+  let failure: Error | undefined;
+  child.on("message", (message: ChildMessage) => {
+    if (message.type === "error") {
+      failure ??= new Error(`a fan-out client failed: ${message.message}`);
+      pending?.reject(failure);
+    } else pending?.resolve(message);
+    if (message.type !== "error") pending = undefined;
+  });
+  child.on("exit", (code) => {
+    failure ??= new Error(`a fan-out client exited (${code})`);
+    pending?.reject(failure);
+  });
+  return {
+    ask(message: ParentMessage, timeoutMs: number): Promise<ChildMessage> {
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`a fan-out client: no answer to ${message.type} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        pending = {
+          resolve: (answer) => {
+            clearTimeout(timer);
+            resolve(answer);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        child.send(message);
+      });
+    },
+    async close() {
+      if (child.exitCode !== null || !child.connected) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      // The channel may close under us (the child failed meanwhile): then it is exiting anyway.
+      child.send({ type: "close" } satisfies ParentMessage, (error) => {
+        if (error) child.kill();
+      });
+      await Promise.race([exited, delay(5_000)]);
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+type Histogram = Map<number, number>;
+
+/** p50 … max of a merged histogram of whole milliseconds. */
+function histogramSummary(histogram: Histogram) {
+  const entries = [...histogram].sort((a, b) => a[0] - b[0]);
+  const n = entries.reduce((sum, [, count]) => sum + count, 0);
+  const at = (q: number) => {
+    const rank = Math.min(n - 1, Math.floor(q * (n - 1)));
+    let seen = 0;
+    for (const [value, count] of entries) {
+      seen += count;
+      if (seen > rank) return value;
+    }
+    return Number.NaN;
+  };
+  return { n, min: at(0), p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
 }
 
 /**
- * Fan-out: N concurrent `events.stream` subscribers (no filter), all confirmed live by a
- * marker event each receives, then one workflow of M tasks submitted; per subscriber and
- * event, delivery latency = receive time − the event's createdAt (the database's clock, same
- * machine; createdAt is its transaction's start, so this includes the rest of the submit
- * transaction), and − the submit call's return (can be negative). Then the same for single
- * tasks submitted at a steady pace. Server RSS sampled throughout.
+ * Fan-out: N concurrent `events.stream` subscribers (no filter) in `clients` child processes,
+ * all confirmed live by a marker event each receives, then one workflow of M tasks submitted at
+ * once (the burst); per subscriber and event, delivery latency = receive time − the event's
+ * createdAt (the database's clock, same machine; createdAt is its transaction's start, so this
+ * includes the rest of the submit transaction). Then the same for single tasks submitted at a
+ * steady pace. Server RSS sampled throughout.
  */
 export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
   const pid = env.serverPid();
@@ -43,65 +107,28 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
   const rssBefore = await rss.sample();
   log(`fanout: server pid ${pid}, processes ${JSON.stringify(rssBefore.processes)}`);
 
-  let markerId: number | undefined;
-  let workflowId: string | undefined;
-  let submitReturnedAt = Number.POSITIVE_INFINITY;
-  const fromCreated: number[] = [];
-  const fromSubmitReturn: number[] = [];
-  let steadyPhase = false;
-  const steadyMs: number[] = [];
-  /** Events (of the measured workflow) seen before its id was known: measured afterwards. */
-  const early: { subscriber: Subscriber; event: WireEvent; at: number }[] = [];
-  const record = (subscriber: Subscriber, event: WireEvent, at: number) => {
-    subscriber.submitted++;
-    fromCreated.push(at - Date.parse(event.createdAt));
-    fromSubmitReturn.push(at - submitReturnedAt);
-  };
-
-  const subscribers: Subscriber[] = [];
-  const open = (): Subscriber => {
-    const subscriber: Subscriber = {
-      stream: undefined as unknown as SseStream,
-      seen: new Set(),
-      submitted: 0,
-      steady: 0,
-    };
-    subscriber.stream = openEventStream({
-      baseUrl: env.server.url,
-      token: env.agentToken,
-      onEvent(event, at) {
-        if (steadyPhase && event.kind === "task.submitted" && event.workflowId === null) {
-          subscriber.steady++;
-          steadyMs.push(at - Date.parse(event.createdAt));
-        } else if (event.kind === "task.submitted" && event.workflowId !== null) {
-          if (workflowId === undefined) early.push({ subscriber, event, at });
-          else if (event.workflowId === workflowId) record(subscriber, event, at);
-        } else if (event.id === markerId || markerId === undefined) subscriber.seen.add(event.id);
-      },
-    });
-    return subscriber;
-  };
-
-  const failures = () => subscribers.filter((s) => s.stream.error() !== undefined);
-  const assertHealthy = () => {
-    const failed = failures();
-    if (failed.length > 0) {
-      throw new Error(`${failed.length} streams failed, e.g. ${String(failed[0]?.stream.error())}`);
-    }
-    return false;
-  };
-
+  const clients = Array.from({ length: params.clients }, startClient);
+  const everyClient = async (message: ParentMessage) =>
+    Promise.all(clients.map((client) => client.ask(message, params.timeoutMs)));
   try {
-    log(`fanout: opening ${params.subscribers} subscribers`);
+    log(`fanout: opening ${params.subscribers} subscribers in ${clients.length} processes`);
     const openStarted = now();
-    for (let offset = 0; offset < params.subscribers; offset += params.openConcurrency) {
-      const batch = Array.from(
-        { length: Math.min(params.openConcurrency, params.subscribers - offset) },
-        open,
-      );
-      subscribers.push(...batch);
-      await Promise.all(batch.map((subscriber) => subscriber.stream.opened));
-    }
+    await Promise.all(
+      clients.map((client, i) => {
+        const share = Math.floor(params.subscribers / clients.length);
+        const count = i === 0 ? params.subscribers - share * (clients.length - 1) : share;
+        return client.ask(
+          {
+            type: "open",
+            baseUrl: env.server.url,
+            token: env.agentToken,
+            count,
+            concurrency: params.openConcurrency,
+          },
+          params.timeoutMs,
+        );
+      }),
+    );
     const openMs = now() - openStarted;
     await rss.sample();
 
@@ -114,15 +141,9 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
       taskId: marker.task.id,
       kinds: ["task.submitted"],
     });
-    markerId = markerEvents.items[0]?.id;
+    const markerId = markerEvents.items[0]?.id;
     if (markerId === undefined) throw new Error("the marker's task.submitted event is missing");
-    const wantedMarker = markerId;
-    await waitUntil(
-      () => subscribers.every((s) => s.seen.has(wantedMarker)) || assertHealthy(),
-      params.timeoutMs,
-      "the marker on every subscriber",
-      20,
-    );
+    await everyClient({ type: "wait", what: "marker", markerId });
     const liveMs = now() - openStarted;
     log(
       `fanout: ${params.subscribers} streams open after ${openMs.toFixed(0)} ms, all live after ${liveMs.toFixed(0)} ms`,
@@ -136,38 +157,20 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
       capabilities: ["bench-fanout-nobody"],
     }));
     rss.start(100);
-    const clientCpu = process.cpuUsage();
-    const chunksBefore = chunksRead();
     const serverCpu = await cpuMs(pid);
     const submitStarted = now();
-    const submitted = await env.orchestrator.submitWorkflow({ name: "fanout", tasks });
-    submitReturnedAt = now();
-    workflowId = submitted.workflow.id;
-    for (const { subscriber, event, at } of early.splice(0)) {
-      if (event.workflowId === workflowId) record(subscriber, event, at);
-    }
-    await waitUntil(
-      () => subscribers.every((s) => s.submitted >= params.tasks) || assertHealthy(),
-      params.timeoutMs,
-      `${params.tasks} task.submitted events on every subscriber`,
-      10,
-    );
+    await env.orchestrator.submitWorkflow({ name: "fanout", tasks });
+    const submitReturnedAt = now();
+    await everyClient({ type: "wait", what: "burst", count: params.tasks });
     const deliveredMs = now() - submitReturnedAt;
-    const rssPeak = await rss.stop();
-    const clientCpuUsed = process.cpuUsage(clientCpu);
-    const cpu = {
-      benchMs: Math.round((clientCpuUsed.user + clientCpuUsed.system) / 1000),
-      serverMs: Math.round((await cpuMs(pid)) - serverCpu),
-      chunks: chunksRead() - chunksBefore,
-    };
+    const serverMs = Math.round((await cpuMs(pid)) - serverCpu);
     log(
-      `fanout: submit took ${(submitReturnedAt - submitStarted).toFixed(0)} ms; all ${fromCreated.length} deliveries done ${deliveredMs.toFixed(0)} ms after it returned`,
+      `fanout: submit took ${(submitReturnedAt - submitStarted).toFixed(0)} ms; all deliveries done ${deliveredMs.toFixed(0)} ms after it returned`,
     );
 
     log(
       `fanout: ${params.steadyEvents} single tasks, one every ${params.steadyIntervalMs} ms (steady, not a burst)`,
     );
-    steadyPhase = true;
     for (let i = 0; i < params.steadyEvents; i++) {
       await env.orchestrator.trpc.tasks.submit.mutate({
         name: `fanout steady ${i}`,
@@ -175,24 +178,34 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
       });
       await delay(params.steadyIntervalMs);
     }
-    await waitUntil(
-      () => subscribers.every((s) => s.steady >= params.steadyEvents) || assertHealthy(),
-      params.timeoutMs,
-      `${params.steadyEvents} steady events on every subscriber`,
-      10,
-    );
-    steadyPhase = false;
+    await everyClient({ type: "wait", what: "steady", count: params.steadyEvents });
+    const rssPeak = await rss.stop();
+
+    const merged: Record<FanoutCategory, Histogram> = { burst: new Map(), steady: new Map() };
+    let clientCpuMs = 0;
+    let chunks = 0;
+    for (const answer of await everyClient({ type: "report" })) {
+      if (answer.type !== "report") continue;
+      clientCpuMs += answer.cpuMs;
+      chunks += answer.chunks;
+      for (const category of ["burst", "steady"] as const) {
+        for (const [latency, count] of answer.histograms[category]) {
+          merged[category].set(latency, (merged[category].get(latency) ?? 0) + count);
+        }
+      }
+    }
+    const burst = histogramSummary(merged.burst);
     return {
       subscribers: params.subscribers,
-      deliveries: fromCreated.length,
-      fromCreated: summary(fromCreated),
-      fromSubmitReturn: summary(fromSubmitReturn),
-      steady: summary(steadyMs),
+      clients: params.clients,
+      deliveries: burst.n,
+      fromCreated: burst,
+      steady: histogramSummary(merged.steady),
       openMs: Math.round(openMs),
       liveMs: Math.round(liveMs),
       allDeliveredMs: Math.round(deliveredMs),
-      /** CPU time used from the submit until every delivery: this process's, the server's. */
-      cpu,
+      /** CPU time: the server's from the burst's submit until every delivery; the clients' in all. */
+      cpu: { serverBurstMs: serverMs, clientsMs: clientCpuMs, chunks },
       rssBeforeMb: rssBefore.mb,
       rssConnectedMb: rssConnected.mb,
       rssPeakMb: rssPeak,
@@ -200,8 +213,8 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
   } finally {
     rss.stop();
     const closing = now();
-    await Promise.all(subscribers.map((s) => s.stream.close()));
-    log(`fanout: closed ${subscribers.length} streams in ${(now() - closing).toFixed(0)} ms`);
+    await Promise.all(clients.map((client) => client.close()));
+    log(`fanout: closed the subscribers in ${(now() - closing).toFixed(0)} ms`);
   }
 }
 

@@ -9,7 +9,7 @@
  * runs list over 100,000 runs and the overview over 1,000,000 finished tasks; then database outages
  * and schedule fire lag.
  *
- * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
+ * Options: --quick (5,000 tasks, 10 alert rounds, 1,000 subscribers; 5,000 in full), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --skip-ui (no Chromium figures), --skip-outage, --skip-schedules,
  * --profile (throughput only, then the statements that took the database's time and the
@@ -32,6 +32,7 @@
  *   claimOnComplete, for A/B.
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
  *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
+ * - --only fanout: the event fan-out alone (--subscribers N, default 5,000; 1,000 with --quick);
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
  *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
  *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
@@ -103,7 +104,7 @@ const positive = (name: string, value: string | undefined, fallback: number) => 
 const tasks = positive("tasks", args.tasks, args.quick ? 5_000 : 20_000);
 const workers = positive("workers", args.workers, 4);
 const alertRounds = positive("alert-rounds", args["alert-rounds"], args.quick ? 10 : 20);
-const subscribers = positive("subscribers", args.subscribers, args.quick ? 300 : 1_000);
+const subscribers = positive("subscribers", args.subscribers, args.quick ? 1_000 : 5_000);
 
 async function main() {
   const started = performance.now();
@@ -118,11 +119,12 @@ async function main() {
   else if (args.only === "overview") await overviewOnly();
   else if (args.only === "logs") await logFigures();
   else if (args.only === "signals") await signalsOnly();
+  else if (args.only === "fanout") await fanoutOnly();
   else if (args.only === "scheduling") {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "signals" or "scheduling"`,
+      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "signals", "fanout" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -224,6 +226,39 @@ async function signalsOnly() {
   }
 }
 
+/**
+ * Event fan-out: --subscribers streams (5,000; 1,000 with --quick) in two child processes, a
+ * burst of 200 events and then 20 single ones 200 ms apart.
+ */
+async function fanoutFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const fanout = await runFanout(env, {
+    subscribers,
+    clients: 2,
+    tasks: 200,
+    openConcurrency: 100,
+    steadyEvents: 20,
+    steadyIntervalMs: 200,
+    timeoutMs: 60_000 + subscribers * 20,
+  });
+  log(`fanout detail: ${JSON.stringify(fanout)}`);
+  process.stdout.write(`fanout_subscribers: ${fanout.subscribers}\n`);
+  figure("fanout_delivery_p50", fanout.fromCreated.p50, "ms");
+  figure("fanout_delivery_p99", fanout.fromCreated.p99, "ms");
+  figure("fanout_steady_delivery_p50", fanout.steady.p50, "ms");
+  figure("fanout_steady_delivery_p99", fanout.steady.p99, "ms");
+  figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
+  figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
+}
+
+async function fanoutOnly() {
+  const env = await startBenchEnvironment();
+  try {
+    await fanoutFigures(env);
+  } finally {
+    await env.close();
+  }
+}
+
 /** Fire lag of many 1-second schedules, on its own PostgreSQL (no server competes for it). */
 async function scheduleFigures() {
   const result = await runScheduleLag({
@@ -256,23 +291,7 @@ async function benchmark() {
     figure("alert_latency_p99", alerts.open.p99, "ms");
     figure("alert_resolve_p50", alerts.resolve.p50, "ms");
 
-    const fanout = await runFanout(env, {
-      subscribers,
-      tasks: 200,
-      openConcurrency: 100,
-      steadyEvents: 20,
-      steadyIntervalMs: 200,
-      // The server spends ~0.5 ms of CPU per event per subscriber: 1,000 × 200 takes minutes.
-      timeoutMs: 60_000 + subscribers * 200 * 2,
-    });
-    log(`fanout detail: ${JSON.stringify(fanout)}`);
-    process.stdout.write(`fanout_subscribers: ${fanout.subscribers}\n`);
-    figure("fanout_delivery_p50", fanout.fromCreated.p50, "ms");
-    figure("fanout_delivery_p99", fanout.fromCreated.p99, "ms");
-    figure("fanout_steady_delivery_p50", fanout.steady.p50, "ms");
-    figure("fanout_steady_delivery_p99", fanout.steady.p99, "ms");
-    figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
-    figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
+    await fanoutFigures(env);
 
     if (!args["skip-ui"]) await uiFigures(env);
 

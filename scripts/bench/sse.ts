@@ -1,9 +1,8 @@
 /**
- * A small `events.stream` reader for the benchmark: the same parsing as
- * server/events/stream-http.test.ts, but over node:http rather than fetch (a cheaper body
- * stream: the bench process shares the machine with the server, and reads ~3 chunks per
- * event from a thousand streams) and push-style: a callback per data event, with the time its
- * chunk was read.
+ * A small `events.stream` reader for the benchmark (the alert latency): the same parsing as
+ * server/events/stream-http.test.ts, but over node:http rather than fetch, and push-style: a
+ * callback per data event, with the time its chunk was read. The fan-out's thousands of
+ * streams use fanout-client.ts instead, in child processes.
  */
 import http from "node:http";
 import type { WireEvent } from "@/server/events/read";

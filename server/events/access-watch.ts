@@ -13,7 +13,7 @@ const inFlight = new WeakMap<Database, Map<string, Promise<Liveness>>>();
  * One read of a token row for every stream that asks at the same time: after a hub reconnect
  * every open stream re-checks at once, and thousands of screens often share a few tokens.
  */
-function sharedLiveness(db: Database, tokenId: string): Promise<Liveness> {
+export function sharedLiveness(db: Database, tokenId: string): Promise<Liveness> {
   let reads = inFlight.get(db);
   if (!reads) {
     reads = new Map();

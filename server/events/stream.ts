@@ -60,6 +60,14 @@ export interface EventFeed {
   stats(): EventFeedStats;
   /** Calls `listener` after every read, with the stats then. For tests and diagnostics. */
   onCycle(listener: (stats: EventFeedStats) => void): () => void;
+  /**
+   * Calls `listener` with every page of new events, in id order, synchronously after they were
+   * offered (the watermark is then the page's last id). One listener can serve many streams:
+   * broadcast.ts serialises each page once per filter instead of once per subscriber.
+   */
+  onPage(listener: (rows: readonly EventRow[]) => void): () => void;
+  /** Calls `listener` once when the feed closes (the server stopping, or a failed start). */
+  onClose(listener: () => void): () => void;
   /** Ends every subscription and stops reading. Does not close the hub or the pool. */
   close(): void;
 }
@@ -86,6 +94,8 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   const gapRetryMs = options.gapRetryMs ?? DEFAULTS.gapRetryMs;
   const subscribers = new Set<Subscriber>();
   const cycleListeners = new Set<(stats: EventFeedStats) => void>();
+  const pageListeners = new Set<(rows: readonly EventRow[]) => void>();
+  const closeListeners = new Set<() => void>();
   const stopping = new AbortController();
   let watermark = 0;
   let cycles = 0;
@@ -171,6 +181,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       // Synchronous from here to the end of the page: a subscriber that compares its position
       // with the watermark (to turn live) sees either all of a row's effects or none.
       for (const row of rows) offer(row);
+      if (rows.length > 0) for (const listener of [...pageListeners]) listener(rows);
       if (rows.length < pageSize) watermark = bound;
     }
   };
@@ -221,6 +232,16 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       cycleListeners.add(entry);
       return () => cycleListeners.delete(entry);
     },
+    onPage(listener) {
+      const entry = (rows: readonly EventRow[]) => listener(rows);
+      pageListeners.add(entry);
+      return () => pageListeners.delete(entry);
+    },
+    onClose(listener) {
+      const entry = () => listener();
+      closeListeners.add(entry);
+      return () => closeListeners.delete(entry);
+    },
     close() {
       if (stopping.signal.aborted) return;
       stopping.abort();
@@ -230,6 +251,9 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       clearTimeout(retryTimer);
       for (const subscriber of [...subscribers]) subscriber.close();
       cycleListeners.clear();
+      pageListeners.clear();
+      for (const listener of [...closeListeners]) listener();
+      closeListeners.clear();
     },
   };
 }
