@@ -26,6 +26,13 @@ export function fairGroup(fairness: SchedulingPolicy["fairness"], alias: string)
  * group running least gets the next task, and a batch deals one task per group in turn. A
  * group whose tasks this agent cannot take offers none. Each group's offered rows are locked
  * even when not taken, until the claim commits: other claimers skip them meanwhile.
+ *
+ * Each group first offers only its share: the top priority's groups are filled like water up to
+ * the level where `max` tasks rank at or below it (a group running `n` offers `level - n`), and
+ * any task beyond its group's share ranks above that level, so it could not be taken. Locking
+ * `max` rows per group only to keep a quarter of them (four groups) was most of a claim's cost.
+ * When a group offers less than its share (it runs out, or this agent cannot take its tasks),
+ * the others' shares no longer add up: every group then offers up to `max`, as before.
  */
 export function candidateQuery(policy: SchedulingPolicy, max: number, claimable: SQL): SQL {
   const columns = sql`t.id, t.requires, t.timeout_s, t.concurrency_key, t.concurrency_limit`;
@@ -38,6 +45,17 @@ export function candidateQuery(policy: SchedulingPolicy, max: number, claimable:
       for update of t skip locked`;
   }
   const group = fairGroup(policy.fairness, "t");
+  // Each group's first claimable tasks, locked: `limit` is how many it may offer.
+  const offer = (from: "quotas" | "groups", limit: SQL) => sql`
+      select o.*, row_number() over (partition by o.priority, o.grp order by o.queued_at, o.id)
+        as place
+      from ${sql.raw(from)} g cross join lateral (
+        select ${columns}, t.priority, ${group} as grp, t.queued_at from tasks t
+        where t.priority = g.priority and ${group} = g.grp and ${claimable}
+        order by t.queued_at, t.id
+        limit ${limit}
+        for update of t skip locked
+      ) o`;
   return sql`
     with recursive groups(priority, grp, depth) as (
       (select t.priority, ${group}, 1 from tasks t where t.state = 'queued'
@@ -56,16 +74,24 @@ export function candidateQuery(policy: SchedulingPolicy, max: number, claimable:
       where g.depth < ${FAIR_GROUPS_PER_CLAIM}
     ), running as (
       select ${group} as grp, count(*)::int as n from tasks t where t.state = 'running' group by 1
+    ), ranked as (
+      select g.priority, g.grp, coalesce(r.n, 0) as n, row_number() over w as i,
+        sum(coalesce(r.n, 0)) over w as s
+      from groups g left join running r on r.grp = g.grp
+      where g.priority = (select max(priority) from groups)
+      window w as (order by coalesce(r.n, 0), g.grp rows unbounded preceding)
+    ), fill as (
+      select min(greatest(n, ceil((${max} + s)::numeric / i)))::int as level from ranked
+    ), quotas as (
+      select r.priority, r.grp, greatest(f.level - r.n, 0) as quota from ranked r, fill f
+    ), offered_quota as (${offer("quotas", sql`g.quota`)}
+    ), short as (
+      select (select count(*) from offered_quota) < (select coalesce(sum(quota), 0) from quotas)
+        as yes
     ), offered as (
-      select o.*, row_number() over (partition by o.priority, o.grp order by o.queued_at, o.id)
-        as place
-      from groups g cross join lateral (
-        select ${columns}, t.priority, ${group} as grp, t.queued_at from tasks t
-        where t.priority = g.priority and ${group} = g.grp and ${claimable}
-        order by t.queued_at, t.id
-        limit ${max}
-        for update of t skip locked
-      ) o
+      select * from offered_quota where not (select yes from short)
+      union all
+      select * from (${offer("groups", sql`${max}`)}) everything where (select yes from short)
     )
     select o.id, o.requires, o.timeout_s, o.concurrency_key, o.concurrency_limit
     from offered o left join running r on r.grp = o.grp
