@@ -52,6 +52,8 @@ export async function settleEndedAttempts(
   tx: Executor,
   ended: readonly EndedAttempt[],
   eventData: (row: EndedAttempt) => Record<string, unknown>,
+  /** recorded: the statement that ended them wrote their events (completeTasks). */
+  options: { recorded?: boolean } = {},
 ): Promise<void> {
   if (ended.length === 0) return;
   await releaseAllocations(
@@ -64,7 +66,7 @@ export async function settleEndedAttempts(
       .filter((row) => row.state === "failed" || row.state === "cancelled")
       .map((row) => row.id),
   });
-  const events: NewEvent[] = ended.map((row) => ({
+  const events: NewEvent[] = (options.recorded ? [] : ended).map((row) => ({
     kind: row.state === "queued" ? "task.retrying" : (`task.${row.state}` as NewEvent["kind"]),
     taskId: row.id,
     workflowId: row.workflow_id,
