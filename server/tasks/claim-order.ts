@@ -31,8 +31,10 @@ export function fairGroup(fairness: SchedulingPolicy["fairness"], alias: string)
  * the level where `max` tasks rank at or below it (a group running `n` offers `level - n`), and
  * any task beyond its group's share ranks above that level, so it could not be taken. Locking
  * `max` rows per group only to keep a quarter of them (four groups) was most of a claim's cost.
- * When a group offers less than its share (it runs out, or this agent cannot take its tasks),
- * the others' shares no longer add up: every group then offers up to `max`, as before.
+ * The shares are the whole answer when they fill the batch, or when every group gave less than
+ * its share (each gave all it has). Otherwise (a group ran out, or this agent cannot take its
+ * tasks, while another may have more, or lower priorities wait) every group offers up to `max`
+ * again, as it did before shares.
  */
 export function candidateQuery(policy: SchedulingPolicy, max: number, claimable: SQL): SQL {
   const columns = sql`t.id, t.requires, t.timeout_s, t.concurrency_key, t.concurrency_limit`;
@@ -86,8 +88,10 @@ export function candidateQuery(policy: SchedulingPolicy, max: number, claimable:
       select r.priority, r.grp, greatest(f.level - r.n, 0) as quota from ranked r, fill f
     ), offered_quota as (${offer("quotas", sql`g.quota`)}
     ), short as (
-      select (select count(*) from offered_quota) < (select coalesce(sum(quota), 0) from quotas)
-        as yes
+      select (select count(*) from offered_quota) < ${max} and (
+        exists (select 1 from groups where priority < (select max(priority) from groups))
+        or exists (select 1 from quotas q where q.quota <= (select count(*) from offered_quota o
+          where o.priority = q.priority and o.grp = q.grp))) as yes
     ), offered as (
       select * from offered_quota where not (select yes from short)
       union all
