@@ -5,8 +5,12 @@ import path from "node:path";
 import { repoRoot } from "./setup";
 import { log } from "./stats";
 
-/** The shared peer harness (outside this repository; installed there, never committed). */
-export const PEERS_DIR = path.resolve(repoRoot, "..", "shared", "bench", "peers");
+/**
+ * The shared peer harness (outside this repository; installed there, never committed).
+ * TM_BENCH_PEERS_DIR names it for a checkout that is not beside it (a git worktree).
+ */
+export const PEERS_DIR =
+  process.env.TM_BENCH_PEERS_DIR ?? path.resolve(repoRoot, "..", "shared", "bench", "peers");
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
   return new Promise<string>((resolve, reject) => {

@@ -37,7 +37,7 @@
  *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
  *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDemoFleet } from "../demo/fleet";
@@ -436,6 +436,8 @@ async function logFigures() {
 
 /** Where the throughput run's time goes: database statements and the server's CPU. */
 async function profile() {
+  // A fresh clone has no .test-data yet.
+  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
   const cpuDir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-cpu-"));
   try {
     const phaseFile = path.join(cpuDir, "phases.jsonl");

@@ -18,10 +18,15 @@ async function clearQueue() {
   );
 }
 
-async function workflow(name: string, size: number, priority = 0) {
+async function workflow(name: string, size: number, priority = 0, capabilities: string[] = []) {
   const params = submitWorkflowInput.parse({
     name,
-    tasks: Array.from({ length: size }, (_, i) => ({ key: `${i}`, name: `${name}${i}`, priority })),
+    tasks: Array.from({ length: size }, (_, i) => ({
+      key: `${i}`,
+      name: `${name}${i}`,
+      priority,
+      capabilities,
+    })),
   });
   await submitWorkflow(pg.db, params, { tokenId: null });
 }
@@ -143,4 +148,43 @@ describe("fair share", () => {
     }
     expect(await claimOneByOne(5, "submitter")).toEqual(["alice", "bob", "alice", "bob", "alice"]);
   });
+
+  // A batch first asks each group for its share only (claim-order.ts); these cover the groups
+  // that cannot give it, where the others must make up the difference.
+  it("a batch takes more from the others when a group has fewer tasks than its share", async () => {
+    await clearQueue();
+    await workflow("a", 1);
+    await workflow("b", 5);
+    const agent = await makeAgent(pg.db);
+    const claimed = await claimTasks(pg.db, agent.agentId, 4, undefined, fair);
+    expect(workflowsOf(claimed.map((task) => task.name))).toEqual(["a", "b", "b", "b"]);
+  });
+
+  it("a batch takes more from the others when the agent cannot take a group's tasks", async () => {
+    await clearQueue();
+    await workflow("gpu", 4, 0, ["gpu"]);
+    await workflow("b", 4);
+    await workflow("c", 4);
+    const agent = await makeAgent(pg.db);
+    const claimed = await claimTasks(pg.db, agent.agentId, 6, undefined, fair);
+    expect(workflowsOf(claimed.map((task) => task.name))).toEqual("b c b c b c".split(" "));
+  });
+
+  it("a batch's shares count the tasks each group already runs", async () => {
+    await clearQueue();
+    await workflow("busy", 6);
+    await workflow("idle", 6);
+    const other = await makeAgent(pg.db);
+    // busy's first four run: the next batch of four goes to idle first, then one each.
+    const running = await claimTasks(pg.db, other.agentId, 4, undefined, fifo);
+    expect(workflowsOf(running.map((task) => task.name))).toEqual(Array(4).fill("busy"));
+    const agent = await makeAgent(pg.db);
+    const claimed = await claimTasks(pg.db, agent.agentId, 6, undefined, fair);
+    expect(workflowsOf(claimed.map((task) => task.name))).toEqual(
+      "idle idle idle idle busy idle".split(" "),
+    );
+  });
 });
+
+const fair: SchedulingPolicy = { reserveAfterS: 30, fairness: "workflow" };
+const fifo: SchedulingPolicy = { reserveAfterS: 30, fairness: "fifo" };

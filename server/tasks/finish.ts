@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { mapRows } from "@/db/rows";
 import { recordAttemptFailures, recordAttemptSuccess } from "@/server/agents/quarantine";
+import { CHANNELS } from "@/server/events/record";
 import { phase, phaseTasks } from "@/server/log/phase-timings";
 import { explainFenced, type FencedOutcome, type LeaseCaller, type LeaseRef } from "./fencing";
 import {
@@ -47,21 +48,37 @@ export async function completeWithin(
 ): Promise<{ results: FencedOutcome[]; settled: SettleResult }> {
   phase("tx.begin");
   const values = items.map((item) => ({ ...item, result: item.result ?? null }));
+  // One statement: the transitions and their events (the hot path of every agent). Dependents
+  // released below are recorded after these, as settleEndedAttempts would order them.
   const ended = await mapRows(
     tx,
     "complete tasks",
     endedAttempt,
     sql`
+    with ended as (
       update tasks t set state = 'succeeded', result = v.result, progress = 1,
         finished_at = now(), lease_expires_at = null, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int, result jsonb)
       where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
-      returning ${endedColumns(sql`'running'::task_state`)}`,
+      returning ${endedColumns(sql`'running'::task_state`)}
+    ), events as (
+      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
+      select 'task.succeeded', e.id, e.workflow_id, e.agent_id, e.from_state, e.state,
+        jsonb_build_object('attempt', e.attempts)
+      from ended e
+      returning id
+    ), notified as (
+      select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
+    )
+    select e.* from ended e left join notified on true`,
   );
   phase("tx.update");
-  const settled = await settleEndedAttempts(tx, ended, () => ({}), wakeClaimers);
+  const settled = await settleEndedAttempts(tx, ended, () => ({}), {
+    recorded: true,
+    wakeClaimers,
+  });
   phase("tx.settle");
   if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
   const results = await outcomes(tx, items, ended, caller);

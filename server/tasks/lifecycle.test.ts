@@ -47,6 +47,44 @@ describe("legal transitions", () => {
     ]);
   });
 
+  it("a batch of completions writes one event per task it ends, before the dependents'", async () => {
+    const agent = await makeAgent(pg.db);
+    const first = await submit(pg.db, { name: "batch-a" });
+    await claimOnly(pg.db, agent.agentId, first.id);
+    const second = await submit(pg.db, { name: "batch-b" });
+    await claimOnly(pg.db, agent.agentId, second.id);
+    const after = await submit(pg.db, { name: "batch-after", dependsOn: [first.id] });
+    const outcomes = await completeTasks(pg.db, agent, [
+      { taskId: first.id, leaseEpoch: 1 },
+      { taskId: second.id, leaseEpoch: 7 },
+    ]);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false]);
+    const rows = await pg.db.execute<{
+      task_id: string;
+      kind: string;
+      agent_id: string | null;
+      from_state: string;
+      to_state: string;
+      data: unknown;
+    }>(sql`
+      select task_id, kind, agent_id, from_state, to_state, data from task_events
+      where task_id = any(${`{${[first.id, second.id, after.id].join(",")}}`}::uuid[])
+        and kind in ('task.succeeded', 'task.queued')
+      order by id`);
+    expect(rows.map((row) => ({ ...row }))).toEqual([
+      {
+        task_id: first.id,
+        kind: "task.succeeded",
+        agent_id: agent.agentId,
+        from_state: "running",
+        to_state: "succeeded",
+        data: { attempt: 1 },
+      },
+      expect.objectContaining({ task_id: after.id, kind: "task.queued", from_state: "blocked" }),
+    ]);
+    expect(await stateOf(pg.db, second.id)).toBe("running");
+  });
+
   it("running → queued (retry) → running → failed when attempts run out", async () => {
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, {

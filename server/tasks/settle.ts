@@ -52,11 +52,15 @@ export async function settleEndedAttempts(
   tx: Executor,
   ended: readonly EndedAttempt[],
   eventData: (row: EndedAttempt) => Record<string, unknown>,
-  /**
-   * "defer": wake no claimer; the caller does, unless it claimed every readied task itself
-   * (complete-and-claim.ts) — nobody else could take them then.
-   */
-  wakeClaimers: "now" | "defer" = "now",
+  options: {
+    /** The statement that ended them wrote their events (completeWithin). */
+    recorded?: boolean;
+    /**
+     * "defer": wake no claimer; the caller does, unless it claimed every readied task itself
+     * (complete-and-claim.ts) — nobody else could take them then.
+     */
+    wakeClaimers?: "now" | "defer";
+  } = {},
 ): Promise<SettleResult> {
   if (ended.length === 0) return { readied: [], freed: false };
   await releaseAllocations(
@@ -69,7 +73,7 @@ export async function settleEndedAttempts(
       .filter((row) => row.state === "failed" || row.state === "cancelled")
       .map((row) => row.id),
   });
-  const events: NewEvent[] = ended.map((row) => ({
+  const events: NewEvent[] = (options.recorded ? [] : ended).map((row) => ({
     kind: row.state === "queued" ? "task.retrying" : (`task.${row.state}` as NewEvent["kind"]),
     taskId: row.id,
     workflowId: row.workflow_id,
@@ -85,7 +89,7 @@ export async function settleEndedAttempts(
   const freed =
     ended.some((row) => row.from_state === "running" && (row.held_resources || row.held_key)) ||
     ended.some((row) => row.state === "queued");
-  if (wakeClaimers === "now" && (release.queued || freed)) await notifyQueue(tx);
+  if ((options.wakeClaimers ?? "now") === "now" && (release.queued || freed)) await notifyQueue(tx);
   const readied = release.events.flatMap((event) =>
     event.toState === "queued" && event.taskId ? [event.taskId] : [],
   );
