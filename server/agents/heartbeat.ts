@@ -1,9 +1,15 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
 import { agents } from "@/db/schema/agents";
-import { tasks } from "@/db/schema/tasks";
 import { notFound } from "@/server/errors";
 import { recordEvents } from "@/server/events/record";
+
+const leaseRow = (row: RawRow, column: ColumnReader): HeartbeatLease => ({
+  taskId: column.string(row, "id"),
+  leaseEpoch: column.number(row, "lease_epoch"),
+  leaseExpiresAt: column.date(row, "lease_expires_at"),
+});
 
 export interface HeartbeatParams {
   agentId: string;
@@ -50,18 +56,27 @@ export async function heartbeat(db: Database, params: HeartbeatParams): Promise<
         },
       ]);
     }
-    const rows = await tx
-      .update(tasks)
-      .set({ leaseExpiresAt: sql`now() + ${tasks.leaseS} * interval '1 second'` })
-      .where(and(eq(tasks.agentId, agentId), eq(tasks.state, "running")))
-      .returning({
-        taskId: tasks.id,
-        leaseEpoch: tasks.leaseEpoch,
-        leaseExpiresAt: tasks.leaseExpiresAt,
-      });
-    // Always set by this very update; the filter only narrows the column's nullable type.
-    const leases = rows.flatMap((row) =>
-      row.leaseExpiresAt ? [{ ...row, leaseExpiresAt: row.leaseExpiresAt }] : [],
+    // A row another transaction holds (a completion, a progress report of the same agent) is
+    // listed but not extended now: waiting for it let a heartbeat and a completeMany lock the
+    // agent's rows in opposite orders and deadlock. Its lease outlives several beats, and a
+    // completion ends it anyway. Both parts read one snapshot, so each task appears once.
+    const leases = await mapRows(
+      tx,
+      "heartbeat leases",
+      leaseRow,
+      sql`
+      with extended as (
+        update tasks t set lease_expires_at = now() + t.lease_s * interval '1 second'
+        where t.id in (
+          select id from tasks where agent_id = ${agentId} and state = 'running'
+          for update skip locked)
+        returning t.id, t.lease_epoch, t.lease_expires_at
+      )
+      select id, lease_epoch, lease_expires_at from extended
+      union all
+      select id, lease_epoch, lease_expires_at from tasks
+      where agent_id = ${agentId} and state = 'running' and lease_expires_at is not null
+        and id not in (select id from extended)`,
     );
     return { status, leases };
   });

@@ -57,6 +57,24 @@ describe("heartbeat", () => {
     expect(await leaseOf(finished.id)).toBeNull();
   });
 
+  it("does not wait for a task row another transaction holds: lists it, extends the rest", async () => {
+    // A completion of the same agent holding one of its rows while the heartbeat runs: waiting
+    // for it let the two lock the agent's rows in opposite orders and deadlock.
+    const me = await insertAgent();
+    const held = await runningOn(me.id, 5, { leaseS: 600 });
+    const free = await runningOn(me.id, 5, { leaseS: 600 });
+    const heldBefore = await leaseOf(held.id);
+
+    const result = await pg.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from tasks where id = ${held.id} for update`);
+      return heartbeat(pg.db, { agentId: me.id });
+    });
+
+    expect(result.leases.map((lease) => lease.taskId).sort()).toEqual([held.id, free.id].sort());
+    expect(await leaseOf(held.id)).toEqual(heldBefore);
+    expect((await leaseOf(free.id))?.getTime() ?? 0).toBeGreaterThan(Date.now() + 500_000);
+  });
+
   it("brings an offline agent back online, leaves a draining one draining", async () => {
     const offline = await insertAgent({ status: "offline", lastHeartbeatAt: new Date(0) });
     const draining = await insertAgent({ status: "draining" });
