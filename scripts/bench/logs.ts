@@ -1,10 +1,14 @@
 /**
  * Task logs under load (`--only logs`):
- * - `log_ingest_lines_per_s`: SDK workers whose handlers call ctx.log as fast as they can,
- *   over HTTP (tasks.logMany batches); lines stored per second, from the first claim to the
- *   last completion (a task's lines are flushed before its completion, so all are stored).
- *   Meanwhile another fleet drains no-op tasks: their claim rate is printed next to the same
- *   fleet's rate with no logging going on, to show logging leaves claims alone.
+ * - Steady claims: no-op tasks submitted at a fixed rate the machine sustains comfortably
+ *   (`claimRate`), claimed and completed by their own SDK fleet, for `steadyS` seconds alone
+ *   and again while SDK workers log through ctx.log at `logRate` lines/s over HTTP
+ *   (tasks.logMany): `log_ingest_lines_per_s` (lines stored per second meanwhile),
+ *   `claims_alone_per_s` / `claims_while_logging_per_s` (steady tasks claimed per second) and
+ *   `claim_p99_alone_ms` / `claim_p99_while_logging_ms` (each task's submit call to its claim
+ *   by a worker). What the claim that logging leaves claims alone rests on.
+ * - Saturated, for honesty: the same no-op fleet draining as fast as it can, alone and while
+ *   loggers log as fast as they can (two cores shared by all of it).
  * - `log_tail_p99_ms`: one agent logs a line, waits until a `tasks.followLog` subscriber has
  *   it, and goes again: the time from the call to the line on the stream.
  */
@@ -17,10 +21,15 @@ import type { BenchEnvironment } from "./setup";
 import { log, now, quantile, summary, timedFetch } from "./stats";
 
 export interface LogBenchParams {
-  /** Tasks that log, and lines each logs. */
+  /** Steady no-op tasks submitted per second, and for how long each steady phase lasts. */
+  claimRate: number;
+  steadyS: number;
+  /** Lines per second offered by the loggers during the steady phase with logging. */
+  logRate: number;
+  /** Saturated phase: tasks that log flat out, and lines each logs. */
   loggingTasks: number;
   linesPerTask: number;
-  /** No-op tasks drained meanwhile (and once before, without logging). */
+  /** Saturated phase: no-op tasks drained meanwhile (and once before, without logging). */
   claimTasks: number;
   workers: number;
   /** Lines followed for the tail latency. */
@@ -28,10 +37,19 @@ export interface LogBenchParams {
   timeoutMs: number;
 }
 
+export interface SteadyFigures {
+  /** Steady tasks claimed per second over the phase (the offered rate if claims keep up). */
+  claimsPerS: number;
+  /** Each task's submit call to its claim by a worker. */
+  claimMs: number[];
+}
+
 export interface LogBenchResult {
+  /** Lines stored per second while the steady claims ran. */
   linesPerS: number;
-  claimsPerSWhileLogging: number;
-  claimsPerSAlone: number;
+  steadyAlone: SteadyFigures;
+  steadyWhileLogging: SteadyFigures;
+  saturated: { linesPerS: number; claimsPerSAlone: number; claimsPerSWhileLogging: number };
   tailMs: number[];
   detail: Record<string, unknown>;
 }
@@ -40,6 +58,188 @@ export async function runLogBench(
   env: BenchEnvironment,
   params: LogBenchParams,
 ): Promise<LogBenchResult> {
+  const steady = await startSteadyFleet(env);
+  let steadyAlone: SteadyFigures;
+  let steadyWhileLogging: SteadyFigures;
+  let paced: { linesPerS: number; problems: unknown; callMs: unknown };
+  try {
+    steadyAlone = await steady.phase(params);
+    log(
+      `logs: steady claims alone: ${steadyAlone.claimsPerS.toFixed(0)}/s, p99 ${quantile(steadyAlone.claimMs, 0.99).toFixed(1)} ms`,
+    );
+    const logging = await pacedLogging(env, params, () => steady.phase(params));
+    paced = logging;
+    steadyWhileLogging = logging.during;
+    log(
+      `logs: steady claims while logging ${paced.linesPerS.toFixed(0)} lines/s: ${steadyWhileLogging.claimsPerS.toFixed(0)}/s, p99 ${quantile(steadyWhileLogging.claimMs, 0.99).toFixed(1)} ms`,
+    );
+  } finally {
+    await steady.stop();
+  }
+  const saturated = await saturatedFigures(env, params);
+  const tailMs = await tailLatency(env, params.tailLines);
+  return {
+    linesPerS: paced.linesPerS,
+    steadyAlone,
+    steadyWhileLogging,
+    saturated: saturated.figures,
+    tailMs,
+    detail: {
+      claimRate: params.claimRate,
+      logRate: params.logRate,
+      steadyAlone: summary(steadyAlone.claimMs),
+      steadyWhileLogging: summary(steadyWhileLogging.claimMs),
+      pacedLoggers: paced.problems,
+      pacedCallMs: paced.callMs,
+      saturated: saturated.detail,
+      tail: summary(tailMs),
+    },
+  };
+}
+
+/**
+ * A no-op fleet that stays up across phases; each phase submits `claimRate` tasks a second
+ * (a small workflow every 200 ms) for `steadyS` seconds and waits for all of them to be
+ * claimed and completed. A task's payload carries its submit time.
+ */
+async function startSteadyFleet(env: BenchEnvironment) {
+  const capability = "bench-steady";
+  const fleet = await startFleet(env, {
+    name: capability,
+    size: 2,
+    concurrency: 50,
+    claimBatch: 50,
+    completeBatchMs: 2,
+    handlers: { noop: async () => undefined },
+  });
+  let claims: number[] | undefined;
+  for (const worker of fleet.workers) {
+    worker.events.on("claimed", ({ tasks, at }) => {
+      for (const task of tasks) {
+        const submitted = (task.payload as { submittedAt?: number } | null)?.submittedAt;
+        if (claims && typeof submitted === "number") claims.push(at - submitted);
+      }
+    });
+  }
+  let round = 0;
+  return {
+    async phase(params: LogBenchParams): Promise<SteadyFigures> {
+      // Five workflows a second: a workflow's submit has a fixed cost that many small ones
+      // would make the bottleneck on a busy machine.
+      const tickMs = 200;
+      const perTick = Math.max(1, Math.round((params.claimRate * tickMs) / 1000));
+      const ticks = Math.round((params.steadyS * 1000) / tickMs);
+      const phaseClaims: number[] = [];
+      claims = phaseClaims;
+      round += 1;
+      const started = now();
+      const submits: Promise<unknown>[] = [];
+      for (let tick = 0; tick < ticks; tick++) {
+        // Ticks keep to the clock: a slow submit delays none after it.
+        const due = started + tick * tickMs;
+        if (due > now()) await new Promise((resolve) => setTimeout(resolve, due - now()));
+        const submittedAt = now();
+        submits.push(
+          env.orchestrator.submitWorkflow({
+            name: `steady ${round}.${tick}`,
+            tasks: Array.from({ length: perTick }, (_, index) => ({
+              key: `t${index}`,
+              name: `noop ${index}`,
+              type: "noop",
+              capabilities: [capability],
+              payload: { submittedAt },
+            })),
+          }),
+        );
+      }
+      await Promise.all(submits);
+      const expected = ticks * perTick;
+      const deadline = now() + params.timeoutMs;
+      while (phaseClaims.length < expected && now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const ms = now() - started;
+      claims = undefined;
+      return { claimsPerS: phaseClaims.length / (ms / 1000), claimMs: phaseClaims };
+    },
+    stop: () => fleet.stop(),
+  };
+}
+
+/** Lines stored so far (one row per task with a log: cheap to read while lines pour in). */
+async function storedLineCount(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ count: string | null }[]>`
+    select sum(next_seq - 1)::text as count from task_log_state`;
+  return Number(row?.count ?? 0);
+}
+
+/**
+ * Loggers offering `logRate` lines a second between them (one budget shared by every
+ * handler) while `during` runs; the lines stored per second over `during`.
+ */
+async function pacedLogging<T>(
+  env: BenchEnvironment,
+  params: LogBenchParams,
+  during: () => Promise<T>,
+) {
+  const capability = "bench-paced-logs";
+  const sql = postgres(env.postgres.url, { max: 1, onnotice: () => {} });
+  // More lines than the phase can take: the handlers stop when it is over.
+  const linesPerTask = 5_000;
+  const tasks = Math.ceil((params.logRate * (params.steadyS + 5)) / linesPerTask);
+  await submitMany(env, capability, "paced", tasks);
+  let stopped = false;
+  let sent = 0;
+  const started = now();
+  const timing = timedFetch();
+  const loggers = await startFleet(env, {
+    fetch: timing.fetch,
+    name: capability,
+    size: params.workers,
+    concurrency: 25,
+    claimBatch: 25,
+    completeBatchMs: 2,
+    handlers: {
+      paced: async (task, ctx) => {
+        for (let i = 0; i < linesPerTask && !stopped; ) {
+          const owed = Math.floor((params.logRate * (now() - started)) / 1000) - sent;
+          if (owed <= 0) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            continue;
+          }
+          // Behind the pace: the lines owed go at once, a few hundred at a time.
+          const burst = Math.min(owed, 200, linesPerTask - i);
+          sent += burst;
+          for (let k = 0; k < burst; k++, i++) {
+            ctx.log.info(`step ${i} of ${task.id}: processed a chunk of the input`, { i });
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        return null;
+      },
+    },
+  });
+  try {
+    // A second for the loggers to reach their pace before the measured phase.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const before = { lines: await storedLineCount(sql), at: now() };
+    const result = await during();
+    const after = { lines: await storedLineCount(sql), at: now() };
+    return {
+      during: result,
+      linesPerS: (after.lines - before.lines) / ((after.at - before.at) / 1000),
+      problems: loggers.problems(),
+      callMs: timing.report(),
+    };
+  } finally {
+    stopped = true;
+    await loggers.stop();
+    await sql.end();
+  }
+}
+
+/** The no-op fleet draining flat out, alone and while loggers log flat out. */
+async function saturatedFigures(env: BenchEnvironment, params: LogBenchParams) {
   const alone = await drainNoops(env, params, "bench-claims-alone");
   log(`logs: ${params.claimTasks} no-op tasks alone at ${alone.perS.toFixed(0)} tasks/s`);
 
@@ -47,6 +247,8 @@ export async function runLogBench(
   await submitMany(env, logger, "chatty", params.loggingTasks);
   const linesPerTask = params.linesPerTask;
   const timing = timedFetch();
+  const sql = postgres(env.postgres.url, { max: 1, onnotice: () => {} });
+  const storedBefore = await storedLineCount(sql);
   const loggers = await startFleet(env, {
     fetch: timing.fetch,
     name: logger,
@@ -67,24 +269,25 @@ export async function runLogBench(
   });
   const span = timeSpan(loggers);
   log(
-    `logs: ${params.loggingTasks} tasks × ${linesPerTask} lines on ${params.workers} workers, with no-op tasks draining meanwhile`,
+    `logs: ${params.loggingTasks} tasks × ${linesPerTask} lines on ${params.workers} workers, flat out, with no-op tasks draining meanwhile`,
   );
   const [, during] = await Promise.all([
     loggers.completions(params.loggingTasks, params.timeoutMs).finally(() => loggers.stop()),
     drainNoops(env, params, "bench-claims-during"),
   ]);
-  const stored = await countLines(env.postgres.url);
+  const stored = (await storedLineCount(sql)) - storedBefore;
+  await sql.end();
   const ingestMs = span.last - span.first;
   const expected = params.loggingTasks * linesPerTask;
   log(
     `logs: ${stored} of ${expected} lines stored in ${(ingestMs / 1000).toFixed(1)} s; no-op tasks at ${during.perS.toFixed(0)} tasks/s meanwhile`,
   );
-  const tailMs = await tailLatency(env, params.tailLines);
   return {
-    linesPerS: stored / (ingestMs / 1000),
-    claimsPerSWhileLogging: during.perS,
-    claimsPerSAlone: alone.perS,
-    tailMs,
+    figures: {
+      linesPerS: stored / (ingestMs / 1000),
+      claimsPerSAlone: alone.perS,
+      claimsPerSWhileLogging: during.perS,
+    },
     detail: {
       stored,
       expected,
@@ -92,7 +295,6 @@ export async function runLogBench(
       noopsWhileLoggingMs: Math.round(during.ms),
       loggers: loggers.problems(),
       callMs: timing.report(),
-      tail: summary(tailMs),
     },
   };
 }
@@ -144,16 +346,6 @@ async function drainNoops(env: BenchEnvironment, params: LogBenchParams, capabil
   }
   const ms = span.last - span.first;
   return { ms, perS: params.claimTasks / (ms / 1000) };
-}
-
-async function countLines(url: string): Promise<number> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const [row] = await sql<{ count: number }[]>`select count(*)::int as count from task_logs`;
-    return row?.count ?? 0;
-  } finally {
-    await sql.end();
-  }
 }
 
 /** An agent holding one task, heartbeating while its lines are followed. */
