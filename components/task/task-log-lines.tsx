@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { lineTime } from "@/lib/task-log/format";
 import type { LogLine } from "@/server/logs/read";
 
@@ -16,6 +16,8 @@ const LEVEL_CLASS: Record<LogLine["level"], string> = {
 const ROW_PX = 20;
 /** Lines longer than this (or of several lines) can be unfolded to be read whole. */
 const FOLD_CHARS = 160;
+
+const estimateSize = () => ROW_PX;
 
 const isLong = (line: LogLine) =>
   line.message.length > FOLD_CHARS || line.message.includes("\n") || line.fields !== null;
@@ -48,16 +50,22 @@ export function TaskLogLines({
       if (!next.delete(seq)) next.add(seq);
       return next;
     });
-  const virtualizer = useVirtualizer({
-    count: lines.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_PX,
-    overscan: 20,
-    // An unfolded row has a key of its own: its measured height never outlives the unfolding.
-    getItemKey: (index) => {
+  // Stable while scrolling: a new key function makes the virtualiser recompute every row's
+  // position, 100,000 of them a frame. An unfolded row has a key of its own, so its measured
+  // height never outlives the unfolding.
+  const getItemKey = useCallback(
+    (index: number) => {
       const seq = lines[index]?.seq ?? -index;
       return unfolded.has(seq) ? `${seq}+` : seq;
     },
+    [lines, unfolded],
+  );
+  const virtualizer = useVirtualizer({
+    count: lines.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize,
+    overscan: 20,
+    getItemKey,
     initialRect: { width: 800, height: 448 },
   });
 
