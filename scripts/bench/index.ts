@@ -313,6 +313,7 @@ async function taskLogFigures(env: Awaited<ReturnType<typeof startBenchEnvironme
   figure("log_panel_100k_loaded_ms", panel.loadedMs, "ms");
   figure("log_panel_scroll_p95_frame_ms", quantile(panel.frameMs, 0.95), "ms");
   figure("log_panel_scroll_long_tasks", panel.longTasks, "tasks");
+  figure("log_panel_scroll_cpu_ms_per_frame", panel.cpuMsPerFrame, "ms");
   figure("log_panel_tail_p50_ms", quantile(panel.tailMs, 0.5), "ms");
 }
 

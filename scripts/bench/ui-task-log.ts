@@ -23,6 +23,11 @@ export interface TaskLogRenderResult {
   frameMs: number[];
   /** Main-thread tasks over 50 ms during that scroll. */
   longTasks: number;
+  /**
+   * The renderer's busy time (CDP's TaskDuration) during that scroll, per frame: less at the
+   * mercy of other processes on the machine than the frame intervals.
+   */
+  cpuMsPerFrame: number;
   /** An agent's tasks.log call to the line in the followed panel's DOM. */
   tailMs: number[];
 }
@@ -89,6 +94,15 @@ export async function runTaskLogRender(
       await lines.evaluate((element) => {
         element.scrollTop = 0;
       });
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Performance.enable");
+      const busy = async () => {
+        const { metrics } = await cdp.send("Performance.getMetrics");
+        return (
+          (metrics.find((metric) => metric.name === "TaskDuration")?.value ?? Number.NaN) * 1000
+        );
+      };
+      const busyBefore = await busy();
       const scroll = await lines.evaluate(
         (element, frames) =>
           (
@@ -101,15 +115,17 @@ export async function runTaskLogRender(
           ).__scrollThrough(element, frames),
         params.scrollFrames,
       );
+      const cpuMsPerFrame = ((await busy()) - busyBefore) / params.scrollFrames;
       const result = {
         renderMs,
         loadedMs,
         frameMs: scroll.frames,
         longTasks: scroll.longTasks,
+        cpuMsPerFrame,
         tailMs,
       };
       log(
-        `task log panel: ${JSON.stringify({ renderMs, loadedMs, frames: summary(scroll.frames), longTasks: scroll.longTasks, tail: summary(tailMs), tailP99: quantile(tailMs, 0.99) })}`,
+        `task log panel: ${JSON.stringify({ renderMs, loadedMs, frames: summary(scroll.frames), longTasks: scroll.longTasks, cpuMsPerFrame, tail: summary(tailMs), tailP99: quantile(tailMs, 0.99) })}`,
       );
       return result;
     } finally {
