@@ -12,12 +12,14 @@
  * - `log_tail_p99_ms`: one agent logs a line, waits until a `tasks.followLog` subscriber has
  *   it, and goes again: the time from the call to the line on the stream.
  */
+import { spawn } from "node:child_process";
+import path from "node:path";
 import postgres from "postgres";
 import { createTaskManagerClient } from "@/sdk";
 import type { LogLine } from "@/server/logs/read";
 import { parseSseMessage } from "@/test/sse-message";
 import { type Fleet, startFleet } from "./fleet";
-import type { BenchEnvironment } from "./setup";
+import { type BenchEnvironment, repoRoot } from "./setup";
 import { log, now, quantile, summary, timedFetch } from "./stats";
 
 export interface LogBenchParams {
@@ -61,7 +63,7 @@ export async function runLogBench(
   const steady = await startSteadyFleet(env);
   let steadyAlone: SteadyFigures;
   let steadyWhileLogging: SteadyFigures;
-  let paced: { linesPerS: number; problems: unknown; callMs: unknown };
+  let paced: { linesPerS: number; problems: unknown };
   try {
     steadyAlone = await steady.phase(params);
     log(
@@ -90,7 +92,6 @@ export async function runLogBench(
       steadyAlone: summary(steadyAlone.claimMs),
       steadyWhileLogging: summary(steadyWhileLogging.claimMs),
       pacedLoggers: paced.problems,
-      pacedCallMs: paced.callMs,
       saturated: saturated.detail,
       tail: summary(tailMs),
     },
@@ -175,7 +176,8 @@ async function storedLineCount(sql: postgres.Sql): Promise<number> {
 
 /**
  * Loggers offering `logRate` lines a second between them (one budget shared by every
- * handler) while `during` runs; the lines stored per second over `during`.
+ * handler; in a process of their own, log-load.ts) while `during` runs; the lines stored per
+ * second over `during`.
  */
 async function pacedLogging<T>(
   env: BenchEnvironment,
@@ -188,54 +190,50 @@ async function pacedLogging<T>(
   const linesPerTask = 5_000;
   const tasks = Math.ceil((params.logRate * (params.steadyS + 5)) / linesPerTask);
   await submitMany(env, capability, "paced", tasks);
-  let stopped = false;
-  let sent = 0;
-  const started = now();
-  const timing = timedFetch();
-  const loggers = await startFleet(env, {
-    fetch: timing.fetch,
-    name: capability,
-    size: params.workers,
-    concurrency: 25,
-    claimBatch: 25,
-    completeBatchMs: 2,
-    handlers: {
-      paced: async (task, ctx) => {
-        for (let i = 0; i < linesPerTask && !stopped; ) {
-          const owed = Math.floor((params.logRate * (now() - started)) / 1000) - sent;
-          if (owed <= 0) {
-            await new Promise((resolve) => setTimeout(resolve, 5));
-            continue;
-          }
-          // Behind the pace: the lines owed go at once, a few hundred at a time.
-          const burst = Math.min(owed, 200, linesPerTask - i);
-          sent += burst;
-          for (let k = 0; k < burst; k++, i++) {
-            ctx.log.info(`step ${i} of ${task.id}: processed a chunk of the input`, { i });
-          }
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        return null;
-      },
+  const load = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), ["scripts/bench/log-load.ts"], {
+    cwd: repoRoot,
+    stdio: ["pipe", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      BENCH_LOG_LOAD: JSON.stringify({
+        url: env.server.url,
+        token: env.agentToken,
+        capability,
+        workers: params.workers,
+        logRate: params.logRate,
+        linesPerTask,
+      }),
     },
   });
+  const output: string[] = [];
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  load.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    output.push(chunk);
+    if (output.join("").includes("ready\n")) ready();
+  });
+  const exited = new Promise<void>((resolve) => load.on("exit", () => resolve()));
+  let measured: { during: T; linesPerS: number };
   try {
+    await Promise.race([isReady, exited]);
     // A second for the loggers to reach their pace before the measured phase.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const before = { lines: await storedLineCount(sql), at: now() };
     const result = await during();
     const after = { lines: await storedLineCount(sql), at: now() };
-    return {
+    measured = {
       during: result,
       linesPerS: (after.lines - before.lines) / ((after.at - before.at) / 1000),
-      problems: loggers.problems(),
-      callMs: timing.report(),
     };
   } finally {
-    stopped = true;
-    await loggers.stop();
+    load.stdin.end();
+    await exited;
     await sql.end();
   }
+  // Its last line: lines it logged and errors its workers met.
+  return { ...measured, problems: output.join("").trim().split("\n").at(-1) ?? "" };
 }
 
 /** The no-op fleet draining flat out, alone and while loggers log flat out. */
