@@ -6,7 +6,8 @@
  * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
  * pages in Chromium: the board's first render over 10,000 more tasks, and the graph page with
  * a 2,000-task workflow (layout and first full render), a run's timeline of 2,000 tasks, the
- * runs list over 100,000 runs and the overview over 1,000,000 finished tasks; then database outages
+ * runs list over 100,000 runs, the task page's log panel over 100,000 lines and the overview over
+ * 1,000,000 finished tasks; then database outages
  * and schedule fire lag.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 300 subscribers), --tasks N, --workers K,
@@ -288,7 +289,7 @@ async function soak() {
 
 /**
  * The pages in Chromium: the board over 10,000 tasks, the graph of a 2,000-task workflow, the
- * runs list over 100,000 runs.
+ * runs list over 100,000 runs, a run's timeline, a task's log of 100,000 lines, the overview.
  */
 async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
   const board = await runBoardRender(env);

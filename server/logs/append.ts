@@ -260,6 +260,8 @@ function numberArray(values: readonly (number | null)[]): string {
   return `{${values.map((value) => (value === null ? "NULL" : String(value))).join(",")}}`;
 }
 
+const NEEDS_ESCAPE = /[\\"]/;
+
 /**
  * A PostgreSQL array literal of `values`, sent as one text parameter: every element quoted
  * (backslash and quote escaped), null as NULL. Text validated at the boundary holds no NUL.
@@ -273,7 +275,6 @@ function pgArray(values: readonly (string | number | null)[]): string {
   });
   return `{${elements.join(",")}}`;
 }
-const NEEDS_ESCAPE = /[\\"]/;
 
 function staleLease(item: LeaseRef): LogOutcome {
   return {
