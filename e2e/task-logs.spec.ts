@@ -90,11 +90,38 @@ test("follows a running task's log live, filters it by level and text, and downl
   expect(dialogs).toEqual([]);
 });
 
+test("shows each line one row high, and unfolds a long one to be read whole", async ({ page }) => {
+  const { task, log } = await runningTask();
+  const trace = [
+    "Error: the source refused",
+    "    at fetch (crawl.ts:12)",
+    "    at run (crawl.ts:40)",
+  ];
+  await log(["info", "short"], ["error", trace.join("\n")]);
+  await signIn(page, await createToken("viewer"), `/tasks/${task.id}`);
+  await expect(lines(page)).toHaveCount(2);
+  const [short, long] = [lines(page).first(), lines(page).last()];
+  // A short line has nothing to unfold; a folded long one is as high as a short one.
+  await expect(short.getByRole("button")).toHaveCount(0);
+  const unfold = long.getByRole("button", { name: "Show the whole line" });
+  await expect(unfold).toHaveAttribute("aria-expanded", "false");
+  const rowHeight = async (row: typeof long) => (await row.boundingBox())?.height ?? 0;
+  expect(await rowHeight(long)).toBe(await rowHeight(short));
+
+  await unfold.click();
+  const fold = long.getByRole("button", { name: "Fold the line" });
+  await expect(fold).toHaveAttribute("aria-expanded", "true");
+  await expect.poll(() => rowHeight(long)).toBeGreaterThan(2.5 * (await rowHeight(short)));
+  await expect(long).toContainText("at run (crawl.ts:40)");
+  await fold.click();
+  await expect.poll(() => rowHeight(long)).toBe(await rowHeight(short));
+});
+
 for (const theme of ["light", "dark"] as const) {
   test(`the log panel has no serious accessibility violations (${theme})`, async ({ page }) => {
     test.slow();
     const { task, log } = await runningTask();
-    await log(["info", "one"], ["warn", "two"], ["error", "three"], ["debug", "four"]);
+    await log(["info", "one"], ["warn", "two"], ["error", "three\nthree"], ["debug", "four"]);
     await useTheme(page, theme);
     await signIn(page, await createToken("viewer"), `/tasks/${task.id}`);
     await expect(lines(page)).toHaveCount(4);

@@ -11,8 +11,18 @@ import { processSlot } from "@/server/process/slots";
  */
 const CONNECT_TIMEOUT_S = 2;
 
+/**
+ * Connections of the pool that only log appends use (tasks.log, tasks.logMany). Apart from the
+ * main pool, so a flood of log lines can neither take the connections claims and completions
+ * need nor keep more than this many PostgreSQL backends busy on the two cores they share;
+ * appends beyond it wait their turn in Node, and the SDK's one batch in flight per worker
+ * turns that wait into larger batches (docs/architecture.md, "Task logs").
+ */
+const LOG_POOL_SIZE = 2;
+
 interface ServerDatabase {
   db: Database;
+  logDb: Database;
   circuit: DatabaseCircuit;
 }
 
@@ -27,17 +37,27 @@ function serverDatabase(): ServerDatabase {
       applicationName: "task-manager-server",
       connectTimeoutS: CONNECT_TIMEOUT_S,
     });
+    const { db: logDb } = createDatabase(url, {
+      max: LOG_POOL_SIZE,
+      applicationName: "task-manager-logs",
+      connectTimeoutS: CONNECT_TIMEOUT_S,
+    });
     const circuit = createDatabaseCircuit({
       probe: () => db.execute(statement`select 1`),
       log: log.child({ component: "database" }),
     });
-    return { db, circuit };
+    return { db, logDb, circuit };
   });
 }
 
 /** The server's database, from DATABASE_URL (the start command always sets it). */
 export function getDb(): Database {
   return serverDatabase().db;
+}
+
+/** The pool log appends write through, apart from the main one (LOG_POOL_SIZE). */
+export function getLogDb(): Database {
+  return serverDatabase().logDb;
 }
 
 /** Whether the server's database is known to be down; requests consult it first. */

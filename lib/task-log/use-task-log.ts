@@ -6,6 +6,8 @@ import type { LogLine } from "@/server/logs/read";
 
 /** Lines per history request: 100,000 lines load in ten. */
 const PAGE = 10_000;
+/** The first request's: lines show as soon as a small page has come, the rest follow. */
+const FIRST_PAGE = 1_000;
 /** After a fatal stream error, wait this long before following again, doubling. */
 const RESTART_MIN_MS = 1_000;
 const RESTART_MAX_MS = 15_000;
@@ -59,7 +61,8 @@ export function useTaskLog(taskId: string, follow: boolean): TaskLog {
       try {
         let afterSeq: number | undefined;
         for (;;) {
-          const page = await client.tasks.logs.query({ taskId, afterSeq, limit: PAGE });
+          const limit = afterSeq === undefined ? FIRST_PAGE : PAGE;
+          const page = await client.tasks.logs.query({ taskId, afterSeq, limit });
           if (cancelled) return;
           appendRef.current(page.lines);
           if (page.nextAfterSeq === null) break;

@@ -6,7 +6,8 @@
  * Then alert latency (condition true → `alert.opened` on events.stream), SSE fan-out, and the
  * pages in Chromium: the board's first render over 10,000 more tasks, and the graph page with
  * a 2,000-task workflow (layout and first full render), a run's timeline of 2,000 tasks, the
- * runs list over 100,000 runs and the overview over 1,000,000 finished tasks; then database outages
+ * runs list over 100,000 runs, the task page's log panel over 100,000 lines and the overview over
+ * 1,000,000 finished tasks; then database outages
  * and schedule fire lag.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 1,000 subscribers; 5,000 in full), --tasks N, --workers K,
@@ -24,8 +25,14 @@
  *   (`overview_render_ms`, `overview_render_7d_ms`);
  * - --only schedules: the fire lag of --schedules N schedules (default 1,000) due every second
  *   for --schedule-seconds S (default 60): `schedule_fire_lag_p99_ms`;
- * - --only logs: task logs through the SDK (`log_ingest_lines_per_s`, with the claim rate of
- *   no-op tasks drained meanwhile and alone) and a followed log's tail (`log_tail_p99_ms`).
+ * - --only logs: task logs through the SDK: no-op tasks submitted at --claim-rate (default
+ *   100/s) claimed alone and while loggers offer --log-rate lines/s (default 60,000):
+ *   `log_ingest_lines_per_s`, `claims_alone_per_s`, `claims_while_logging_per_s`,
+ *   `claim_p99_alone_ms`, `claim_p99_while_logging_ms`; then both flat out
+ *   (`log_ingest_saturated_lines_per_s`, `claims_saturated_*_per_s`) and a followed log's tail
+ *   (`log_tail_p99_ms`).
+ * - --only task-log-ui: the task page's log panel over 100,000 lines alone (also in --only ui):
+ *   `log_panel_100k_render_ms`, `log_panel_scroll_p95_frame_ms`, `log_panel_tail_p50_ms`, …
  * - --only latency: the dependency hop (`dep_release_*`, `dep_handler_to_handler_p50`/`_p99`);
  *   with --profile, only the hop's breakdown table (see hop-profile.ts);
  *   --no-claim-on-complete runs the SDK workers (latency and throughput) without
@@ -67,6 +74,7 @@ import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
 import { runGraphLayout } from "./ui-graph";
 import { runRunsListRender } from "./ui-runs";
+import { runTaskLogRender } from "./ui-task-log";
 import { runTimelineRender } from "./ui-timeline";
 import { runWallSoak } from "./wall-soak";
 
@@ -91,6 +99,8 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     "signal-rounds": { type: "string" },
     "no-claim-on-complete": { type: "boolean", default: false },
+    "claim-rate": { type: "string" },
+    "log-rate": { type: "string" },
   },
 });
 
@@ -118,13 +128,14 @@ async function main() {
   else if (args.only === "runs") await runsOnly();
   else if (args.only === "overview") await overviewOnly();
   else if (args.only === "logs") await logFigures();
+  else if (args.only === "task-log-ui") await withEnvironment(taskLogFigures);
   else if (args.only === "signals") await signalsOnly();
   else if (args.only === "fanout") await fanoutOnly();
   else if (args.only === "scheduling") {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "signals", "fanout" or "scheduling"`,
+      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -357,7 +368,7 @@ async function soak() {
 
 /**
  * The pages in Chromium: the board over 10,000 tasks, the graph of a 2,000-task workflow, the
- * runs list over 100,000 runs.
+ * runs list over 100,000 runs, a run's timeline, a task's log of 100,000 lines, the overview.
  */
 async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
   const board = await runBoardRender(env);
@@ -371,7 +382,19 @@ async function uiFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>)
   const timeline = await runTimelineRender(env);
   log(`timeline detail: ${JSON.stringify(timeline.detail)}`);
   figure("workflow_timeline_2000_ms", timeline.ms, "ms");
+  await taskLogFigures(env);
   await overviewFigures(env);
+}
+
+/** The task page's log panel over 100,000 lines: first render, scroll, live tail. */
+async function taskLogFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+  const panel = await runTaskLogRender(env);
+  figure("log_panel_100k_render_ms", panel.renderMs, "ms");
+  figure("log_panel_100k_loaded_ms", panel.loadedMs, "ms");
+  figure("log_panel_scroll_p95_frame_ms", quantile(panel.frameMs, 0.95), "ms");
+  figure("log_panel_scroll_long_tasks", panel.longTasks, "tasks");
+  figure("log_panel_scroll_cpu_ms_per_frame", panel.cpuMsPerFrame, "ms");
+  figure("log_panel_tail_p50_ms", quantile(panel.tailMs, 0.5), "ms");
 }
 
 async function overviewFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
@@ -386,6 +409,17 @@ async function overviewOnly() {
   const env = await startBenchEnvironment();
   try {
     await overviewFigures(env);
+  } finally {
+    await env.close();
+  }
+}
+
+async function withEnvironment(
+  run: (env: Awaited<ReturnType<typeof startBenchEnvironment>>) => Promise<void>,
+) {
+  const env = await startBenchEnvironment();
+  try {
+    await run(env);
   } finally {
     await env.close();
   }
@@ -416,6 +450,9 @@ async function logFigures() {
   const env = await startBenchEnvironment();
   try {
     const result = await runLogBench(env, {
+      claimRate: positive("claim-rate", args["claim-rate"], 100),
+      steadyS: args.quick ? 6 : 15,
+      logRate: positive("log-rate", args["log-rate"], 60_000),
       loggingTasks: args.quick ? 100 : 200,
       linesPerTask: args.quick ? 1_000 : 2_500,
       claimTasks: args.quick ? 2_000 : 5_000,
@@ -425,8 +462,17 @@ async function logFigures() {
     });
     log(`logs detail: ${JSON.stringify(result.detail)}`);
     figure("log_ingest_lines_per_s", result.linesPerS, "lines/s");
-    figure("log_claims_while_logging", result.claimsPerSWhileLogging, "tasks/s");
-    figure("log_claims_alone", result.claimsPerSAlone, "tasks/s");
+    figure("claims_alone_per_s", result.steadyAlone.claimsPerS, "tasks/s");
+    figure("claims_while_logging_per_s", result.steadyWhileLogging.claimsPerS, "tasks/s");
+    figure("claim_p99_alone_ms", quantile(result.steadyAlone.claimMs, 0.99), "ms");
+    figure("claim_p99_while_logging_ms", quantile(result.steadyWhileLogging.claimMs, 0.99), "ms");
+    figure("log_ingest_saturated_lines_per_s", result.saturated.linesPerS, "lines/s");
+    figure("claims_saturated_alone_per_s", result.saturated.claimsPerSAlone, "tasks/s");
+    figure(
+      "claims_saturated_while_logging_per_s",
+      result.saturated.claimsPerSWhileLogging,
+      "tasks/s",
+    );
     figure("log_tail_p50_ms", quantile(result.tailMs, 0.5), "ms");
     figure("log_tail_p99_ms", quantile(result.tailMs, 0.99), "ms");
   } finally {

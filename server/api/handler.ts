@@ -19,19 +19,22 @@ const apiLog = log.child({ component: "api" });
  * Answers one tRPC HTTP request. Kept apart from the Next route so integration tests drive the
  * exact same path (auth, CSRF check, status codes) with a real database and no server.
  * `circuit`: while it knows the database down, every call answers 503 without waiting on it.
+ * `logDb`: the pool log appends use (default: `db`).
  */
 export function handleTrpcRequest(
   db: Database,
   incoming: Request,
   circuit?: DatabaseCircuit,
+  logDb?: Database,
 ): Promise<Response> {
-  return withPhases(() => answer(db, incoming, circuit));
+  return withPhases(() => answer(db, incoming, circuit, logDb));
 }
 
 async function answer(
   db: Database,
   incoming: Request,
   circuit?: DatabaseCircuit,
+  logDb?: Database,
 ): Promise<Response> {
   const req = await limitRequest(incoming, getConfig().taskManager.limits.requestBytes);
   if (!(req instanceof Request)) return refusal(req);
@@ -41,7 +44,7 @@ async function answer(
     router: appRouter,
     createContext: () => {
       circuit?.assertUp();
-      return createContext(db, req);
+      return createContext(db, req, logDb);
     },
     // A subscription answers 200 and reports errors inside its event stream, even "who are
     // you?". Without valid credentials it answers 401 instead, like every other call: curl and

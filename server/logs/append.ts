@@ -39,7 +39,7 @@ interface LineRow {
   attempt: number;
   level: string;
   message: string;
-  fields: Record<string, unknown> | null;
+  fieldsJson: string | null;
   at: string | null;
 }
 
@@ -128,7 +128,15 @@ export async function appendLogs(
           dropped += 1;
           continue;
         }
-        inserts.push({ task_id: taskId, seq: nextSeq++, attempt: state.attempt, ...line });
+        inserts.push({
+          task_id: taskId,
+          seq: nextSeq++,
+          attempt: state.attempt,
+          level: line.level,
+          message: line.message,
+          fieldsJson: line.fieldsJson,
+          at: line.at,
+        });
         lines += 1;
         bytes += line.bytes;
         kept += 1;
@@ -144,7 +152,7 @@ export async function appendLogs(
             attempt: state.attempt,
             level: "warn",
             message,
-            fields: { dropped },
+            fieldsJson: JSON.stringify({ dropped }),
             at: null,
           });
         } else {
@@ -241,7 +249,7 @@ function packLines(rows: readonly LineRow[]) {
     packed.seq.push(row.seq);
     packed.lv.push(LOG_LEVELS.indexOf(row.level as LogLevel) + 1);
     packed.message.push(row.message);
-    packed.fields.push(row.fields ? JSON.stringify(row.fields) : null);
+    packed.fields.push(row.fieldsJson);
     packed.ms.push(row.at === null ? null : Date.parse(row.at));
   }
   return packed;
@@ -252,14 +260,19 @@ function numberArray(values: readonly (number | null)[]): string {
   return `{${values.map((value) => (value === null ? "NULL" : String(value))).join(",")}}`;
 }
 
+const NEEDS_ESCAPE = /[\\"]/;
+
 /**
  * A PostgreSQL array literal of `values`, sent as one text parameter: every element quoted
  * (backslash and quote escaped), null as NULL. Text validated at the boundary holds no NUL.
  */
 function pgArray(values: readonly (string | number | null)[]): string {
-  const elements = values.map((value) =>
-    value === null ? "NULL" : `"${String(value).replace(/[\\"]/g, (c) => `\\${c}`)}"`,
-  );
+  const elements = values.map((value) => {
+    if (value === null) return "NULL";
+    const text = String(value);
+    // Most lines hold neither: a test is much cheaper than a replace with a callback.
+    return NEEDS_ESCAPE.test(text) ? `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"` : `"${text}"`;
+  });
   return `{${elements.join(",")}}`;
 }
 

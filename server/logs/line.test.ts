@@ -8,6 +8,7 @@ describe("shapeLine", () => {
       level: "info",
       message: "héllo",
       fields: { n: 1 },
+      fieldsJson: '{"n":1}',
       at: null,
       bytes: 13,
     });

@@ -13,17 +13,24 @@ const MARKER_ROOM = 80;
 
 // Fields are structured data: beyond 64 KiB (or the configured depth) the call is refused,
 // while a long message is only cut. That bounds what one line costs to parse either way.
-const fieldsLimits: JsonLimits = {
+export const fieldsLimits: JsonLimits = {
   maxBytes: () => 64 * 1024,
   bytesKey: "a log line's fields (64 KiB)",
   maxDepth: () => 16,
   depthKey: "a log line's fields (16 levels)",
 };
 
-/** A line as an agent sends it. A message of any length up to 1 MiB is taken and cut. */
+/** Longest message taken (in UTF-16 code units, as zod counts); it is then cut to fit. */
+export const MAX_MESSAGE_CHARS = 1024 * 1024;
+
+/**
+ * A line as an agent sends it. A message of any length up to 1 MiB is taken and cut. The
+ * procedures check lines with line-check.ts, which applies these rules by hand (faster); this
+ * schema is the reference its test compares against, and the lines' type.
+ */
 export const logLineInput = z.strictObject({
   level: z.enum(LOG_LEVELS),
-  message: pgText().max(1024 * 1024),
+  message: pgText().max(MAX_MESSAGE_CHARS),
   fields: jsonObject(fieldsLimits).optional(),
   /** When it was logged; default: when it arrived. */
   at: pgTimestamp().optional(),
@@ -35,6 +42,8 @@ export interface ShapedLine {
   level: LogLevel;
   message: string;
   fields: Record<string, unknown> | null;
+  /** `fields` as JSON, encoded once: for the limit's count and the insert alike. */
+  fieldsJson: string | null;
   at: string | null;
   bytes: number;
 }
@@ -55,13 +64,15 @@ export function cutUtf8(text: string, maxBytes: number): string {
  */
 export function shapeLine(line: LogLineInput): ShapedLine {
   let fields = line.fields ?? null;
-  let fieldsBytes = fields ? utf8Bytes(JSON.stringify(fields)) : 0;
+  let fieldsJson = fields ? JSON.stringify(fields) : null;
+  let fieldsBytes = fieldsJson === null ? 0 : utf8Bytes(fieldsJson);
   const messageBytes = utf8Bytes(line.message);
   if (messageBytes + fieldsBytes <= MAX_LINE_BYTES) {
     return {
       level: line.level,
       message: line.message,
       fields,
+      fieldsJson,
       at: line.at ?? null,
       bytes: messageBytes + fieldsBytes,
     };
@@ -70,6 +81,7 @@ export function shapeLine(line: LogLineInput): ShapedLine {
   if (fields && fieldsBytes > MAX_FIELDS_BYTES_IN_LONG_LINE) {
     notes.push(`fields of ${fieldsBytes} bytes dropped`);
     fields = null;
+    fieldsJson = null;
     fieldsBytes = 0;
   }
   let message = line.message;
@@ -82,6 +94,7 @@ export function shapeLine(line: LogLineInput): ShapedLine {
     level: line.level,
     message,
     fields,
+    fieldsJson,
     at: line.at ?? null,
     bytes: utf8Bytes(message) + fieldsBytes,
   };

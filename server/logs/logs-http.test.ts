@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "@/db/client";
 import { handleTrpcRequest, TRPC_ENDPOINT } from "@/server/api/handler";
 import { createToken, revokeToken } from "@/server/auth/tokens";
 import { type ApiFixture, createApiFixture } from "@/test/api-fixture";
@@ -107,6 +108,68 @@ describe("tasks.log", () => {
     expect(row?.count).toBe(0);
     const accepted = await log(fixture.taskId, fixture.leaseEpoch, "held");
     expect(accepted.data).toEqual({ ok: true, accepted: 1 });
+  });
+
+  it("refuses a bad line with 400 naming the line and its field, and writes none", async () => {
+    const { taskId, leaseEpoch } = await anotherTask();
+    const refused = await callProcedure(pg.db, {
+      path: "tasks.logMany",
+      type: "mutation",
+      token: fixture.tokens.agent,
+      input: {
+        agentId: fixture.agentId,
+        items: [
+          {
+            taskId,
+            leaseEpoch,
+            lines: [
+              { level: "info", message: "fine" },
+              { level: "info", message: "fine", fields: { deep: { bad: "\u0000" } } },
+            ],
+          },
+        ],
+      },
+    });
+    expect(refused.status).toBe(400);
+    const data = refused.body.error?.data as unknown as {
+      zodError: { fieldErrors: Record<string, string[]> };
+    };
+    expect(data.zodError.fieldErrors).toEqual({
+      items: ["must not contain the NUL character (U+0000)"],
+    });
+    const [issue] = JSON.parse(refused.body.error?.message ?? "[]") as { path: unknown[] }[];
+    expect(issue?.path).toEqual(["items", 0, "lines", 1, "fields", "deep", "bad"]);
+    const [row] = await pg.db.execute<{ count: number }>(
+      sql`select count(*)::int as count from task_logs where task_id = ${taskId}`,
+    );
+    expect(row?.count).toBe(0);
+  });
+
+  it("appends through the log pool it is given, not the main one", async () => {
+    const { taskId, leaseEpoch } = await anotherTask();
+    const logPool = createDatabase(pg.url, { max: 1, applicationName: "tm-test-log-pool" });
+    try {
+      const url = new URL(`${TRPC_ENDPOINT}/tasks.log`, TEST_ORIGIN);
+      const headers = new Headers({ host: url.host, "content-type": "application/json" });
+      headers.set("authorization", `Bearer ${fixture.tokens.agent}`);
+      const body = JSON.stringify({
+        agentId: fixture.agentId,
+        taskId,
+        leaseEpoch,
+        lines: [{ level: "info", message: "through the log pool" }],
+      });
+      const request = new Request(url, { method: "POST", headers, body });
+      const response = await handleTrpcRequest(pg.db, request, undefined, logPool.db);
+      expect(response.status).toBe(200);
+      // The pool keeps its connection open: the append went through it.
+      const [row] = await pg.db.execute<{ count: number }>(
+        sql`select count(*)::int as count from pg_stat_activity
+          where application_name = 'tm-test-log-pool' and datname = current_database()`,
+      );
+      expect(row?.count).toBe(1);
+    } finally {
+      await logPool.sql.end();
+    }
   });
 });
 

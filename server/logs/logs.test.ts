@@ -85,6 +85,33 @@ describe("fencing", () => {
     expect((await storedLines(held.taskId)).map((row) => row.message)).toEqual(["one", "two"]);
     expect(await storedLines(other.taskId)).toEqual([]);
   });
+
+  it("writes a batch all or nothing: one line PostgreSQL refuses leaves every item unwritten", async () => {
+    const agent = await makeAgent(pg.db);
+    const held = async () => {
+      const task = await submit(pg.db, { name: "batch" });
+      const claimed = await claimOnly(pg.db, agent.agentId, task.id);
+      return { taskId: task.id, leaseEpoch: claimed.leaseEpoch };
+    };
+    const first = await held();
+    const second = await held();
+    await appendLogs(pg.db, agent, [{ ...first, lines: [info("before")] }], limits);
+    // The procedures refuse NUL at the boundary; called directly, PostgreSQL refuses it.
+    const items: LogItem[] = [
+      { ...first, lines: [info("kept?"), info("also kept?")] },
+      { ...second, lines: [info("fine"), info("bad \u0000 line")] },
+    ];
+    await expect(appendLogs(pg.db, agent, items, limits)).rejects.toThrow();
+    expect((await storedLines(first.taskId)).map((row) => row.message)).toEqual(["before"]);
+    expect(await storedLines(second.taskId)).toEqual([]);
+    // The counters rolled back with the lines: the next append follows on without a gap.
+    await appendLogs(pg.db, agent, [{ ...first, lines: [info("after")] }], limits);
+    const rows = await storedLines(first.taskId);
+    expect(rows.map((row) => [Number(row.seq), row.message])).toEqual([
+      [1, "before"],
+      [2, "after"],
+    ]);
+  });
 });
 
 describe("limits", () => {
