@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { getAgent } from "@/server/agents/get";
-import { heartbeat } from "@/server/agents/heartbeat";
 import { recordAttemptFailures } from "@/server/agents/quarantine";
 import { releaseAgent } from "@/server/agents/release";
 import { createEventHub } from "@/server/events/hub";
@@ -103,6 +102,31 @@ describe("agent quarantine", () => {
       { kind: "agent.quarantined", data: { name: "flaky", failures: 5, quarantines: 1 } },
     ]);
     expect((await getAgent(pg.db, healthy.agentId)).quarantine).toBeNull();
+  });
+
+  it("reads a batch of failures in order: quarantined at the Nth, the rest of the batch counted", async () => {
+    const type = uniqueType("batched");
+    const flaky = await makeAgent(pg.db, { name: "batched" });
+    const healthy = await makeAgent(pg.db);
+    await failedWhileOthersSucceed(flaky, healthy, type, 4);
+    const items = [];
+    for (const i of [1, 2]) {
+      const task = await submit(pg.db, { name: `${type} ${i}`, type, maxAttempts: 1 });
+      const claimed = await claimOnly(pg.db, flaky.agentId, task.id);
+      items.push({
+        taskId: task.id,
+        leaseEpoch: claimed.leaseEpoch,
+        error: "boom",
+        retryable: false,
+      });
+    }
+
+    await failTasks(pg.db, flaky, items);
+
+    expect(await health(flaky.agentId)).toMatchObject({ failure_streak: 6, quarantined: true });
+    expect(await agentEvents(flaky.agentId)).toMatchObject([
+      { kind: "agent.quarantined", data: { failures: 5, streak: 6, quarantines: 1 } },
+    ]);
   });
 
   it("does not quarantine when every agent fails the type: the task type is broken", async () => {
@@ -213,17 +237,21 @@ describe("agent quarantine", () => {
 });
 
 describe("lock order", () => {
-  it("a failure and a heartbeat of the same agent at once do not deadlock", async () => {
-    // A heartbeat locks the agent row, then the agent's running tasks; a failure locks its task
-    // first, then writes the streak. Were the streak on the agent row, this would be a cycle.
+  it("a failure and a writer holding the agent row at once do not deadlock", async () => {
+    // Claims and heartbeats lock the agent row, and may then wait for one of its task rows; a
+    // failure locks its task first, then writes the streak. Were the streak on the agent row,
+    // this would be a cycle. (The heartbeat itself no longer waits for task rows.)
     const agent = await makeAgent(pg.db);
     const task = await submit(pg.db, { name: "held", type: "lock-order" });
     await claimOnly(pg.db, agent.agentId, task.id);
-    let beat: Promise<unknown> = Promise.resolve();
+    let writer: Promise<unknown> = Promise.resolve();
     await pg.db.transaction(async (tx) => {
       await tx.execute(sql`update tasks set updated_at = now() where id = ${task.id}`);
-      beat = heartbeat(pg.db, { agentId: agent.agentId });
-      // The heartbeat holds the agent row and waits for the task row this transaction holds.
+      writer = pg.db.transaction(async (other) => {
+        await other.execute(sql`select id from agents where id = ${agent.agentId} for update`);
+        await other.execute(sql`update tasks set updated_at = now() where id = ${task.id}`);
+      });
+      // The writer holds the agent row and waits for the task row this transaction holds.
       await expect
         .poll(async () => {
           const [row] = await pg.db.execute<{ n: number }>(sql`
@@ -234,7 +262,7 @@ describe("lock order", () => {
         .toBe(1);
       await recordAttemptFailures(tx, [{ agentId: agent.agentId, type: "lock-order" }]);
     });
-    await beat;
+    await writer;
     expect(await health(agent.agentId)).toMatchObject({ failure_streak: 1 });
   });
 });

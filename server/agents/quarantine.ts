@@ -80,11 +80,20 @@ export async function recordAttemptFailures(
           order by type limit ${MAX_STREAK_TYPES})
       returning failure_streak`,
     );
-    if (streak && streak.failure_streak >= threshold) await quarantineIfOthersSucceed(tx, agentId);
+    if (streak && streak.failure_streak >= threshold) {
+      // A batch is read in order: one that takes the streak from 4 to 6 quarantines at the 5th
+      // failure (the 6th ran beside it, before anyone could know).
+      const before = streak.failure_streak - types.length;
+      await quarantineIfOthersSucceed(tx, agentId, Math.max(threshold, before + 1));
+    }
   }
 }
 
-async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise<void> {
+async function quarantineIfOthersSucceed(
+  tx: Executor,
+  agentId: string,
+  failuresAtDecision: number,
+): Promise<void> {
   const [quarantined] = await queryRows(
     tx,
     "quarantine an agent",
@@ -134,7 +143,9 @@ async function quarantineIfOthersSucceed(tx: Executor, agentId: string): Promise
       data: {
         name: quarantined.name,
         until: quarantined.until,
-        failures: quarantined.failure_streak,
+        /** The failure in the streak that quarantined it; `streak` counts its whole batch. */
+        failures: failuresAtDecision,
+        streak: quarantined.failure_streak,
         quarantines: quarantined.quarantine_count,
         reason: quarantined.reason,
       },
