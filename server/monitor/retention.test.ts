@@ -9,7 +9,7 @@ import { createRetentionSweep, pruneHistory } from "./retention";
 import { resetMonitorTables } from "./test-helpers";
 
 const pg = setupTestDatabase();
-const retention = { eventsDays: 7, samplesDays: 30, logsDays: 7 };
+const retention = { eventsDays: 7, samplesDays: 30, logsDays: 7, tasksDays: 30 };
 
 beforeEach(() => resetMonitorTables(pg.db));
 
@@ -81,6 +81,8 @@ describe("pruneHistory", () => {
       alerts: 1,
       logs: 0,
       rollup: 0,
+      tasks: 0,
+      workflows: 0,
       more: false,
     });
     expect(await count(taskEvents)).toBe(3);
