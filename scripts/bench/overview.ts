@@ -95,7 +95,7 @@ export async function runOverviewRender(
 }
 
 /** Folds every seeded event in, as the sweep would (batches of 20,000 per transaction). */
-async function buildRollup(url: string): Promise<number> {
+export async function buildRollup(url: string): Promise<number> {
   const { db, sql } = createDatabase(url, { max: 2, applicationName: "bench-overview" });
   try {
     const [last] = await sql<{ id: string }[]>`select max(id)::text as id from task_events`;
