@@ -92,6 +92,17 @@ describe("pruneHistory", () => {
     expect(await count(alertDeliveries)).toBe(2);
   });
 
+  it("prunes finished tasks after tasksDays too", async () => {
+    await pg.db.execute(sql`
+      insert into tasks (name, state, finished_at) values
+        ('old', 'succeeded', now() - interval '31 days'),
+        ('recent', 'succeeded', now() - interval '29 days')`);
+    expect(await pruneHistory(pg.db, retention)).toMatchObject({ tasks: 1, workflows: 0 });
+    const [left] = await pg.db.execute<{ name: string }>(sql`select name from tasks`);
+    expect(left?.name).toBe("recent");
+    await pg.db.execute(sql`delete from tasks`);
+  });
+
   it("stops after maxBatches and says more remain", async () => {
     await events(12, 8);
     expect(await pruneHistory(pg.db, { ...retention, batch: 5, maxBatches: 2 })).toMatchObject({
