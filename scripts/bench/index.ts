@@ -13,6 +13,7 @@
  * Options: --quick (5,000 tasks, 10 alert rounds, 1,000 subscribers; 5,000 in full), --tasks N, --workers K,
  * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --skip-ui (no Chromium figures), --skip-outage, --skip-schedules,
+ * --skip-history,
  * --profile (throughput only, then the statements that took the database's time and the
  * server's CPU profile, then a chain hop's breakdown by phase), --soak-minutes N (only the wall soak: the wall's JS heap in Chromium
  * at the start and end of N minutes with the demo fleet running). One group alone:
@@ -40,6 +41,9 @@
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
  *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
  * - --only fanout: the event fan-out alone (--subscribers N, default 5,000; 1,000 with --quick);
+ * - --only history: the throughput drain on an empty database, then with 1,000,000 finished
+ *   tasks and 3,000,000 events seeded (`throughput_1m_history`, `claim_p99_1m_history_ms` and
+ *   their ratios to the empty figures); the full run ends with it (--skip-history: not).
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
  *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
  *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
@@ -51,6 +55,7 @@ import { startDemoFleet } from "../demo/fleet";
 import { runAlertLatency } from "./alerts";
 import { runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
+import { runHistoryComparison } from "./history";
 import { runHopProfile } from "./hop-profile";
 import { runLatency } from "./latency";
 import { runLogBench } from "./logs";
@@ -94,6 +99,7 @@ const { values: args } = parseArgs({
     "skip-ui": { type: "boolean", default: false },
     "skip-outage": { type: "boolean", default: false },
     "skip-schedules": { type: "boolean", default: false },
+    "skip-history": { type: "boolean", default: false },
     schedules: { type: "string" },
     "schedule-seconds": { type: "string" },
     only: { type: "string" },
@@ -131,11 +137,12 @@ async function main() {
   else if (args.only === "task-log-ui") await withEnvironment(taskLogFigures);
   else if (args.only === "signals") await signalsOnly();
   else if (args.only === "fanout") await fanoutOnly();
+  else if (args.only === "history") await historyFigures(true);
   else if (args.only === "scheduling") {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout" or "scheduling"`,
+      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout", "history" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -291,6 +298,7 @@ async function benchmark() {
     log(`throughput detail: ${JSON.stringify(throughput.detail)}`);
     figure("submit_rate", throughput.submitRate, "tasks/s");
     figure("throughput", throughput.throughput, "tasks/s");
+    figure("claim_p99_ms", quantile(throughput.claimMs, 0.99), "ms");
 
     await latencyFigures(env);
 
@@ -330,6 +338,35 @@ async function benchmark() {
   // On a server and PostgreSQL of its own: it stops and starts the database.
   if (!args["skip-outage"]) await outageFigures();
   if (!args["skip-schedules"]) await scheduleFigures();
+  if (!args["skip-history"]) await historyFigures(false);
+}
+
+/**
+ * The throughput drain on an empty database and then with 1,000,000 finished tasks and
+ * 3,000,000 events seeded, on a server of its own; the ratios compare the two, back to back.
+ * `printEmpty`: also print the empty drain's figures as `throughput` and `claim_p99_ms` (the
+ * full run has printed its own).
+ */
+async function historyFigures(printEmpty: boolean) {
+  const env = await startBenchEnvironment();
+  try {
+    const result = await runHistoryComparison(env, {
+      throughput: throughputParams(),
+      drains: args.quick ? 2 : 3,
+    });
+    log(`history detail: ${JSON.stringify(result)}`);
+    if (printEmpty) {
+      figure("throughput", result.empty.throughput, "tasks/s");
+      figure("claim_p99_ms", result.empty.claimP99Ms, "ms");
+    }
+    figure("throughput_1m_history", result.history.throughput, "tasks/s");
+    figure("claim_p99_1m_history_ms", result.history.claimP99Ms, "ms");
+    // Same server, same run: the empty drains measured just before the seeding.
+    figure("throughput_1m_history_ratio", result.history.throughput / result.empty.throughput, "x");
+    figure("claim_p99_1m_history_ratio", result.history.claimP99Ms / result.empty.claimP99Ms, "x");
+  } finally {
+    await env.close();
+  }
 }
 
 /**
@@ -501,6 +538,7 @@ async function profile() {
       log(`throughput detail: ${JSON.stringify(throughput.detail)}`);
       figure("submit_rate", throughput.submitRate, "tasks/s");
       figure("throughput", throughput.throughput, "tasks/s");
+      figure("claim_p99_ms", quantile(throughput.claimMs, 0.99), "ms");
       await logTopStatements(env.postgres.url);
       await logCpuProfile(cpuDir, pid, 1, "submit");
       await logCpuProfile(cpuDir, pid, 2, "drain");

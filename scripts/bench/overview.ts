@@ -1,9 +1,9 @@
 import { chromium } from "@playwright/test";
-import postgres from "postgres";
 import { createDatabase } from "@/db/client";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { readWatermark, rollUpEvents } from "@/server/overview/rollup";
+import { seedFinishedTasks, vacuumHistory } from "./seed-history";
 import type { BenchEnvironment } from "./setup";
 import { log, summary } from "./stats";
 
@@ -39,14 +39,22 @@ export async function runOverviewRender(
   params: OverviewBenchParams = { runs: 5 },
 ): Promise<OverviewBenchResult> {
   const seeded = performance.now();
-  await seedFinishedTasks(env.postgres.url);
+  await seedFinishedTasks(env.postgres.url, {
+    tasks: TASKS,
+    spreadHours: SPREAD_HOURS,
+    eventsPerTask: 2,
+    tasksPerWorkflow: 0,
+    cancelled: false,
+    types: TYPES,
+    agents: AGENTS,
+  });
   log(
     `overview: seeded ${TASKS} finished tasks in ${((performance.now() - seeded) / 1000).toFixed(1)} s`,
   );
   const rollupBuildS = await buildRollup(env.postgres.url);
   log(`overview: rollup built in ${rollupBuildS.toFixed(1)} s`);
   // Measure a settled service, not autovacuum's first pass over 3,000,000 fresh rows.
-  await vacuum(env.postgres.url);
+  await vacuumHistory(env.postgres.url, ["tasks", "task_events", "task_rollup", "agent_rollup"]);
   for (const range of ["1h", "7d"]) {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -86,17 +94,8 @@ export async function runOverviewRender(
   }
 }
 
-async function vacuum(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql`vacuum (analyze) tasks, task_events, task_rollup, agent_rollup`;
-  } finally {
-    await sql.end();
-  }
-}
-
 /** Folds every seeded event in, as the sweep would (batches of 20,000 per transaction). */
-async function buildRollup(url: string): Promise<number> {
+export async function buildRollup(url: string): Promise<number> {
   const { db, sql } = createDatabase(url, { max: 2, applicationName: "bench-overview" });
   try {
     const [last] = await sql<{ id: string }[]>`select max(id)::text as id from task_events`;
@@ -140,52 +139,4 @@ async function waitForCharts(page: import("@playwright/test").Page): Promise<num
     { timeout: 120_000 },
   );
   return Number(await handle.jsonValue());
-}
-
-/**
- * TASKS finished tasks evenly over the last SPREAD_HOURS: waits of 50 ms to 30 s, runs of
- * 100 ms to 2 min, one in ten failed; each with its task.started and end event, in time order
- * (ids follow time, as the engine writes them).
- */
-async function seedFinishedTasks(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.begin(async (tx) => {
-      await tx`
-        insert into api_tokens (id, name, role, token_hash, prefix)
-        values ('00000000-0000-4000-8000-00000000b0b0', 'bench overview agents', 'agent',
-          'bench-overview-unusable', 'tm_agent')
-        on conflict do nothing`;
-      await tx`
-        insert into agents (id, name, token_id)
-        select ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, 'bench-agent-' || n,
-          '00000000-0000-4000-8000-00000000b0b0'
-        from generate_series(1, ${AGENTS}) n`;
-      await tx`
-        insert into tasks (name, type, state, agent_id, attempts, created_at, queued_at,
-          started_at, finished_at)
-        select 'bench overview ' || n, 'bench-type-' || (n % ${TYPES}),
-          case when n % 10 = 0 then 'failed' else 'succeeded' end::task_state,
-          ('00000000-0000-4000-8000-' || lpad((1 + n % ${AGENTS})::text, 12, '0'))::uuid, 1,
-          s.started - s.wait, s.started - s.wait, s.started, s.started + s.run
-        from generate_series(1, ${TASKS}) n
-        cross join lateral (select
-          now() - ${SPREAD_HOURS} * interval '1 hour' * (1 - n::float8 / ${TASKS}) as started,
-          (0.05 + 30 * power(random(), 3)) * interval '1 s' as wait,
-          (0.1 + 120 * power(random(), 3)) * interval '1 s' as run) s`;
-      await tx`
-        insert into task_events (kind, task_id, agent_id, from_state, to_state, created_at)
-        select e.kind, t.id, t.agent_id, e.from_state::task_state, e.to_state::task_state, e.at
-        from tasks t
-        cross join lateral (values
-          ('task.started', 'queued', 'running', t.started_at),
-          ('task.' || t.state, 'running', t.state::text, t.finished_at)) e(kind, from_state, to_state, at)
-        where t.name like 'bench overview %'
-        order by e.at`;
-    });
-    await sql`analyze tasks`;
-    await sql`analyze task_events`;
-  } finally {
-    await sql.end();
-  }
 }

@@ -2,7 +2,7 @@ import postgres from "postgres";
 import type { WorkflowInput } from "@/sdk";
 import { startFleet } from "./fleet";
 import type { BenchEnvironment } from "./setup";
-import { log, now, timedFetch } from "./stats";
+import { log, now, summary, timedFetch } from "./stats";
 
 export interface ThroughputParams {
   tasks: number;
@@ -20,6 +20,8 @@ export interface ThroughputParams {
 export interface ThroughputResult {
   submitRate: number;
   throughput: number;
+  /** Durations of the drain's agents.claim calls that returned tasks, ms. */
+  claimMs: number[];
   detail: Record<string, unknown>;
 }
 
@@ -54,6 +56,16 @@ export async function runThroughput(
   await analyze(env.postgres.url);
 
   const timing = timedFetch();
+  const claimMs: number[] = [];
+  // Claims that came back empty long-polled (the drain's tail): their time is waiting, not work.
+  const fetchTimingClaims: typeof fetch = async (input, init) => {
+    const started = now();
+    const response = await timing.fetch(input, init);
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (url.endsWith("/agents.claim") && !(await response.clone().text()).includes('"tasks":[]'))
+      claimMs.push(now() - started);
+    return response;
+  };
   let firstClaim = Number.POSITIVE_INFINITY;
   let lastCompletion = 0;
   let claims = 0;
@@ -66,7 +78,7 @@ export async function runThroughput(
     completeBatchMs: params.completeBatchMs,
     claimOnComplete: params.claimOnComplete,
     completeBatchSize: 1000,
-    fetch: timing.fetch,
+    fetch: fetchTimingClaims,
     handlers: { noop: async () => undefined },
   });
   for (const worker of fleet.workers) {
@@ -95,6 +107,7 @@ export async function runThroughput(
   return {
     submitRate: params.tasks / (submitMs / 1000),
     throughput: params.tasks / (drainMs / 1000),
+    claimMs,
     detail: {
       tasks: params.tasks,
       submitMs: Math.round(submitMs),
@@ -106,6 +119,7 @@ export async function runThroughput(
       workersCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       ...fleet.problems(),
       callMs: timing.report(),
+      claimMs: summary(claimMs),
     },
   };
 }

@@ -26,7 +26,7 @@ const SEED_DEFAULTS = {
     },
     // Not from the seed: no webhook unless configured; retention as documented in the README.
     alertWebhook: null,
-    retention: { eventsDays: 7, samplesDays: 30, logsDays: 7 },
+    retention: { eventsDays: 7, samplesDays: 30, logsDays: 7, tasksDays: 30 },
     logs: { maxLinesPerAttempt: 100_000, maxBytesPerAttempt: 10_485_760 },
     // Not from the seed: the input limits documented in the README.
     limits: {
@@ -210,11 +210,19 @@ describe("loadConfig", () => {
   it("reads retention ages and rejects a non-positive one", () => {
     expect(
       loadYaml("task_manager:\n  retention:\n    events_days: 2\n").taskManager.retention,
-    ).toEqual({ eventsDays: 2, samplesDays: 30, logsDays: 7 });
+    ).toEqual({ eventsDays: 2, samplesDays: 30, logsDays: 7, tasksDays: 30 });
+    expect(
+      loadYaml("task_manager:\n  retention:\n    tasks_days: 90\n").taskManager.retention.tasksDays,
+    ).toBe(90);
     expect(
       errorOf(() => loadYaml("task_manager:\n  retention:\n    samples_days: 0\n")).message,
     ).toBe(
       "task-manager.yaml: task_manager.retention.samples_days: expected a positive number, received number 0",
+    );
+    expect(
+      errorOf(() => loadYaml("task_manager:\n  retention:\n    tasks_days: -1\n")).message,
+    ).toBe(
+      "task-manager.yaml: task_manager.retention.tasks_days: expected a positive number, received number -1",
     );
   });
 
@@ -325,13 +333,22 @@ describe("environment overrides", () => {
   it("set the webhook URL and retention without a file", () => {
     const config = loadConfig({
       cwd: dir,
-      env: { TM_ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook", TM_RETENTION_EVENTS_DAYS: "1.5" },
+      env: {
+        TM_ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+        TM_RETENTION_EVENTS_DAYS: "1.5",
+        TM_RETENTION_TASKS_DAYS: "14",
+      },
     });
     expect(config.taskManager.alertWebhook).toEqual({
       url: "http://127.0.0.1:9/hook",
       timeoutMs: 5000,
     });
-    expect(config.taskManager.retention).toEqual({ eventsDays: 1.5, samplesDays: 30, logsDays: 7 });
+    expect(config.taskManager.retention).toEqual({
+      eventsDays: 1.5,
+      samplesDays: 30,
+      logsDays: 7,
+      tasksDays: 14,
+    });
     expect(
       errorOf(() => loadConfig({ cwd: dir, env: { TM_ALERT_WEBHOOK_URL: "nope" } })).message,
     ).toBe('TM_ALERT_WEBHOOK_URL: expected an http or https URL, received "nope"');

@@ -59,6 +59,7 @@ export const ENV_OVERRIDES = [
     type: "number",
   },
   { env: "TM_RETENTION_LOGS_DAYS", path: "task_manager.retention.logs_days", type: "number" },
+  { env: "TM_RETENTION_TASKS_DAYS", path: "task_manager.retention.tasks_days", type: "number" },
   { env: "TM_LIMIT_PAYLOAD_BYTES", path: "task_manager.limits.payload_bytes", type: "number" },
   { env: "TM_LIMIT_RESULT_BYTES", path: "task_manager.limits.result_bytes", type: "number" },
   { env: "TM_LIMIT_METADATA_BYTES", path: "task_manager.limits.metadata_bytes", type: "number" },

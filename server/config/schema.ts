@@ -100,13 +100,15 @@ const alertWebhookSchema = z
   .transform((w) => (w ? { url: w.url, timeoutMs: w.timeout_ms } : null));
 
 // How long the pruning sweep keeps history. Events: task_events and resolved alerts. Samples:
-// released allocations, the rows the usage charts are drawn from.
+// released allocations, the rows the usage charts are drawn from. Tasks: finished tasks and
+// workflow runs (server/tasks/retention.ts).
 const retentionSchema = z
   .strictObject(
     {
       events_days: positiveNumber().default(7),
       samples_days: positiveNumber().default(30),
       logs_days: positiveNumber().default(7),
+      tasks_days: positiveNumber().default(30),
     },
     mapping,
   )
@@ -115,6 +117,7 @@ const retentionSchema = z
     eventsDays: r.events_days,
     samplesDays: r.samples_days,
     logsDays: r.logs_days,
+    tasksDays: r.tasks_days,
   }));
 
 const wholeCount = (fallback: number, max: number) => {

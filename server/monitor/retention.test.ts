@@ -9,7 +9,7 @@ import { createRetentionSweep, pruneHistory } from "./retention";
 import { resetMonitorTables } from "./test-helpers";
 
 const pg = setupTestDatabase();
-const retention = { eventsDays: 7, samplesDays: 30, logsDays: 7 };
+const retention = { eventsDays: 7, samplesDays: 30, logsDays: 7, tasksDays: 30 };
 
 beforeEach(() => resetMonitorTables(pg.db));
 
@@ -81,6 +81,8 @@ describe("pruneHistory", () => {
       alerts: 1,
       logs: 0,
       rollup: 0,
+      tasks: 0,
+      workflows: 0,
       more: false,
     });
     expect(await count(taskEvents)).toBe(3);
@@ -88,6 +90,17 @@ describe("pruneHistory", () => {
     expect(await count(alerts)).toBe(2);
     // The pruned alert's delivery went with it.
     expect(await count(alertDeliveries)).toBe(2);
+  });
+
+  it("prunes finished tasks after tasksDays too", async () => {
+    await pg.db.execute(sql`
+      insert into tasks (name, state, finished_at) values
+        ('old', 'succeeded', now() - interval '31 days'),
+        ('recent', 'succeeded', now() - interval '29 days')`);
+    expect(await pruneHistory(pg.db, retention)).toMatchObject({ tasks: 1, workflows: 0 });
+    const [left] = await pg.db.execute<{ name: string }>(sql`select name from tasks`);
+    expect(left?.name).toBe("recent");
+    await pg.db.execute(sql`delete from tasks`);
   });
 
   it("stops after maxBatches and says more remain", async () => {

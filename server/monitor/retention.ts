@@ -4,6 +4,7 @@ import type { RetentionConfig } from "@/server/config";
 import { pruneTaskLogs } from "@/server/logs/retention";
 import { pruneRollup } from "@/server/overview/retention";
 import type { Sweep } from "@/server/scheduler/types";
+import { pruneFinishedTasks } from "@/server/tasks/retention";
 
 /** Rows per DELETE: each is its own short transaction, holding few locks for little time. */
 export const PRUNE_BATCH = 5000;
@@ -25,6 +26,10 @@ export interface PruneReport {
   logs: number;
   /** Minutes of the overview's rollup (server/overview/), after `samplesDays`. */
   rollup: number;
+  /** Finished tasks (server/tasks/retention.ts), after `tasksDays`. */
+  tasks: number;
+  /** Finished workflow runs, after `tasksDays`. */
+  workflows: number;
   /** A table hit maxBatches: more old rows remain. */
   more: boolean;
 }
@@ -36,7 +41,8 @@ const ageOver = (days: number) => sql`now() - ${days}::float8 * interval '1 day'
  * task_events and resolved alerts (with their deliveries) after `eventsDays`, released
  * allocations (the usage charts' samples) after `samplesDays`. Rows still in use are never
  * touched: open allocations and firing alerts stay whatever their age. The overview's
- * per-minute rollup is a series of samples too, kept `samplesDays`.
+ * per-minute rollup is a series of samples too, kept `samplesDays`. Finished tasks and workflow
+ * runs go after `tasksDays`, with their events and logs (server/tasks/retention.ts).
  */
 export async function pruneHistory(db: Database, params: PruneParams): Promise<PruneReport> {
   const batch = params.batch ?? PRUNE_BATCH;
@@ -67,13 +73,16 @@ export async function pruneHistory(db: Database, params: PruneParams): Promise<P
   );
   const logs = await pruneTaskLogs(db, { logsDays: params.logsDays, batch, maxBatches });
   const rollup = await pruneRollup(db, { days: params.samplesDays, batch, maxBatches });
+  const tasks = await pruneFinishedTasks(db, { tasksDays: params.tasksDays, batch, maxBatches });
   return {
     events: events.deleted,
     allocations: allocations.deleted,
     alerts: alerts.deleted,
     logs: logs.deleted,
     rollup: rollup.deleted,
-    more: events.more || allocations.more || alerts.more || logs.more || rollup.more,
+    tasks: tasks.tasks,
+    workflows: tasks.workflows,
+    more: events.more || allocations.more || alerts.more || logs.more || rollup.more || tasks.more,
   };
 }
 

@@ -278,7 +278,12 @@ describe("retention", () => {
     await rollUpEvents(pg.db);
     await pg.db.execute(sql`insert into queue_depth_samples (minute, state, count)
       values (now() - interval '40 days', 'queued', 1), (now(), 'queued', 1)`);
-    const report = await pruneHistory(pg.db, { eventsDays: 365, samplesDays: 30, logsDays: 365 });
+    const report = await pruneHistory(pg.db, {
+      eventsDays: 365,
+      samplesDays: 30,
+      logsDays: 365,
+      tasksDays: 365,
+    });
     expect(report.rollup).toBeGreaterThan(0);
     const [left] = await pg.db.execute<{ oldest: boolean; samples: number; agents: number }>(sql`
       select bool_and(bucket > now() - interval '30 days') as oldest,

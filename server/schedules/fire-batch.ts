@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { and, count, eq, inArray, isNotNull, lte, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Transaction } from "@/db/client";
@@ -12,6 +11,7 @@ import { readyColumns } from "@/server/tasks/ready";
 import { assertSatisfiable } from "@/server/tasks/requirements";
 import { chunks, taskValues } from "@/server/tasks/rows";
 import { submittedEvent, waitingAtSubmit } from "@/server/tasks/submit";
+import { newTaskId } from "@/server/tasks/task-id";
 import type { Plan } from "./plan";
 import { planFor, type ScheduleRow } from "./rows";
 import { cancelUnfinishedRuns } from "./run";
@@ -111,7 +111,7 @@ async function makeFires(tx: Transaction, planned: Planned[]) {
       fireAt: fire.at.toISOString(),
       outcome: fire.outcome,
       reason: fire.outcome === "skipped" ? fire.reason : null,
-      taskId: fire.outcome === "fired" ? randomUUID() : null,
+      taskId: fire.outcome === "fired" ? newTaskId() : null,
     })),
   );
   const byId = new Map(planned.map(({ row }) => [row.id, row]));

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
@@ -12,6 +11,7 @@ import { readyColumns } from "./ready";
 import { assertSatisfiable } from "./requirements";
 import { chunks, taskValues } from "./rows";
 import { submittedEvent, waitingAtSubmit } from "./submit";
+import { newTaskId } from "./task-id";
 
 export interface SubmitWorkflowResult {
   workflow: typeof workflows.$inferSelect;
@@ -65,7 +65,7 @@ export async function submitWorkflow(
     }
 
     // Ids are made here so edges can be written without reading the tasks back.
-    const idByKey = new Map(params.tasks.map((task) => [task.key, randomUUID()]));
+    const idByKey = new Map(params.tasks.map((task) => [task.key, newTaskId()]));
     const idOf = (key: string) => idByKey.get(key) ?? "";
     const rows = params.tasks.map((task) => {
       const pendingDeps = new Set(task.dependsOn).size;

@@ -9,6 +9,7 @@ import type { SubmitTaskParams } from "./inputs";
 import { readiedEvent } from "./ready";
 import { assertSatisfiable } from "./requirements";
 import { type TaskRow, taskValues } from "./rows";
+import { newTaskId } from "./task-id";
 
 export interface SubmitTaskResult {
   task: TaskRow;
@@ -37,6 +38,7 @@ export async function submitTask(
     const [task] = await tx
       .insert(tasks)
       .values({
+        id: newTaskId(),
         ...taskValues(params),
         state,
         pendingDeps: start.pendingDeps,

@@ -11,20 +11,26 @@ export const WAIT_TIMEOUT_WINDOW_S = 24 * 3600;
  * wait_timeout: a task that waited for a signal that never came (failed, error code
  * wait_timeout), subject `task:<id>`, valued in the seconds it waited. It clears when the task
  * is retried (it is no longer failed that way) or after WAIT_TIMEOUT_WINDOW_S; an operator
- * resolving it keeps it quiet, as for every rule. Read through tasks_finished_idx.
+ * resolving it keeps it quiet, as for every rule.
  */
-export async function waitTimeoutRule(db: Executor): Promise<RuleResult> {
-  const rows = await queryRows(
-    db,
-    "wait_timeout rule",
-    z.object({ id: z.string(), name: z.string(), signal: z.string(), seconds: z.number() }),
-    sql`
+/**
+ * Read through tasks_wait_timeout_idx, whose predicate is this one's: the rule runs every
+ * leader pass, and must not read the day's finished tasks to find the few timed-out waits.
+ */
+export const waitTimeoutQuery = sql`
     select id, name, coalesce(error ->> 'signal', wait_signal, '') as signal,
       coalesce(wait_timeout_s, 0)::float8 as seconds
     from tasks
     where finished_at > now() - make_interval(secs => ${WAIT_TIMEOUT_WINDOW_S})
       and state = 'failed' and error ->> 'code' = 'wait_timeout'
-    order by finished_at`,
+    order by finished_at`;
+
+export async function waitTimeoutRule(db: Executor): Promise<RuleResult> {
+  const rows = await queryRows(
+    db,
+    "wait_timeout rule",
+    z.object({ id: z.string(), name: z.string(), signal: z.string(), seconds: z.number() }),
+    waitTimeoutQuery,
   );
   return {
     rule: "wait_timeout",

@@ -1,0 +1,1 @@
+CREATE INDEX "tasks_wait_timeout_idx" ON "tasks" USING btree ("finished_at") WHERE "tasks"."state" = 'failed' and ("tasks"."error" ->> 'code') = 'wait_timeout';

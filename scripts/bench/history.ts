@@ -1,0 +1,89 @@
+import { buildRollup } from "./overview";
+import { seedFinishedTasks, vacuumHistory } from "./seed-history";
+import type { BenchEnvironment } from "./setup";
+import { log, quantile } from "./stats";
+import { runThroughput, type ThroughputParams } from "./throughput";
+
+/** The history the hot path must not notice: days of a busy service. */
+export const HISTORY_TASKS = 1_000_000;
+/** Inside the default event retention (7 days), so pruning does not run during the drains. */
+const HISTORY_SPREAD_HOURS = 24 * 5;
+
+export interface DrainFigures {
+  /** Median of the drains' throughputs, tasks/s. */
+  throughput: number;
+  /** p99 of every drain's claim calls that returned tasks, ms. */
+  claimP99Ms: number;
+  drains: number[];
+}
+
+export interface HistoryComparison {
+  empty: DrainFigures;
+  history: DrainFigures;
+  seedS: number;
+}
+
+/**
+ * The throughput drain `drains` times on this (near) empty database, then again with 1,000,000
+ * finished tasks in 100,000 workflow runs, their dependencies and 3,000,000 events seeded: the
+ * same server and PostgreSQL for both, back to back, so the ratio is an A/B on one machine.
+ */
+export async function runHistoryComparison(
+  env: BenchEnvironment,
+  params: { throughput: ThroughputParams; drains: number },
+): Promise<HistoryComparison> {
+  // A fresh server's first drains run slower (JIT, pools, caches): unmeasured, so the empty
+  // figures are not penalised for coming first.
+  await drain(env, { ...params, drains: 1 }, "warm-up");
+  const empty = await drain(env, params, "empty");
+  log(`history: seeding ${HISTORY_TASKS} finished tasks and ${HISTORY_TASKS * 3} events`);
+  const started = performance.now();
+  await seedFinishedTasks(env.postgres.url, {
+    tasks: HISTORY_TASKS,
+    spreadHours: HISTORY_SPREAD_HOURS,
+    eventsPerTask: 3,
+    tasksPerWorkflow: 10,
+    cancelled: true,
+    types: 8,
+    agents: 50,
+  });
+  const seedS = (performance.now() - started) / 1000;
+  // A settled service: the overview's rollup has folded the history in (the server's sweep
+  // would otherwise do it during the drains), and autovacuum has been over the new rows.
+  const rollupS = await buildRollup(env.postgres.url);
+  await vacuumHistory(env.postgres.url, [
+    "tasks",
+    "task_events",
+    "task_dependencies",
+    "workflows",
+    "task_rollup",
+    "agent_rollup",
+  ]);
+  log(`history: seeded in ${seedS.toFixed(1)} s, rollup built in ${rollupS.toFixed(1)} s`);
+  const history = await drain(env, params, "1m history");
+  return { empty, history, seedS };
+}
+
+async function drain(
+  env: BenchEnvironment,
+  params: { throughput: ThroughputParams; drains: number },
+  label: string,
+): Promise<DrainFigures> {
+  const drains: number[] = [];
+  const claimMs: number[] = [];
+  for (let i = 0; i < params.drains; i++) {
+    const result = await runThroughput(env, params.throughput);
+    log(`history ${label} drain ${i + 1}: ${JSON.stringify(result.detail)}`);
+    drains.push(result.throughput);
+    claimMs.push(...result.claimMs);
+  }
+  return { throughput: median(drains), claimP99Ms: quantile(claimMs, 0.99), drains };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle)
+    ? ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2
+    : (sorted[Math.floor(middle)] ?? Number.NaN);
+}
