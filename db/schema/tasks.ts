@@ -88,6 +88,11 @@ export const tasks = pgTable(
      */
     pendingDeps: integer("pending_deps").notNull().default(0),
     agentId: uuid("agent_id"),
+    /**
+     * The agent whose last attempt failed, when it was retried: other agents get the retry first
+     * (server/tasks/claim.ts, RETRY_ELSEWHERE_S), so one broken agent does not fail it again.
+     */
+    retryAvoidAgentId: uuid("retry_avoid_agent_id"),
     /** Incremented by every claim: calls carrying an older epoch are fenced off. */
     leaseEpoch: integer("lease_epoch").notNull().default(0),
     leaseExpiresAt: timestamptz("lease_expires_at"),

@@ -255,11 +255,22 @@ function pickCandidates(
 }
 
 /**
+ * For this long after a retry is due, the agent whose attempt failed does not get it while
+ * another online agent could run it: the retry goes elsewhere first (a broken agent would
+ * likely fail it again), and a task only that agent can run is not delayed at all.
+ */
+export const RETRY_ELSEWHERE_S = 1;
+
+/**
  * Whether task `t` could be claimed by agent `a` (holding `held`) now, read without locks.
  * The `= '{}'` branches are the common case (see pickCandidates).
  */
 function claimable(reservations: ReadonlyMap<string, Reservation>) {
   return sql`a.status = 'online' and t.state = 'queued' and t.run_at <= now()
+    and (t.retry_avoid_agent_id is null or t.retry_avoid_agent_id <> a.id
+      or t.run_at <= now() - ${RETRY_ELSEWHERE_S} * interval '1 second'
+      or not exists (select 1 from agents o where o.status = 'online' and o.id <> a.id
+        and (t.capabilities = '{}'::text[] or t.capabilities <@ o.capabilities)))
     and (t.workflow_id is null
       or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
     and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)

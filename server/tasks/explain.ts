@@ -11,6 +11,7 @@ import {
 } from "@/server/agents/quarantine-reasons";
 import { notFound } from "@/server/errors";
 import { checkRequirements, type ResourceWaitReason } from "@/server/resources/availability";
+import { RETRY_ELSEWHERE_S } from "./claim";
 import { fairGroup } from "./claim-order";
 import { type SchedulingWaitReason, schedulingReasons } from "./explain-scheduling";
 import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
@@ -22,6 +23,7 @@ export type WaitReason =
   | ({ message: string } & (
       | { kind: "dependencies"; tasks: { id: string; name: string; state: TaskState }[] }
       | { kind: "run_at"; runAt: Date; retry: boolean }
+      | { kind: "retry_elsewhere"; agentId: string; until: Date }
       | { kind: "priority"; ahead: number }
       | { kind: "workflow_paused"; workflowId: string; pausedAt: Date }
       | { kind: "signal"; signal: string; since: Date | null; timeoutAt: Date | null }
@@ -146,6 +148,8 @@ async function waitReasons(
       message: `${retry ? "retry backoff until" : "scheduled for"} ${task.runAt.toISOString()}`,
     });
   }
+  const elsewhere = await retryElsewhere(db, task);
+  if (elsewhere) reasons.push(elsewhere);
   const { reasons: poolReasons, agentScoped } = await checkRequirements(db, task.requires);
   const agentReasons = await agentWaitReasons(db, task.capabilities, agentScoped);
   // docs/architecture.md's order: capabilities, then pools, then agents' own amounts.
@@ -245,4 +249,26 @@ async function agentOf(db: Executor, agentId: string | null) {
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A retry other agents get first, for RETRY_ELSEWHERE_S after it is due (server/tasks/claim.ts). */
+async function retryElsewhere(db: Executor, task: Task): Promise<WaitReason | undefined> {
+  if (!task.retryAvoidAgentId || task.state !== "queued") return undefined;
+  const until = new Date(task.runAt.getTime() + RETRY_ELSEWHERE_S * 1000);
+  const [row] = await db
+    .select({ name: agents.name })
+    .from(agents)
+    .where(
+      and(
+        eq(agents.id, task.retryAvoidAgentId),
+        gt(sql`${until.toISOString()}::timestamptz`, sql`now()`),
+      ),
+    );
+  if (!row) return undefined;
+  return {
+    kind: "retry_elsewhere",
+    agentId: task.retryAvoidAgentId,
+    until,
+    message: `its last attempt failed on agent ${row.name}: other agents that can run it get it first, until ${until.toISOString()}`,
+  };
 }

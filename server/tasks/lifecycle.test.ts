@@ -1,13 +1,13 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { claimTasks } from "@/server/tasks/claim";
+import { claimTasks, RETRY_ELSEWHERE_S } from "@/server/tasks/claim";
 import { completeTasks, failTasks } from "@/server/tasks/finish";
 import { submitTaskInput } from "@/server/tasks/inputs";
 import { cancelTask, retryTask, setTaskPriority } from "@/server/tasks/operate";
 import { reportProgress } from "@/server/tasks/progress";
 import { submitTask } from "@/server/tasks/submit";
 import { setupTestDatabase } from "@/test/db";
-import { claimOnly, makeAgent, stateOf, submit } from "@/test/engine";
+import { backdate, claimOnly, makeAgent, stateOf, submit } from "@/test/engine";
 
 const pg = setupTestDatabase();
 
@@ -97,6 +97,8 @@ describe("legal transitions", () => {
       { taskId: task.id, leaseEpoch: 1, error: "boom", retryable: true },
     ]);
     expect(await stateOf(pg.db, task.id)).toBe("queued");
+    // Other agents of this file could run it: the one that failed gets it after they had a go.
+    await backdate(pg.db, task.id, "run_at", RETRY_ELSEWHERE_S + 1);
     await claimOnly(pg.db, agent.agentId, task.id);
     await failTasks(pg.db, agent, [
       { taskId: task.id, leaseEpoch: 2, error: "boom again", retryable: true },

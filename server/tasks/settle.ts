@@ -117,6 +117,7 @@ export function retryOrFail(error: SQL, retryable: SQL): SQL {
       else t.run_at end,
     queued_at = case when ${retry} then now() else t.queued_at end,
     agent_id = case when ${retry} then null else t.agent_id end,
+    retry_avoid_agent_id = case when ${retry} then t.agent_id else null end,
     lease_expires_at = null,
     finished_at = case when ${retry} then null else now() end,
     updated_at = now()`;
