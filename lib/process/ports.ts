@@ -19,10 +19,27 @@ export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
 }
 
 /**
- * A port the OS considers free right now. Someone may take it before we bind it, so a
- * caller that can retry on "address in use" should.
+ * Below Linux's ephemeral range (32768–60999 by default), so no outgoing connection of any
+ * process (a pool's to PostgreSQL, a test's to a server) can be given the port between our
+ * check and the bind: a port the OS assigned from that range sometimes was, and the server
+ * then failed with "address in use".
  */
-export function findFreePort(host = "127.0.0.1"): Promise<number> {
+const QUIET_PORTS = { from: 20_000, to: 32_767 };
+
+/**
+ * A port free right now, picked at random below the ephemeral range (the OS's own pick if 50
+ * tries find none). Someone may still take it before we bind it, so a caller that can retry on
+ * "address in use" should.
+ */
+export async function findFreePort(host = "127.0.0.1"): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = QUIET_PORTS.from + Math.floor(Math.random() * (QUIET_PORTS.to - QUIET_PORTS.from));
+    if (await isPortFree(port, host)) return port;
+  }
+  return osAssignedPort(host);
+}
+
+function osAssignedPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventHub, type EventHub } from "@/server/events/hub";
-import { claimTasks } from "@/server/tasks/claim";
+import { claimTasks, RETRY_ELSEWHERE_S } from "@/server/tasks/claim";
 import { failTasks } from "@/server/tasks/finish";
 import { setupTestDatabase } from "@/test/db";
-import { claimOnly, makeAgent, submit } from "@/test/engine";
+import { backdate, claimOnly, makeAgent, submit } from "@/test/engine";
 import { appendLogs, type LogItem } from "./append";
 import { followLog } from "./follow";
 import { MAX_LINE_BYTES } from "./line";
@@ -53,6 +53,8 @@ describe("fencing", () => {
     expect(first).toEqual([{ taskId, ok: true, accepted: 1 }]);
     // The attempt fails and is retried: epoch 1 is stale from now on.
     await failTasks(pg.db, agent, [{ taskId, leaseEpoch, error: "x", retryable: true }]);
+    // Other agents of this file could take the retry: this one gets it once they had a go.
+    await backdate(pg.db, taskId, "run_at", RETRY_ELSEWHERE_S + 1);
     const [again] = await claimTasks(pg.db, agent.agentId, 1);
     expect(again?.leaseEpoch).toBe(leaseEpoch + 1);
     const stale = await appendLogs(
@@ -151,6 +153,8 @@ describe("limits", () => {
       small,
     );
     await failTasks(pg.db, agent, [{ taskId, leaseEpoch, error: "x", retryable: true }]);
+    // Other agents of this file could take the retry: this one gets it once they had a go.
+    await backdate(pg.db, taskId, "run_at", RETRY_ELSEWHERE_S + 1);
     const [again] = await claimTasks(pg.db, agent.agentId, 1);
     await appendLogs(
       pg.db,
