@@ -149,6 +149,8 @@ async function heldTask(env: BenchEnvironment) {
     name: "a task with a long log",
     capabilities: [capability],
     leaseS: 3_600,
+    // Ahead of what earlier figures left queued: tasks without capabilities any agent may take.
+    priority: 1_000_000,
   });
   const { tasks } = await admin.trpc.agents.claim.mutate({ agentId: agent.id, waitMs: 10_000 });
   const claimed = tasks[0];
