@@ -9,16 +9,13 @@
  *   by a worker). What the claim that logging leaves claims alone rests on.
  * - Saturated, for honesty: the same no-op fleet draining as fast as it can, alone and while
  *   loggers log as fast as they can (two cores shared by all of it).
- * - `log_tail_p99_ms`: one agent logs a line, waits until a `tasks.followLog` subscriber has
- *   it, and goes again: the time from the call to the line on the stream.
+ * - `log_tail_p99_ms`: log-tail.ts.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
-import { createTaskManagerClient } from "@/sdk";
-import type { LogLine } from "@/server/logs/read";
-import { parseSseMessage } from "@/test/sse-message";
 import { type Fleet, startFleet } from "./fleet";
+import { tailLatency } from "./log-tail";
 import { type BenchEnvironment, repoRoot } from "./setup";
 import { log, now, quantile, summary, timedFetch } from "./stats";
 
@@ -344,113 +341,4 @@ async function drainNoops(env: BenchEnvironment, params: LogBenchParams, capabil
   }
   const ms = span.last - span.first;
   return { ms, perS: params.claimTasks / (ms / 1000) };
-}
-
-/** An agent holding one task, heartbeating while its lines are followed. */
-async function tailLatency(env: BenchEnvironment, lines: number): Promise<number[]> {
-  const capability = "bench-tail";
-  const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
-  const agent = await admin.trpc.agents.register.mutate({
-    name: "bench tail agent",
-    capabilities: [capability],
-    capacity: {},
-  });
-  const { task } = await admin.trpc.tasks.submit.mutate({
-    name: "followed",
-    capabilities: [capability],
-    leaseS: 600,
-  });
-  const { tasks } = await admin.trpc.agents.claim.mutate({ agentId: agent.id, waitMs: 10_000 });
-  const held = tasks[0];
-  if (held?.id !== task.id) throw new Error("the tail agent did not claim its task");
-
-  // tasks.log is no heartbeat: without one the agent goes offline after 30 s, its lease with it.
-  const heartbeat = setInterval(() => {
-    admin.trpc.agents.heartbeat.mutate({ agentId: agent.id }).catch(() => {});
-  }, 5_000);
-  try {
-    return await followedLatencies(
-      env,
-      { agentId: agent.id, taskId: task.id, leaseEpoch: held.leaseEpoch },
-      lines,
-    );
-  } finally {
-    clearInterval(heartbeat);
-  }
-}
-
-/**
- * The agent logs `lines` lines one at a time; each call's start to the moment a followLog
- * stream (read as any HTTP client would) delivers that line.
- */
-async function followedLatencies(
-  env: BenchEnvironment,
-  lease: { agentId: string; taskId: string; leaseEpoch: number },
-  lines: number,
-): Promise<number[]> {
-  const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
-  const arrivals = new Map<number, number>();
-  let notify: (() => void) | undefined;
-  const controller = new AbortController();
-  const url = new URL("/api/trpc/tasks.followLog", env.server.url);
-  url.searchParams.set("input", JSON.stringify({ taskId: lease.taskId }));
-  const response = await fetch(url, {
-    headers: { accept: "text/event-stream", authorization: `Bearer ${env.server.adminToken}` },
-    signal: controller.signal,
-  });
-  const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
-  if (!reader || response.status !== 200) throw new Error(`followLog: HTTP ${response.status}`);
-  let connected: () => void = () => {};
-  const isConnected = new Promise<void>((resolve) => {
-    connected = resolve;
-  });
-  const reading = (async () => {
-    let buffer = "";
-    for (;;) {
-      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (chunk.done) return;
-      const at = now();
-      buffer += chunk.value;
-      const blocks = buffer.split("\n\n");
-      buffer = blocks.pop() ?? "";
-      for (const block of blocks) {
-        const message = parseSseMessage(block);
-        if (message?.event === "connected") connected();
-        if (message?.event !== "message") continue;
-        for (const line of (JSON.parse(message.data) as { lines: LogLine[] }).lines) {
-          arrivals.set(Number(line.message), at);
-        }
-        notify?.();
-      }
-    }
-  })();
-  await isConnected;
-
-  const latencies: number[] = [];
-  for (let i = 0; i < lines; i++) {
-    const arrived = new Promise<void>((resolve) => {
-      notify = () => {
-        if (arrivals.has(i)) resolve();
-      };
-    });
-    const started = now();
-    await admin.trpc.tasks.log.mutate({
-      agentId: lease.agentId,
-      taskId: lease.taskId,
-      leaseEpoch: lease.leaseEpoch,
-      lines: [{ level: "info", message: String(i) }],
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      arrived,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`line ${i} never reached the follower`)), 10_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    latencies.push((arrivals.get(i) ?? Number.NaN) - started);
-  }
-  controller.abort();
-  await reading;
-  log(`logs: tail p50 ${quantile(latencies, 0.5).toFixed(1)} ms over ${lines} lines`);
-  return latencies;
 }

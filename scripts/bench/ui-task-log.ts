@@ -2,6 +2,7 @@ import { chromium, type Page } from "@playwright/test";
 import { CHROMIUM_LAUNCH_OPTIONS } from "@/e2e/fixtures/chromium";
 import { signInThroughApi } from "@/e2e/fixtures/sign-in";
 import { createTaskManagerClient } from "@/sdk";
+import { holdTask } from "./held-task";
 import type { BenchEnvironment } from "./setup";
 import { log, now, quantile, summary } from "./stats";
 
@@ -136,40 +137,15 @@ export async function runTaskLogRender(
   }
 }
 
-/** A running task held by an agent that heartbeats until stop(), and its tasks.log. */
+/** A running task held by an agent of its own, and its tasks.log. */
 async function heldTask(env: BenchEnvironment) {
-  const capability = "bench-task-log";
   const admin = createTaskManagerClient({ url: env.server.url, token: env.server.adminToken });
-  const agent = await admin.trpc.agents.register.mutate({
-    name: "bench task log agent",
-    capabilities: [capability],
-    capacity: {},
-  });
-  const { task } = await admin.trpc.tasks.submit.mutate({
-    name: "a task with a long log",
-    capabilities: [capability],
-    leaseS: 3_600,
-    // Ahead of what earlier figures left queued: tasks without capabilities any agent may take.
-    priority: 1_000_000,
-  });
-  const { tasks } = await admin.trpc.agents.claim.mutate({ agentId: agent.id, waitMs: 10_000 });
-  const claimed = tasks[0];
-  if (claimed?.id !== task.id) throw new Error("the task log agent did not claim its task");
-  // tasks.log is no heartbeat: without one the agent goes offline after 30 s, its lease with it.
-  const heartbeat = setInterval(() => {
-    admin.trpc.agents.heartbeat.mutate({ agentId: agent.id }).catch(() => {});
-  }, 5_000);
+  const { lease, stop } = await holdTask(env, "a task with a long log");
   type Line = Parameters<typeof admin.trpc.tasks.log.mutate>[0]["lines"][number];
   return {
-    taskId: task.id,
-    log: (lines: Line[]) =>
-      admin.trpc.tasks.log.mutate({
-        agentId: agent.id,
-        taskId: task.id,
-        leaseEpoch: claimed.leaseEpoch,
-        lines,
-      }),
-    stop: () => clearInterval(heartbeat),
+    taskId: lease.taskId,
+    log: (lines: Line[]) => admin.trpc.tasks.log.mutate({ ...lease, lines }),
+    stop,
   };
 }
 
