@@ -175,6 +175,51 @@ describe("the agent worker over HTTP", () => {
     });
   });
 
+  it("claims again only once the server has its failure: the claim is chosen knowing it", async () => {
+    let failing = 0;
+    let claimsBesideFailure = 0;
+    let failuresSent = 0;
+    const recording: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const isFail = url.includes("tasks.failMany");
+      if (isFail) {
+        failing++;
+        failuresSent++;
+      } else if (url.includes("agents.claim") && failing > 0) claimsBesideFailure++;
+      try {
+        return await fetch(input, init);
+      } finally {
+        if (isFail) failing--;
+      }
+    };
+    const worker = startWorker("fails-then-claims", {
+      concurrency: 1,
+      fetch: recording,
+      handlers: {
+        broken: async () => {
+          throw new NonRetryableError("broken environment");
+        },
+      },
+    });
+    await worker.start();
+    const ids: string[] = [];
+    for (const name of ["first", "second", "third"]) {
+      const { task } = await orchestrator.trpc.tasks.submit.mutate({
+        name,
+        type: "broken",
+        capabilities: ["fails-then-claims"],
+      });
+      ids.push(task.id);
+    }
+    const done = await Promise.all(
+      ids.map((id) => orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
+    );
+
+    expect(done.map((task) => task.state)).toEqual(["failed", "failed", "failed"]);
+    expect(failuresSent).toBeGreaterThan(0);
+    expect(claimsBesideFailure).toBe(0);
+  });
+
   it("fails a task of a type it has no handler for, not retryable", async () => {
     const worker = startWorker("unknown", { handlers: {} });
     await worker.start();

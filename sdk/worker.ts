@@ -143,7 +143,11 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     let failures = 0;
     while (!claiming.signal.aborted) {
       // Slots of finished tasks whose completion is in flight are its claim's (claimOnComplete).
-      const free = concurrency - running.size - (claimOnComplete ? reports.completing : 0);
+      // A failed task's slot frees once the server has the failure: a claim sent beside it
+      // would be chosen as if the attempt had not failed (its retry could come straight back,
+      // and an agent whose last attempt failed is dealt the oldest tasks, not the newest).
+      const free =
+        concurrency - running.size - (claimOnComplete ? reports.completing : 0) - reports.failing;
       if (free <= 0 || reports.backlog >= maxBacklog || logs.backlog >= maxLogBacklog) {
         // Set up synchronously after the check: nothing can wake us in between.
         await new Promise<void>((resolve) => {

@@ -233,16 +233,24 @@ async function runWorkload(
   const [small] = await db<{ makespan: number }[]>`
     select extract(epoch from max(t.finished_at) - min(w.created_at))::float8 as makespan
     from workflows w join tasks t on t.workflow_id = w.id where w.name = 'small'`;
-  // Where the small workflow's time went, to read beside its makespan.
+  // Where the small workflow's time went, to read beside its makespan: every transition.
   const timeline = await db<{ line: string }[]>`
-    select format('%s: queued +%s s, started +%s s, finished +%s s, attempts %s, agent %s',
-      t.name, round(extract(epoch from t.queued_at - w.created_at)::numeric, 3),
-      round(extract(epoch from t.started_at - w.created_at)::numeric, 3),
-      round(extract(epoch from t.finished_at - w.created_at)::numeric, 3), t.attempts,
-      coalesce(a.name, '-')) as line
-    from workflows w join tasks t on t.workflow_id = w.id left join agents a on a.id = t.agent_id
-    where w.name = 'small' order by t.started_at`;
+    select format('%s +%s s: %s (%s -> %s)%s', t.name,
+      round(extract(epoch from e.created_at - w.created_at)::numeric, 3), e.kind,
+      e.from_state, e.to_state, coalesce(' agent ' || a.name, '')) as line
+    from workflows w join tasks t on t.workflow_id = w.id
+    join task_events e on e.task_id = t.id left join agents a on a.id = e.agent_id
+    where w.name = 'small' order by e.id`;
   for (const { line } of timeline) log(`scheduling: ${line}`);
+  // The flaky agent's claims until its quarantine, on the same clock.
+  const flaky = await db<{ line: string }[]>`
+    select format('cpu-flaky +%s s: %s%s', round(extract(epoch from e.created_at -
+        (select created_at from workflows where name = 'small'))::numeric, 3), e.kind,
+      coalesce(' ' || t.name, '')) as line
+    from task_events e join agents a on a.id = e.agent_id left join tasks t on t.id = e.task_id
+    where a.name = 'cpu-flaky' and e.kind in ('task.started', 'agent.quarantined')
+    order by e.id limit 12`;
+  for (const { line } of flaky) log(`scheduling: ${line}`);
   // Jain's index over the workflows' shares of task starts while all three had work.
   const shares = await db<{ name: string; n: number }[]>`
     with bounds as (

@@ -160,6 +160,10 @@ export function createReports(params: ReportsParams) {
     get completing(): number {
       return completions.size;
     },
+    /** Failures not yet acknowledged: each keeps its task's slot (see the worker's claim loop). */
+    get failing(): number {
+      return failures.size;
+    },
     /** Reports not yet acknowledged by the server. */
     get backlog(): number {
       return completions.size + failures.size;

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/db/client";
 import { type ColumnReader, mapRows, type RawRow } from "@/db/rows";
 import { assertAgentOwner } from "@/server/agents/ownership";
-import { claimQuarantinedUntil } from "@/server/agents/quarantine-gate";
+import { claimGate } from "@/server/agents/quarantine-gate";
 import type { Principal } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
@@ -78,15 +78,22 @@ async function claimWithin(
   wait: boolean,
 ): Promise<ClaimedTask[]> {
   // A quarantined agent takes nothing (server/agents/quarantine.ts); agents.get says why.
-  if (await claimQuarantinedUntil(tx, agentId, principal, wait)) return [];
-  const first = await claimPass(tx, agentId, max, principal, policy, wait);
+  const gate = await claimGate(tx, agentId, principal, wait);
+  if (gate.quarantinedUntil) return [];
+  // An agent whose last attempt failed is not dealt the fair-share pick: that rotation serves
+  // the workflow running least first, usually the one submitted last, and an agent that fails
+  // at once is back for the next task first. Before its quarantine it would fail a new small
+  // workflow's tasks in turn, each then waiting out a backoff. Oldest first instead, so its
+  // capacity still works off the backlog (docs/architecture.md "Resources and allocation").
+  const order: SchedulingPolicy = gate.onFailureStreak ? { ...policy, fairness: "fifo" } : policy;
+  const first = await claimPass(tx, agentId, max, principal, order, wait);
   if (first.claimed.length >= max || !first.keyFull) return first.claimed;
   // The batch filled a concurrency key part-way through: its other tasks were refused, and
   // the tasks behind them never offered. Again, now that the first pass's tasks count as
   // running, so the full key is stepped over. This pass holds the first one's locks and
   // may need others out of the lock order: it takes only locks that are free at once
   // (SKIP LOCKED), so it never waits, and cannot deadlock.
-  const second = await claimPass(tx, agentId, max - first.claimed.length, principal, policy, false);
+  const second = await claimPass(tx, agentId, max - first.claimed.length, principal, order, false);
   return [...first.claimed, ...second.claimed];
 }
 

@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "@/db/client";
 import { createToken } from "@/server/auth/tokens";
 import { claimTasks } from "@/server/tasks/claim";
+import { completeTasks, failTasks } from "@/server/tasks/finish";
 import { submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
 import type { SchedulingPolicy } from "@/server/tasks/scheduling-policy";
 import { submitTask } from "@/server/tasks/submit";
 import { submitWorkflow } from "@/server/tasks/submit-workflow";
 import { setupTestDatabase } from "@/test/db";
-import { makeAgent } from "@/test/engine";
+import { claimOnly, makeAgent, submit } from "@/test/engine";
 
 const pg = setupTestDatabase();
 
@@ -183,6 +184,37 @@ describe("fair share", () => {
     expect(workflowsOf(claimed.map((task) => task.name))).toEqual(
       "idle idle idle idle busy idle".split(" "),
     );
+  });
+  it("an agent whose last attempt failed claims oldest first, and rejoins the rotation after a success", async () => {
+    const suspect = await makeAgent(pg.db, { capabilities: ["streak"] });
+    const own = (name: string) => submit(pg.db, { name, capabilities: ["streak"] });
+    const failed = await own("fails");
+    const lease = await claimOnly(pg.db, suspect.agentId, failed.id);
+    await failTasks(pg.db, suspect, [
+      { taskId: failed.id, leaseEpoch: lease.leaseEpoch, error: "boom", retryable: false },
+    ]);
+
+    await clearQueue();
+    await workflow("big", 4);
+    await workflow("small", 2);
+    const healthy = await makeAgent(pg.db);
+    const take = async (agentId: string) =>
+      workflowsOf((await claimTasks(pg.db, agentId, 1, undefined, fair)).map((t) => t.name));
+    // big's first task is the oldest; then the rotation would deal small (nothing running).
+    expect(await take(healthy.agentId)).toEqual(["big"]);
+    expect(await take(suspect.agentId)).toEqual(["big"]);
+    expect(await take(healthy.agentId)).toEqual(["small"]);
+
+    const succeeds = await own("succeeds");
+    const next = await claimOnly(pg.db, suspect.agentId, succeeds.id);
+    await completeTasks(pg.db, suspect, [
+      { taskId: succeeds.id, leaseEpoch: next.leaseEpoch, result: null },
+    ]);
+    await clearQueue();
+    await workflow("big", 4);
+    await workflow("small", 2);
+    expect(await take(healthy.agentId)).toEqual(["big"]);
+    expect(await take(suspect.agentId)).toEqual(["small"]);
   });
 });
 
