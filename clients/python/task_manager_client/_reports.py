@@ -2,7 +2,8 @@
 
 One thread sends one batch at a time; what arrives meanwhile goes in the next batch, so under
 load batches grow by themselves to what one round trip accumulates. Each item stays fenced by
-its lease on the server.
+its lease on the server. A batch of completions may also claim tasks for the agent
+(:class:`ClaimOnComplete`), as sdk/worker/reports.ts does.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import traceback
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._transport import backoff_s
@@ -40,6 +42,16 @@ def serialize_error(error: BaseException) -> JsonDict:
     }
 
 
+@dataclass(frozen=True)
+class ClaimOnComplete:
+    """How many tasks a completeMany of ``n`` tasks may claim for the agent (``slots(n)``: their
+    slots are kept free for it), and what runs the tasks it answers (``run(tasks)``, called on
+    the reports thread before the batch counts as settled). Neither may wait on the reports."""
+
+    slots: Callable[[int], int]
+    run: Callable[[List[JsonDict]], None]
+
+
 class Reports:
     """Completions and failures waiting to be sent, and the thread that sends them."""
 
@@ -54,6 +66,8 @@ class Reports:
         max_batch: int,
         on_settled: Callable[[], None],
         before_send: Callable[[], None] = lambda: None,
+        send_now: Callable[[], bool] = lambda: False,
+        claim_on_complete: Optional[ClaimOnComplete] = None,
     ) -> None:
         self._agent = agent
         self._agent_id = agent_id
@@ -64,10 +78,16 @@ class Reports:
         self._on_settled = on_settled
         # Sends the log lines logged so far: a finished task's lease refuses its late lines.
         self._before_send = before_send
+        # True when no other report can be coming (the worker runs nothing else): the batching
+        # pause would be pure latency. Called under this object's lock: it must take no other.
+        self._send_now = send_now
+        self._claim = claim_on_complete
         self._cond = threading.Condition()
         self._completions: List[Tuple[JsonDict, Any]] = []
         self._failures: List[Tuple[JsonDict, JsonDict, bool]] = []
-        self._in_flight = 0
+        # The batch in flight (completions and failures go one batch at a time).
+        self._sending_completions = 0
+        self._sending_failures = 0
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="task-manager-reports", daemon=True)
         self._thread.start()
@@ -76,7 +96,21 @@ class Reports:
     def backlog(self) -> int:
         """Reports not yet acknowledged by the server."""
         with self._cond:
-            return len(self._completions) + len(self._failures) + self._in_flight
+            return (
+                len(self._completions) + len(self._failures) + self._sending_completions + self._sending_failures
+            )
+
+    @property
+    def completing(self) -> int:
+        """Completions not yet acknowledged: each keeps its task's slot for the claim it carries."""
+        with self._cond:
+            return len(self._completions) + self._sending_completions
+
+    @property
+    def failing(self) -> int:
+        """Failures not yet acknowledged: each keeps its task's slot (see the worker's claim loop)."""
+        with self._cond:
+            return len(self._failures) + self._sending_failures
 
     def complete(self, task: JsonDict, result: Any) -> None:
         # Checked here, where the task is known: inside a batch it would sink the whole request.
@@ -100,7 +134,7 @@ class Reports:
     def drain(self) -> None:
         """Blocks until everything pushed so far is acknowledged (or given up on)."""
         with self._cond:
-            while self._completions or self._failures or self._in_flight:
+            while self.backlog:
                 self._cond.wait(0.5)
 
     def close(self) -> None:
@@ -117,11 +151,11 @@ class Reports:
                 if self._closing and not (self._completions or self._failures):
                     return
                 # A short pause lets the other handlers that finish now share the request.
-                if self._delay_s > 0 and len(self._completions) < self._max_batch:
+                if self._delay_s > 0 and len(self._completions) < self._max_batch and not self._send_now():
                     self._cond.wait(self._delay_s)
                 completions = self._completions[: self._max_batch]
                 del self._completions[: self._max_batch]
-                self._in_flight = len(completions)
+                self._sending_completions = len(completions)
             if completions:
                 self._before_send()
                 self._send_completions(completions)
@@ -129,7 +163,7 @@ class Reports:
             with self._cond:
                 failures = self._failures[: self._max_batch]
                 del self._failures[: self._max_batch]
-                self._in_flight = len(failures)
+                self._sending_failures = len(failures)
             if failures:
                 self._before_send()
                 self._send_failures(failures)
@@ -137,7 +171,8 @@ class Reports:
 
     def _settled(self) -> None:
         with self._cond:
-            self._in_flight = 0
+            self._sending_completions = 0
+            self._sending_failures = 0
             self._cond.notify_all()
         self._on_settled()
 
@@ -159,8 +194,11 @@ class Reports:
             {"taskId": task["id"], "leaseEpoch": task["leaseEpoch"], **({} if result is None else {"result": result})}
             for task, result in batch
         ]
+        claim = self._claim.slots(len(batch)) if self._claim is not None else 0
         try:
-            answer = self._retry(lambda: self._agent.complete_many(self._agent_id(), items), "complete")
+            answer = self._retry(
+                lambda: self._agent.complete_many(self._agent_id(), items, claim=claim), "complete"
+            )
         except TaskManagerError as error:
             if self._give_up.is_set() or len(batch) == 1:
                 for task, _ in batch:
@@ -180,6 +218,14 @@ class Reports:
                 self._emit("completed", task=task, result=result)
             else:
                 self._emit("error", error=_refused(outcome), during="complete", task=task)
+        # Before the batch counts as settled, which gives back the slots kept for its claim.
+        # (An older server answers without "tasks".)
+        claimed = answer.get("tasks") or []
+        if claimed and self._claim is not None:
+            try:
+                self._claim.run(claimed)
+            except Exception as error:  # noqa: BLE001 - a bug there must not lose the thread
+                self._emit("error", error=error, during="claim")
 
     def _send_failures(self, batch: List[Tuple[JsonDict, JsonDict, bool]]) -> None:
         items = [

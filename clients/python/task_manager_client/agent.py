@@ -113,10 +113,16 @@ class AgentClient:
             },
         )
 
-    def complete_many(self, agent_id: str, items: Sequence[Mapping[str, Any]]) -> JsonDict:
+    def complete_many(self, agent_id: str, items: Sequence[Mapping[str, Any]], *, claim: int = 0) -> JsonDict:
         """Many completions (``{taskId, leaseEpoch, result}``), each fenced on its own:
-        ``{"results": [{"taskId", "ok", "code"?, "message"?}...]}``."""
-        return self._mutate("tasks.completeMany", {"agentId": agent_id, "items": list(items)})
+        ``{"results": [{"taskId", "ok", "code"?, "message"?}...], "tasks": [...]}``. With
+        ``claim`` (0..1000) the same transaction claims up to that many tasks for the agent, as
+        ``claim`` does but without waiting, and answers them in ``tasks``: a chain's next task
+        comes back with its parent's completion."""
+        input: JsonDict = {"agentId": agent_id, "items": list(items)}
+        if claim > 0:
+            input["claim"] = claim
+        return self._mutate("tasks.completeMany", input)
 
     def fail_many(self, agent_id: str, items: Sequence[Mapping[str, Any]]) -> JsonDict:
         """Many failures (``{taskId, leaseEpoch, error, retryable}``), one outcome per item."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from ._logs import LEVELS, LogShipper
-from ._reports import Reports
+from ._reports import ClaimOnComplete, Reports
 from ._transport import backoff_s
 from .agent import AgentClient
 from .context import AsyncTaskContext, TaskContext
@@ -40,7 +40,8 @@ class WorkerShuttingDown(Exception):
 class WorkerEvent:
     """What a listener registered with :meth:`AgentWorker.on` receives.
 
-    ``kind``: ``registered``, ``claimed`` (``tasks``), ``completed`` (``task``, ``result``),
+    ``kind``: ``registered``, ``claimed`` (``tasks``: from a claim or a completion's answer),
+    ``completed`` (``task``, ``result``),
     ``stopping`` (stop() began: no more claims),
     ``failed`` (``task``, ``error``, ``retryable``) or ``error`` (``error``, ``during``: register, log,
     claim, heartbeat, progress, complete, fail, stop; ``task`` when it concerns one).
@@ -89,13 +90,18 @@ class AgentWorker:
       fails it, retryable unless it is a :class:`NonRetryableError`. A type without a handler
       fails for good.
     - Results and failures go in batches (``tasks.completeMany`` / ``tasks.failMany``);
-      heartbeats keep the agent online and its leases alive.
+      heartbeats keep the agent online and its leases alive. Each completeMany also claims as
+      many tasks as it completes (``claim_on_complete``, default on): a chain's next task comes
+      back with its parent's completion, with no long-poll wake-up and no second round trip.
+      A finished task's slot waits for that answer; a failed task's slot frees once the server
+      has the failure, so the next claim is chosen knowing of it.
     - A lost lease (task or run cancelled, lease expired) cancels the handler's context
       (``ctx.cancelled``; ``asyncio.CancelledError`` for async handlers); its result is dropped.
     - ``stop(grace_s)`` (or SIGTERM / SIGINT under :meth:`run`) claims nothing more, gives
-      running handlers ``grace_s`` seconds, then hands the unfinished tasks back to the queue at
-      once (``tasks.requeue``: their attempt refunded, no backoff) instead of leaving their
-      lease to expire. A second signal cuts the grace short.
+      running handlers ``grace_s`` seconds, then hands the unfinished tasks (and any a claim cut
+      short or a completion's answer leased meanwhile) back to the queue at once
+      (``tasks.requeue``: their attempt refunded, no backoff) instead of leaving their lease to
+      expire. A second signal cuts the grace short.
 
     Network trouble is retried with backoff and reported as ``error`` events; it never ends
     the loop.
@@ -119,6 +125,7 @@ class AgentWorker:
         report_batch: int = 500,
         log_batch_lines: int = 5000,
         log_delay_s: Optional[float] = None,
+        claim_on_complete: bool = True,
     ) -> None:
         self.name = name
         self._handlers = dict(handlers)
@@ -129,6 +136,7 @@ class AgentWorker:
         self._claim_batch = min(1000, max(1, claim_batch or min(self._concurrency, 100)))
         self._wait_ms = int(wait_s * 1000)
         self._heartbeat_s = heartbeat_s
+        self._claim_on_complete = claim_on_complete
         # Claiming pauses while this many reports are unacknowledged (the server is
         # unreachable): results must not pile up without bound.
         self._max_backlog = max(1000, self._concurrency * 2)
@@ -173,6 +181,20 @@ class AgentWorker:
             max_batch=min(1000, report_batch),
             on_settled=self._wake,
             before_send=self._logs.flush,
+            # Nothing else running: no other report can join this one within the batch delay.
+            # (A lock-free read: the reports thread calls it under its own lock.)
+            send_now=lambda: not self._running,
+            claim_on_complete=(
+                ClaimOnComplete(
+                    # A finished task's slot is kept for its completion's claim (see the claim
+                    # loop's `free`): the claim and the long poll never ask for more than the
+                    # free slots together.
+                    slots=lambda completing: 0 if self._stopping.is_set() else completing,
+                    run=self._run_claimed,
+                )
+                if claim_on_complete
+                else None
+            ),
         )
 
     # --- public ---------------------------------------------------------------------------
@@ -286,7 +308,17 @@ class AgentWorker:
         agent_id = self.agent_id
         while not self._stopping.is_set():
             with self._changed:
-                free = self._concurrency - len(self._running)
+                # Slots of finished tasks whose completion is in flight are its claim's
+                # (claim_on_complete). A failed task's slot frees once the server has the
+                # failure: a claim sent beside it would be chosen as if the attempt had not
+                # failed (its retry could come straight back, and an agent whose last attempt
+                # failed is dealt the oldest tasks, not the newest).
+                free = (
+                    self._concurrency
+                    - len(self._running)
+                    - (self._reports.completing if self._claim_on_complete else 0)
+                    - self._reports.failing
+                )
                 if (
                     free <= 0
                     or self._reports.backlog >= self._max_backlog
@@ -324,6 +356,19 @@ class AgentWorker:
             # Without a long poll an empty answer would make this a busy loop.
             if not tasks and self._wait_ms == 0:
                 self._stopping.wait(0.5)
+
+    def _run_claimed(self, tasks: List[JsonDict]) -> None:
+        """Runs the tasks a completion's claim leased (on the reports thread)."""
+        self._emit("claimed", tasks=tasks)
+        for task in tasks:
+            # Checked and started under the lock that stop() takes to see what runs: a task is
+            # either waited for by stop() or handed back by it, never neither.
+            with self._lock:
+                if self._stopping.is_set():
+                    # Leased but not started: stop() hands it back with the others.
+                    self._claim_interrupted = True
+                else:
+                    self._start_task(task)
 
     def _start_task(self, task: JsonDict) -> None:
         handler = self._handlers.get(str(task.get("type")))
@@ -366,17 +411,19 @@ class AgentWorker:
 
     def _settle(self, entry: _Entry, *, result: Any = None, error: Optional[BaseException] = None) -> None:
         with self._changed:
+            task_id = str(entry.task["id"])
+            # The same task may run again here under a newer lease: remove only this entry.
+            # Before the report: the reports thread then knows whether anything else runs.
+            if self._running.get(task_id) is entry:
+                del self._running[task_id]
             # Under the lock that abandon() takes: a task is reported once, by its handler or
-            # by stop(), never both.
+            # by stop(), never both. Under the claim loop's lock too: its `free` sees the slot
+            # pass from running to the report, never twice or not at all.
             if not entry.abandoned:
                 if error is None:
                     self._reports.complete(entry.task, result)
                 else:
                     self._reports.fail(entry.task, error, not isinstance(error, NonRetryableError))
-            task_id = str(entry.task["id"])
-            # The same task may run again here under a newer lease: remove only this entry.
-            if self._running.get(task_id) is entry:
-                del self._running[task_id]
             entry.done.set()
             self._changed.notify_all()
 
@@ -491,8 +538,8 @@ class AgentWorker:
 
     def _requeue_unfinished(self, agent_id: str) -> None:
         """Once every finished task is reported, any lease the agent still holds is a task it
-        gave up (the grace ran out) or one a claim cut short by stop() leased without its answer
-        arriving: hand them back to the queue now (``tasks.requeue``: no attempt spent, no
+        gave up (the grace ran out), one a claim cut short by stop() leased without its answer
+        arriving, or one a completion's answer leased once stop() had begun: hand them back to the queue now (``tasks.requeue``: no attempt spent, no
         backoff) rather than leave them until their lease expires."""
         try:
             leases = self._retry(lambda: self._agent.heartbeat(agent_id), "stop", self._give_up)

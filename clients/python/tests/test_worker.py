@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import unittest
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from task_manager_client import (
     AgentClient,
@@ -270,6 +270,130 @@ class Fencing(WorkerTestCase):
         self.assertTrue(cancelled.wait(GUARD_S))
         self.assertTrue(outcome["ctx.cancelled"])
         self.assertIsInstance(outcome["reason"], LeaseLostError)
+
+
+class CallRecorder:
+    """Wraps a worker's calls to the server, as sdk/worker.test.ts wraps fetch: which answer
+    handed out each task, and which procedures were in flight at the same time."""
+
+    def __init__(self, worker: AgentWorker, after: Optional[Callable[[str, Any], None]] = None) -> None:
+        self._lock = threading.Lock()
+        self._in_flight: Dict[str, int] = {}
+        self.handed_out_by: Dict[str, str] = {}
+        self.calls: List[str] = []
+        self.together: Set[Tuple[str, str]] = set()
+        transport = worker._agent.transport
+        real = transport.call
+
+        def call(procedure: str, input: Any = None, **options: Any) -> Any:
+            with self._lock:
+                self.calls.append(procedure)
+                for other, count in self._in_flight.items():
+                    if count > 0:
+                        self.together.update({(procedure, other), (other, procedure)})
+                self._in_flight[procedure] = self._in_flight.get(procedure, 0) + 1
+            try:
+                answer = real(procedure, input, **options)
+            finally:
+                with self._lock:
+                    self._in_flight[procedure] -= 1
+            with self._lock:
+                for task in answer.get("tasks") or [] if isinstance(answer, dict) else []:
+                    self.handed_out_by[task["id"]] = procedure
+            if after is not None:
+                after(procedure, answer)
+            return answer
+
+        transport.call = call  # type: ignore[method-assign]
+
+
+class ClaimOnComplete(WorkerTestCase):
+    def test_a_chains_next_task_comes_in_its_parents_complete_many_answer_and_with_the_option_off_from_a_claim(
+        self,
+    ) -> None:
+        for claim_on_complete in (True, False):
+            with self.subTest(claim_on_complete=claim_on_complete):
+                tag = f"{self.tag}-{claim_on_complete}"
+                ran: List[str] = []
+                worker = self.worker(
+                    f"chain-{claim_on_complete}",
+                    {"step": lambda task, ctx: ran.append(task["name"]) or {"ran": task["name"]}},
+                    capabilities=[tag],
+                    claim_on_complete=claim_on_complete,
+                )
+                recorder = CallRecorder(worker)
+                worker.start()
+                submitted = self.orchestrator.submit_workflow(
+                    f"chain {claim_on_complete}",
+                    [
+                        {"key": key, "name": key, "type": "step", "capabilities": [tag],
+                         "depends_on": [] if i == 0 else ["abc"[i - 1]]}
+                        for i, key in enumerate("abc")
+                    ],
+                )
+                run = self.orchestrator.wait_for_workflow(submitted["workflow"]["id"], timeout_s=GUARD_S)
+
+                self.assertEqual((run["state"], ran), ("succeeded", ["a", "b", "c"]))
+                # With one slot, a finished task's slot waits for its completion's answer.
+                expected = "tasks.completeMany" if claim_on_complete else "agents.claim"
+                ids = [task["id"] for task in submitted["tasks"]]
+                self.assertEqual([recorder.handed_out_by.get(i) for i in ids[1:]], [expected, expected])
+                worker.stop(grace_s=GUARD_S)
+
+    def test_claims_again_only_once_the_server_has_its_failure(self) -> None:
+        def broken(task, ctx):
+            raise NonRetryableError("broken environment")
+
+        worker = self.worker("fails-then-claims", {"broken": broken})
+        recorder = CallRecorder(worker)
+        worker.start()
+        ids = [self.submit(name, type="broken")["id"] for name in ("first", "second", "third")]
+        done = [self.orchestrator.wait_for_task(i, timeout_s=GUARD_S) for i in ids]
+
+        self.assertEqual([task["state"] for task in done], ["failed", "failed", "failed"])
+        self.assertIn("tasks.failMany", recorder.calls)
+        # The claim after a failure is chosen knowing of it: never sent beside its failMany.
+        self.assertNotIn(("agents.claim", "tasks.failMany"), recorder.together)
+
+    def test_stop_hands_back_a_task_a_completions_claim_leased_once_stop_had_begun(self) -> None:
+        answered = threading.Event()
+        stopping = threading.Event()
+        ran: List[str] = []
+
+        def hold_the_answer(procedure: str, answer: Any) -> None:
+            # The completion's claim has leased b; its answer reaches the worker after stop().
+            if procedure == "tasks.completeMany":
+                answered.set()
+                stopping.wait(GUARD_S)
+
+        worker = self.worker("stopped-chain", {"step": lambda task, ctx: ran.append(task["name"])})
+        recorder = CallRecorder(worker, after=hold_the_answer)
+        worker.on("stopping", lambda event: stopping.set())
+        worker.start()
+        submitted = self.orchestrator.submit_workflow(
+            "a then b",
+            [
+                {"key": "a", "name": "a", "type": "step", "capabilities": [self.tag]},
+                # Its only attempt, and an hour's backoff: a hand-back that counted as a
+                # failure would fail it for good, or hold it back for an hour.
+                {"key": "b", "name": "b", "type": "step", "capabilities": [self.tag], "depends_on": ["a"],
+                 "max_attempts": 1, "backoff": {"base_s": 3600, "max_s": 3600}},
+            ],
+        )
+        a, b = (task["id"] for task in submitted["tasks"])
+        self.assertTrue(answered.wait(GUARD_S))
+
+        worker.stop(grace_s=GUARD_S)
+
+        self.assertEqual(recorder.handed_out_by.get(b), "tasks.completeMany")
+        self.assertEqual(ran, ["a"])
+        self.assertEqual(self.orchestrator.get_task(a)["state"], "succeeded")
+        handed_back = self.orchestrator.get_task(b)
+        self.assertEqual(
+            (handed_back["state"], handed_back["attempts"], handed_back["agentId"]), ("queued", 0, None)
+        )
+        self.worker("successor", {"step": lambda task, ctx: {"by": "the successor"}}).start()
+        self.assertEqual(self.orchestrator.wait_for_task(b, timeout_s=GUARD_S)["result"], {"by": "the successor"})
 
 
 class Stopping(WorkerTestCase):
