@@ -88,6 +88,8 @@ class Reports:
         # The batch in flight (completions and failures go one batch at a time).
         self._sending_completions = 0
         self._sending_failures = 0
+        # Someone waits in drain(): the batching pause would only keep them waiting.
+        self._draining = 0
         self._closing = False
         self._thread = threading.Thread(target=self._run, name="task-manager-reports", daemon=True)
         self._thread.start()
@@ -134,8 +136,13 @@ class Reports:
     def drain(self) -> None:
         """Blocks until everything pushed so far is acknowledged (or given up on)."""
         with self._cond:
-            while self.backlog:
-                self._cond.wait(0.5)
+            self._draining += 1
+            self._cond.notify_all()
+            try:
+                while self.backlog:
+                    self._cond.wait(0.5)
+            finally:
+                self._draining -= 1
 
     def close(self) -> None:
         with self._cond:
@@ -151,7 +158,12 @@ class Reports:
                 if self._closing and not (self._completions or self._failures):
                     return
                 # A short pause lets the other handlers that finish now share the request.
-                if self._delay_s > 0 and len(self._completions) < self._max_batch and not self._send_now():
+                if (
+                    self._delay_s > 0
+                    and not self._draining
+                    and len(self._completions) < self._max_batch
+                    and not self._send_now()
+                ):
                     self._cond.wait(self._delay_s)
                 completions = self._completions[: self._max_batch]
                 del self._completions[: self._max_batch]

@@ -340,6 +340,13 @@ class ClaimOnComplete(WorkerTestCase):
                 self.assertEqual([recorder.handed_out_by.get(i) for i in ids[1:]], [expected, expected])
                 worker.stop(grace_s=GUARD_S)
 
+    def test_a_lone_completion_goes_at_once_without_the_batch_delay(self) -> None:
+        # An hour's batch delay: only a completion sent at once (nothing else runs that could
+        # share its request) comes back within the guard.
+        self.worker("lone", {"step": lambda task, ctx: {"done": True}}, report_delay_s=3600).start()
+        task = self.submit("lone", type="step")
+        self.assertEqual(self.orchestrator.wait_for_task(task["id"], timeout_s=GUARD_S)["result"], {"done": True})
+
     def test_claims_again_only_once_the_server_has_its_failure(self) -> None:
         def broken(task, ctx):
             raise NonRetryableError("broken environment")
