@@ -13,7 +13,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ._transport import backoff_s
+from ._transport import retry_transient
 from ._wire import format_timestamp, to_json
 from .agent import AgentClient
 from .errors import TaskManagerError, error_from_answer
@@ -162,17 +162,7 @@ class LogShipper:
                 self._on_sent()
 
     def _retry(self, call: Callable[[], Any], during: str) -> Any:
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except TaskManagerError as error:
-                if not error.transient or self._give_up.is_set():
-                    raise
-                self._emit("error", error=error, during=during)
-                attempt += 1
-                if self._give_up.wait(max(backoff_s(attempt), error.retry_after or 0.0)):
-                    raise
+        return retry_transient(call, self._give_up, lambda error: self._emit("error", error=error, during=during))
 
     def _send(self, batch: List[Tuple[JsonDict, JsonDict]]) -> None:
         by_lease: Dict[Tuple[str, int], Tuple[JsonDict, List[JsonDict]]] = {}

@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ._transport import backoff_s
+from ._transport import retry_transient
 from ._wire import to_json
 from .agent import AgentClient
 from .errors import TaskManagerError, error_from_answer
@@ -189,17 +189,7 @@ class Reports:
         self._on_settled()
 
     def _retry(self, call: Callable[[], Any], during: str) -> Any:
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except TaskManagerError as error:
-                if not error.transient or self._give_up.is_set():
-                    raise
-                self._emit("error", error=error, during=during)
-                attempt += 1
-                if self._give_up.wait(max(backoff_s(attempt), error.retry_after or 0.0)):
-                    raise
+        return retry_transient(call, self._give_up, lambda error: self._emit("error", error=error, during=during))
 
     def _send_completions(self, batch: List[Tuple[JsonDict, Any]]) -> None:
         items = [

@@ -279,6 +279,24 @@ def retryable(error: TaskManagerError, mutation: bool) -> bool:
     return False
 
 
+def retry_transient(
+    call: Callable[[], Any], give_up: threading.Event, on_error: Callable[[TaskManagerError], None]
+) -> Any:
+    """Runs ``call`` until it succeeds, fails for good, or ``give_up`` is set (then the last
+    error is raised), with backoff: how a worker's reports and log lines are sent."""
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except TaskManagerError as error:
+            if not error.transient or give_up.is_set():
+                raise
+            on_error(error)
+            attempt += 1
+            if give_up.wait(max(backoff_s(attempt), error.retry_after or 0.0)):
+                raise
+
+
 def with_retries(
     call: Callable[[], Any],
     *,
