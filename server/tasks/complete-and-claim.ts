@@ -4,6 +4,7 @@ import { notifyQueue } from "@/server/events/record";
 import { log } from "@/server/log/logger";
 import { phase, phaseTasks } from "@/server/log/phase-timings";
 import { type ClaimedTask, claimInTransaction } from "./claim";
+import { claimReleased } from "./claim-released";
 import type { FencedOutcome, LeaseCaller } from "./fencing";
 import { type CompleteItem, completeWithin } from "./finish";
 
@@ -16,6 +17,9 @@ const claimLog = log.child({ component: "complete-and-claim" });
  * further round trip and no wake-up. The claim is claimInTransaction's: every rule of a claim
  * (capabilities, resources, concurrency keys, fair share, reservations, quarantine, paused
  * workflows), and it never waits for a lock another transaction holds.
+ *
+ * When this completion's releases are the whole queue, claimReleased takes them in one
+ * statement, as the general claim would (the hop of a chain on an idle queue).
  *
  * The claim runs in a savepoint: should it fail, the completions still commit, and the agent's
  * next claim takes what this one did not.
@@ -32,8 +36,15 @@ export async function completeAndClaim(
     const { results, settled } = await completeWithin(tx, caller, items, "defer");
     let tasks: ClaimedTask[] = [];
     try {
-      tasks = await tx.transaction((savepoint) =>
-        claimInTransaction(savepoint, caller.agentId, claim.max, claim.principal),
+      tasks = await tx.transaction(
+        async (savepoint) =>
+          (await claimReleased(
+            savepoint,
+            caller.agentId,
+            settled.readied,
+            claim.max,
+            claim.principal,
+          )) ?? claimInTransaction(savepoint, caller.agentId, claim.max, claim.principal),
       );
     } catch (error) {
       claimLog.warn({ err: error }, "the claim after a completion failed; the completion stands");
