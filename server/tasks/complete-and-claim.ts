@@ -29,11 +29,17 @@ export async function completeAndClaim(
   caller: LeaseCaller,
   items: readonly CompleteItem[],
   claim: { max: number; principal: Principal },
+  /** Check here that `claim.principal` owns the agent (completeWithin's `owner`). */
+  checkOwner = false,
 ): Promise<{ results: FencedOutcome[]; tasks: ClaimedTask[] }> {
+  const owner = checkOwner ? claim.principal : undefined;
   const done = await db.transaction(async (tx) => {
     if (claim.max <= 0)
-      return { results: (await completeWithin(tx, caller, items)).results, tasks: [] };
-    const { results, settled } = await completeWithin(tx, caller, items, "defer");
+      return {
+        results: (await completeWithin(tx, caller, items, "now", owner)).results,
+        tasks: [],
+      };
+    const { results, settled } = await completeWithin(tx, caller, items, "defer", owner);
     let tasks: ClaimedTask[] = [];
     try {
       tasks = await tx.transaction(
