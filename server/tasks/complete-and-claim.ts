@@ -10,6 +10,13 @@ import { type CompleteItem, completeWithin } from "./finish";
 
 const claimLog = log.child({ component: "complete-and-claim" });
 
+/** claimReleased failed: its statement ran outside a savepoint, so the transaction is lost. */
+class ReleasedClaimFailed extends Error {
+  constructor(cause: unknown) {
+    super("the claim of released tasks failed", { cause });
+  }
+}
+
 /**
  * Completes attempts like completeTasks and, in the same transaction, claims up to `claim`
  * tasks for the completing agent (docs/architecture.md "Claim and complete"): a chain's next
@@ -21,8 +28,9 @@ const claimLog = log.child({ component: "complete-and-claim" });
  * When this completion's releases are the whole queue, claimReleased takes them in one
  * statement, as the general claim would (the hop of a chain on an idle queue).
  *
- * The claim runs in a savepoint: should it fail, the completions still commit, and the agent's
- * next claim takes what this one did not.
+ * The general claim runs in a savepoint: should it fail, the completions still commit, and the
+ * agent's next claim takes what this one did not. The one-statement claim runs without one (a
+ * round trip less); should it fail, the transaction is made again without a claim.
  */
 export async function completeAndClaim(
   db: Database,
@@ -33,35 +41,53 @@ export async function completeAndClaim(
   checkOwner = false,
 ): Promise<{ results: FencedOutcome[]; tasks: ClaimedTask[] }> {
   const owner = checkOwner ? claim.principal : undefined;
-  const done = await db.transaction(async (tx) => {
-    if (claim.max <= 0)
-      return {
-        results: (await completeWithin(tx, caller, items, "now", owner)).results,
-        tasks: [],
-      };
-    const { results, settled } = await completeWithin(tx, caller, items, "defer", owner);
-    let tasks: ClaimedTask[] = [];
-    try {
-      tasks = await tx.transaction(
-        async (savepoint) =>
-          (await claimReleased(
-            savepoint,
-            caller.agentId,
-            settled.readied,
-            claim.max,
-            claim.principal,
-          )) ?? claimInTransaction(savepoint, caller.agentId, claim.max, claim.principal),
+  const done = await db
+    .transaction(async (tx) => {
+      if (claim.max <= 0)
+        return {
+          results: (await completeWithin(tx, caller, items, "now", owner)).results,
+          tasks: [],
+        };
+      const { results, settled } = await completeWithin(tx, caller, items, "defer", owner);
+      // Outside a savepoint, sparing its round trip; should it fail, the whole transaction is
+      // done again below without a claim, so the completions still commit.
+      let tasks = await claimReleased(
+        tx,
+        caller.agentId,
+        settled.readied,
+        claim.max,
+        claim.principal,
+      ).catch((error: unknown) => {
+        throw new ReleasedClaimFailed(error);
+      });
+      if (!tasks) {
+        try {
+          tasks = await tx.transaction((savepoint) =>
+            claimInTransaction(savepoint, caller.agentId, claim.max, claim.principal),
+          );
+        } catch (error) {
+          claimLog.warn(
+            { err: error },
+            "the claim after a completion failed; the completion stands",
+          );
+          tasks = [];
+        }
+      }
+      phase("tx.claim");
+      // Waiting claimers are woken only for what this claim left: a chain's next task, taken
+      // here, would wake every long-poll of every instance for nothing.
+      const taken = new Set(tasks.map((task) => task.id));
+      if (settled.freed || settled.readied.some((id) => !taken.has(id))) await notifyQueue(tx);
+      return { results, tasks };
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof ReleasedClaimFailed)) throw error;
+      claimLog.warn(
+        { err: error.cause },
+        "the claim after a completion failed; the completion is made again without it",
       );
-    } catch (error) {
-      claimLog.warn({ err: error }, "the claim after a completion failed; the completion stands");
-    }
-    phase("tx.claim");
-    // Waiting claimers are woken only for what this claim left: a chain's next task, taken
-    // here, would wake every long-poll of every instance for nothing.
-    const taken = new Set(tasks.map((task) => task.id));
-    if (settled.freed || settled.readied.some((id) => !taken.has(id))) await notifyQueue(tx);
-    return { results, tasks };
-  });
+      return completeAndClaim(db, caller, items, { ...claim, max: 0 }, checkOwner);
+    });
   phase("tx.commit");
   phaseTasks(
     "claimed",
