@@ -10,6 +10,8 @@ export async function register() {
   routeConsoleToLog();
   const { installEventStreamRoute } = await import("./server/api/event-stream-install");
   installEventStreamRoute();
+  const { installAgentCallsRoute } = await import("./server/api/agent-calls-install");
+  installAgentCallsRoute();
   const { startBackgroundServices } = await import("./server/scheduler/start");
   await startBackgroundServices();
 }

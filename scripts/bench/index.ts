@@ -209,6 +209,7 @@ async function hopBreakdown(env: Awaited<ReturnType<typeof startBenchEnvironment
 
 /** `--only latency --profile`: the hop breakdown alone. */
 async function hopProfile() {
+  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
   const dir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-hops-"));
   try {
     const file = path.join(dir, "phases.jsonl");

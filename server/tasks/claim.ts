@@ -184,7 +184,7 @@ const candidateRow = (row: RawRow, c: ColumnReader) => ({
   concurrency_limit: c.nullableNumber(row, "concurrency_limit"),
 });
 
-const claimedTask = (row: RawRow, c: ColumnReader): ClaimedTask => ({
+export const claimedTask = (row: RawRow, c: ColumnReader): ClaimedTask => ({
   id: c.string(row, "id"),
   workflowId: c.nullableString(row, "workflowId"),
   name: c.string(row, "name"),

@@ -180,4 +180,55 @@ describe("completeAndClaim", () => {
     expect(await stateOf(pg.db, parent)).toBe("running");
     expect(done.tasks.map((task) => task.id)).toEqual([other]);
   });
+
+  it("checks in the completion that the token owns the agent: another token's agent is FORBIDDEN, an unknown one NOT_FOUND, and nothing changes", async () => {
+    const capability = `hop-owner-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const stranger = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent, child } = await parentAndChild(capability);
+    const lease = await claimOnly(pg.db, agent.agentId, parent);
+    const items = [{ taskId: parent, leaseEpoch: lease.leaseEpoch }];
+    const claim = (principal: Principal) => ({ max: 1, principal });
+
+    // The stranger's token names the agent: its lease would match, its token does not.
+    const asStranger = { ...agent, tokenId: stranger.tokenId };
+    await expect(
+      completeAndClaim(pg.db, asStranger, items, claim(principalOf(stranger)), true),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const unknown = { ...agent, agentId: "00000000-0000-4000-8000-000000000001" };
+    await expect(
+      completeAndClaim(pg.db, unknown, items, claim(principalOf(agent)), true),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await stateOf(pg.db, parent)).toBe("running");
+    expect(await stateOf(pg.db, child)).toBe("blocked");
+
+    // An admin may act for any agent; the owner itself completes.
+    const admin: Principal = {
+      tokenId: stranger.tokenId,
+      tokenName: "admin",
+      role: "admin",
+      via: "bearer",
+    };
+    const asAdmin = { ...agent, tokenId: stranger.tokenId, isAdmin: true };
+    const done = await completeAndClaim(pg.db, asAdmin, items, claim(admin), true);
+    expect(done.results).toEqual([{ taskId: parent, ok: true }]);
+    expect(done.tasks.map((task) => task.id)).toEqual([child]);
+  });
+
+  it("with the owner checked in the completion, a stale lease of the owner is still a CONFLICT result, not a refusal", async () => {
+    const capability = `hop-owner-stale-${Date.now()}`;
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const { parent } = await parentAndChild(capability);
+    const lease = await claimOnly(pg.db, agent.agentId, parent);
+
+    const done = await completeAndClaim(
+      pg.db,
+      agent,
+      [{ taskId: parent, leaseEpoch: lease.leaseEpoch + 1 }],
+      { max: 0, principal: principalOf(agent) },
+      true,
+    );
+
+    expect(done.results[0]).toMatchObject({ taskId: parent, ok: false, code: "CONFLICT" });
+  });
 });

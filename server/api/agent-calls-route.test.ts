@@ -1,0 +1,178 @@
+import http, { type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAgentCall, serveAgentCall } from "@/server/api/agent-calls-route";
+import { handleTrpcRequest } from "@/server/api/handler";
+import { createToken, revokeToken } from "@/server/auth/tokens";
+import { getConfig } from "@/server/config";
+import { type ApiFixture, createApiFixture } from "@/test/api-fixture";
+import { setupTestDatabase } from "@/test/db";
+
+const pg = setupTestDatabase();
+let api: ApiFixture;
+let server: http.Server;
+let base = "";
+
+beforeAll(async () => {
+  api = await createApiFixture(pg);
+  // Node's server with the agent-call route in front, as instrumentation.ts installs it; any
+  // other request would go to Next, here a 404 saying so.
+  server = http.createServer((req, res) => {
+    if (isAgentCall(req)) void serveAgentCall(pg.db, req, res);
+    else res.writeHead(404).end("next");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await api?.close();
+});
+
+interface Call {
+  path: string;
+  token?: string;
+  body: string;
+}
+
+/** Status, content type and body of the call through the agent-call route. */
+async function viaRoute({ path, token, body }: Call) {
+  const response = await fetch(`${base}/api/trpc/${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : { authorization: "Bearer -" }),
+    },
+    body,
+  });
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    body: await response.text(),
+  };
+}
+
+/** The same call through handleTrpcRequest, which the Next route runs. */
+async function viaNextHandler({ path, token, body }: Call) {
+  const response = await handleTrpcRequest(
+    pg.db,
+    new Request(`http://127.0.0.1:3000/api/trpc/${path}`, {
+      method: "POST",
+      headers: {
+        host: "127.0.0.1:3000",
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : { authorization: "Bearer -" }),
+      },
+      body,
+    }),
+  );
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    body: await response.text(),
+  };
+}
+
+describe("the agents' calls on Node's own request", () => {
+  it("answer exactly as the Next route's handler does: results, refusals, bad input, batches", async () => {
+    const stale = { taskId: "", leaseEpoch: 0 };
+    const calls = (): Call[] => {
+      stale.taskId = api.taskId;
+      stale.leaseEpoch = api.leaseEpoch + 7;
+      const complete = { agentId: api.agentId, items: [stale] };
+      return [
+        { path: "tasks.completeMany", token: api.tokens.agent, body: JSON.stringify(complete) },
+        {
+          path: "agents.claim",
+          token: api.tokens.agent,
+          body: JSON.stringify({ agentId: api.agentId, max: 1, waitMs: 0 }),
+        },
+        // A viewer may not; nor may an unknown token; nor a malformed input.
+        { path: "tasks.completeMany", token: api.tokens.viewer, body: JSON.stringify(complete) },
+        { path: "agents.heartbeat", body: JSON.stringify({ agentId: api.agentId }) },
+        {
+          path: "tasks.completeMany",
+          token: api.tokens.agent,
+          body: JSON.stringify({ agentId: "nope", items: [] }),
+        },
+        { path: "agents.claim", token: api.tokens.agent, body: "{not json" },
+        // Batches: each call answered in its place, one refused beside one that succeeds.
+        {
+          path: "tasks.completeMany,agents.claim?batch=1",
+          token: api.tokens.agent,
+          body: JSON.stringify({
+            0: complete,
+            1: { agentId: api.agentId, max: 1, waitMs: 0 },
+          }),
+        },
+        {
+          path: "tasks.completeMany,tasks.fail?batch=1",
+          token: api.tokens.agent,
+          body: JSON.stringify({ 0: complete, 1: { agentId: api.agentId } }),
+        },
+      ];
+    };
+    for (const call of calls()) {
+      const [route, next] = [await viaRoute(call), await viaNextHandler(call)];
+      expect({ path: call.path, ...route }).toEqual({ path: call.path, ...next });
+    }
+    // The route did answer (not a 404 from "Next").
+    expect((await viaRoute(calls()[0] as Call)).status).toBe(200);
+  });
+
+  it("refuses a body over the request limit as the handler does (413, tRPC's error shape)", async () => {
+    const limit = getConfig().taskManager.limits.requestBytes;
+    const body = JSON.stringify({ agentId: api.agentId, pad: "x".repeat(limit) });
+    const call = { path: "agents.heartbeat", token: api.tokens.agent, body };
+    const route = await viaRoute(call);
+    expect(route.status).toBe(413);
+    expect(route).toEqual(await viaNextHandler(call));
+  });
+
+  it("refuses a revoked token on the very next call", async () => {
+    const { secret, token } = await createToken(pg.db, { name: "to revoke", role: "admin" });
+    const call = {
+      path: "agents.heartbeat",
+      token: secret,
+      body: JSON.stringify({ agentId: api.agentId }),
+    };
+    expect((await viaRoute(call)).status).toBe(200);
+
+    await revokeToken(pg.db, token.id);
+
+    const refused = await viaRoute(call);
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body).error.data.code).toBe("UNAUTHORIZED");
+  });
+
+  it("takes only bearer POSTs of the agents' calls; everything else goes to Next", () => {
+    const request = (url: string, headers: Record<string, string>, method = "POST") =>
+      ({ method, url, headers }) as unknown as IncomingMessage;
+    const bearer = { authorization: "Bearer x", host: "127.0.0.1:3000" };
+    expect(isAgentCall(request("/api/trpc/tasks.completeMany", bearer))).toBe(true);
+    expect(isAgentCall(request("/api/trpc/agents.claim,agents.heartbeat?batch=1", bearer))).toBe(
+      true,
+    );
+    const refused: [string, Record<string, string>, string?][] = [
+      ["/api/trpc/tasks.completeMany", { host: "127.0.0.1:3000", cookie: "tm_session=x" }],
+      ["/api/trpc/tasks.completeMany", bearer, "GET"],
+      ["/api/trpc/tasks.list", bearer],
+      ["/api/trpc/agents.claim,tokens.create?batch=1", bearer],
+      ["/api/trpc/agents.claim,agents.heartbeat", bearer],
+      ["/api/trpc/agents.claim?batch=1&x=1", bearer],
+      ["/api/trpc/agents%2Eclaim", bearer],
+      ["/api/trpc/agents.claim/", bearer],
+      ["/api/trpc/events.stream", bearer],
+      ["/sign-in", bearer],
+      ["/api/trpc/agents.claim", { authorization: "Bearer x", host: "evil/../x" }],
+      ["/api/trpc/agents.claim", { authorization: "Bearer x" }],
+    ];
+    for (const [url, headers, method] of refused)
+      expect({ url, method, served: isAgentCall(request(url, headers, method)) }).toEqual({
+        url,
+        method,
+        served: false,
+      });
+  });
+});

@@ -1,0 +1,94 @@
+import { sql } from "drizzle-orm";
+import type { Transaction } from "@/db/client";
+import { mapRows } from "@/db/rows";
+import type { Principal } from "@/server/auth/roles";
+import { CHANNELS } from "@/server/events/record";
+import { type ClaimedTask, claimedTask } from "./claim";
+import { fairGroup } from "./claim-order";
+import { isoTime, uuidArray } from "./sql";
+
+/**
+ * The claim inside a completion (complete-and-claim.ts), when that completion's own releases
+ * are the whole queue: one statement instead of the general claim's five (quarantine gate,
+ * reservations, candidates, resources, transition), whose planning alone cost more than a
+ * chain's whole hop should.
+ *
+ * It claims the tasks this completion just readied (`readied`, row-locked by this transaction
+ * already) only when the general claim would take exactly those:
+ * - no other task is queued at all (any priority, group or run time), so no claim order,
+ *   fair-share rotation or reservation can put another task first;
+ * - every readied task is claimable by this agent as the general claim's filter reads it:
+ *   the agent online, owned by the principal and not quarantined; capabilities held; the
+ *   workflow not paused; due (`run_at`); not kept from this agent by a retry;
+ * - none needs a resource or a concurrency key (nothing to take, reserve or count: the
+ *   general claim accepts every such candidate);
+ * - they fit in one claim (`max`) and share one fair-share group under either grouping, so
+ *   every policy's claim order among them is priority, then first queued (the order returned).
+ * Anything else, even one readied task failing a test, and this claims nothing and returns
+ * null: the caller runs the general claim. The transition, its events and NOTIFY are the
+ * general claim's (claim.ts claimPass), column for column.
+ */
+export async function claimReleased(
+  tx: Transaction,
+  agentId: string,
+  readied: readonly string[],
+  max: number,
+  principal?: Principal,
+): Promise<ClaimedTask[] | null> {
+  const ids = [...new Set(readied)];
+  if (ids.length === 0 || ids.length > max) return null;
+  const owned =
+    principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
+  const idList = uuidArray(ids);
+  const rows = await mapRows(
+    tx,
+    "claim released tasks",
+    claimedTask,
+    sql`
+    with agent as (
+      select a.id, a.capabilities from agents a
+      where a.id = ${agentId} ${owned} and a.status = 'online'
+        and not exists (select 1 from agent_health h
+          where h.agent_id = a.id and h.quarantined_until > now())
+    ), picked as (
+      select t.id, ${fairGroup("workflow", "t")} as by_workflow,
+        ${fairGroup("submitter", "t")} as by_submitter
+      from tasks t cross join agent a
+      where t.id = any(${idList}) and t.state = 'queued' and t.run_at <= now()
+        and t.requires = '{}'::jsonb and t.concurrency_key is null
+        and (t.retry_avoid_agent_id is null or t.retry_avoid_agent_id <> a.id)
+        and (t.workflow_id is null
+          or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
+        and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
+    ), whole as (
+      select (select count(*) from picked) = ${ids.length}
+        and (select count(distinct (by_workflow, by_submitter)) from picked) = 1
+        and not exists (select 1 from tasks o where o.state = 'queued'
+          and o.id <> all(${idList})) as ok
+    ), claimed as (
+      update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
+        attempts = attempts + 1,
+        lease_expires_at = statement_timestamp() + lease_s * interval '1 second',
+        started_at = statement_timestamp(), progress = null, progress_step = null, progress_message = null,
+        error = null, updated_at = now()
+      where id in (select id from picked) and (select ok from whole)
+      returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
+        max_attempts, timeout_s, requires, priority, queued_at
+    ), events as (
+      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
+      select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
+        jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
+      from claimed
+      returning id
+    ), notified as (
+      select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
+    )
+    select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
+      c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
+      c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
+      c.requires
+    from claimed c left join notified on true
+    order by c.priority desc nulls last, c.queued_at, c.id`,
+  );
+  return rows.length === 0 ? null : rows;
+}
