@@ -44,6 +44,9 @@
  * - --only history: the throughput drain on an empty database, then with 1,000,000 finished
  *   tasks and 3,000,000 events seeded (`throughput_1m_history`, `claim_p99_1m_history_ms` and
  *   their ratios to the empty figures); the full run ends with it (--skip-history: not).
+ * - --only throughput: the SDK drain (`throughput`, `claim_p99_ms`), then graphile-worker tuned
+ *   on the same PostgreSQL with our server stopped (`graphile_tuned`, `ratio_vs_graphile_tuned`;
+ *   --skip-graphile: the drain alone).
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
  *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
  *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
@@ -138,11 +141,12 @@ async function main() {
   else if (args.only === "signals") await signalsOnly();
   else if (args.only === "fanout") await fanoutOnly();
   else if (args.only === "history") await historyFigures(true);
+  else if (args.only === "throughput") await throughputOnly();
   else if (args.only === "scheduling") {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout", "history" or "scheduling"`,
+      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout", "history", "throughput" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -287,6 +291,30 @@ async function scheduleFigures() {
   process.stdout.write(`schedule_fires: ${result.made} of ${result.expected}\n`);
   figure("schedule_fire_lag_p50_ms", result.lag.p50, "ms");
   figure("schedule_fire_lag_p99_ms", result.lag.p99, "ms");
+}
+
+/** The drain and the tuned peer's figure beside it (`--only throughput`). */
+async function throughputOnly() {
+  if (!args["skip-graphile"]) await ensurePeerHarness();
+  const env = await startBenchEnvironment();
+  try {
+    const throughput = await runThroughput(env, throughputParams());
+    log(`throughput detail: ${JSON.stringify(throughput.detail)}`);
+    figure("throughput", throughput.throughput, "tasks/s");
+    figure("claim_p99_ms", quantile(throughput.claimMs, 0.99), "ms");
+    if (args["skip-graphile"]) return;
+    await env.server.stop();
+    const tuned = await graphileThroughput({
+      adminUrl: env.adminUrl,
+      jobs: tasks,
+      mode: "tuned",
+      concurrency: 10,
+    });
+    figure("graphile_tuned", tuned, "jobs/s");
+    figure("ratio_vs_graphile_tuned", throughput.throughput / tuned, "x");
+  } finally {
+    await env.close();
+  }
 }
 
 async function benchmark() {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
-import { queryRows } from "@/db/rows";
+import { mapRows, queryRows } from "@/db/rows";
 import type { Principal } from "@/server/auth/roles";
 import { isoTime } from "@/server/tasks/sql";
 
@@ -24,10 +24,11 @@ export async function claimQuarantinedUntil(
 ): Promise<Date | null> {
   const owned =
     principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
-  const [row] = await queryRows(
+  // On every claim's path: prepared (db/prepared.ts), and mapped rather than parsed.
+  const [row] = await mapRows(
     tx,
     "quarantine gate",
-    z.object({ until: z.string() }),
+    (row, c) => ({ until: c.string(row, "until") }),
     sql`
     with found as (
       select a.id, h.quarantined_until from agent_health h join agents a on a.id = h.agent_id
@@ -39,6 +40,7 @@ export async function claimQuarantinedUntil(
         and (status = 'offline' or last_heartbeat_at < now() - interval '1 second')
     )
     select ${isoTime(sql`quarantined_until`)} as until from found`,
+    { prepared: true },
   );
   return row ? new Date(row.until) : null;
 }

@@ -73,6 +73,7 @@ export async function completeWithin(
       select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
     )
     select e.* from ended e left join notified on true`,
+    { prepared: true },
   );
   phase("tx.update");
   const settled = await settleEndedAttempts(tx, ended, () => ({}), {
