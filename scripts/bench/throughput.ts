@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import type { WorkflowInput } from "@/sdk";
 import { startFleet } from "./fleet";
+import { cpuMeter } from "./process-cpu";
 import type { BenchEnvironment } from "./setup";
 import { log, now, summary, timedFetch } from "./stats";
 
@@ -108,6 +109,7 @@ export async function runThroughput(
   );
   await phase("drain", "start");
   const cpuBefore = process.cpuUsage();
+  const meter = await cpuMeter(env.postgres.url, env.serverPid());
   try {
     await fleet.completions(params.tasks, params.timeoutMs);
   } finally {
@@ -116,6 +118,8 @@ export async function runThroughput(
   await phase("drain", "end");
   const drainMs = lastCompletion - firstClaim;
   const cpu = process.cpuUsage(cpuBefore);
+  const { serverMs, postgresMs } = meter();
+  const perTaskUs = (ms: number) => Math.round((ms / params.tasks) * 1000);
   claimMs.push(...explicitClaimMs, ...completeClaimMs);
   return {
     submitRate: params.tasks / (submitMs / 1000),
@@ -130,6 +134,12 @@ export async function runThroughput(
       completeBatches,
       // This process runs every worker: its CPU time shows whether the client is the limit.
       workersCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      // CPU per task (µs) of the drain: steadier than its wall time on a shared machine.
+      cpuUsPerTask: {
+        server: perTaskUs(serverMs),
+        postgres: perTaskUs(postgresMs),
+        workers: perTaskUs((cpu.user + cpu.system) / 1000),
+      },
       ...fleet.problems(),
       callMs: timing.report(),
       claimMs: summary(claimMs),
