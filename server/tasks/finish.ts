@@ -13,6 +13,7 @@ import {
   type SettleResult,
   settleEndedAttempts,
 } from "./settle";
+import { uuidArray } from "./sql";
 
 export interface CompleteItem extends LeaseRef {
   result?: unknown;
@@ -50,6 +51,8 @@ export async function completeWithin(
   const values = items.map((item) => ({ ...item, result: item.result ?? null }));
   // One statement: the transitions and their events (the hot path of every agent). Dependents
   // released below are recorded after these, as settleEndedAttempts would order them.
+  // `t.id = any(…)` has the rows found by primary key: joined on the recordset alone, the
+  // planner (which guesses one running task per agent) read every running task to find them.
   const ended = await mapRows(
     tx,
     "complete tasks",
@@ -60,7 +63,8 @@ export async function completeWithin(
         finished_at = now(), lease_expires_at = null, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int, result jsonb)
-      where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
+      where t.id = any(${uuidArray(items.map((item) => item.taskId))})
+        and t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running'
       returning ${endedColumns(sql`'running'::task_state`)}
     ), events as (
