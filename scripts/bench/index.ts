@@ -11,7 +11,7 @@
  * and schedule fire lag.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 1,000 subscribers; 5,000 in full), --tasks N, --workers K,
- * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
+ * --concurrency C and --claim-batch B (the throughput drain's; 500 each), --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --skip-ui (no Chromium figures), --skip-outage, --skip-schedules,
  * --skip-history,
  * --profile (throughput only, then the statements that took the database's time and the
