@@ -1,6 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "./client";
+import { executePrepared } from "./prepared";
 
 /**
  * Raw statements (`db.execute`) return what postgres.js hands drizzle, which is not what a
@@ -66,14 +67,16 @@ export type RawRow = Readonly<Record<string, unknown>>;
  * Runs `query` and converts each row with a hand-written mapper. For the hot paths (claim,
  * completion, event feed reads) where a zod parse per row shows in the benchmark; the mapper
  * reads columns with the checked readers below, so a drifted column still throws.
+ * `prepared`: run as a named prepared statement (db/prepared.ts), for statements of a fixed text.
  */
 export async function mapRows<Row>(
   db: Executor,
   purpose: string,
   map: (row: RawRow, column: ColumnReader) => Row,
   query: SQL,
+  options: { prepared?: boolean } = {},
 ): Promise<Row[]> {
-  const rows = await db.execute(query);
+  const rows = options.prepared ? await executePrepared(db, query) : await db.execute(query);
   const column = columnReader(purpose);
   const mapped: Row[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) mapped[i] = map(rows[i] as RawRow, column);

@@ -12,7 +12,10 @@ const HISTORY_SPREAD_HOURS = 24 * 5;
 export interface DrainFigures {
   /** Median of the drains' throughputs, tasks/s. */
   throughput: number;
-  /** p99 of every drain's claim calls that returned tasks, ms. */
+  /**
+   * p99 of every drain's calls that handed an agent tasks, ms: agents.claim, and completeMany
+   * calls whose claim returned tasks (ThroughputResult.claimMs).
+   */
   claimP99Ms: number;
   drains: number[];
 }

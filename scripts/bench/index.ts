@@ -11,7 +11,7 @@
  * and schedule fire lag.
  *
  * Options: --quick (5,000 tasks, 10 alert rounds, 1,000 subscribers; 5,000 in full), --tasks N, --workers K,
- * --concurrency C, --claim-batch B, --submit-chunk S, --alert-rounds R, --subscribers N,
+ * --concurrency C and --claim-batch B (the throughput drain's; 500 each), --submit-chunk S, --alert-rounds R, --subscribers N,
  * --skip-graphile, --skip-ui (no Chromium figures), --skip-outage, --skip-schedules,
  * --skip-history,
  * --profile (throughput only, then the statements that took the database's time and the
@@ -44,6 +44,9 @@
  * - --only history: the throughput drain on an empty database, then with 1,000,000 finished
  *   tasks and 3,000,000 events seeded (`throughput_1m_history`, `claim_p99_1m_history_ms` and
  *   their ratios to the empty figures); the full run ends with it (--skip-history: not).
+ * - --only throughput: the SDK drain (`throughput`, `claim_p99_ms`), then graphile-worker tuned
+ *   on the same PostgreSQL with our server stopped (`graphile_tuned`, `ratio_vs_graphile_tuned`;
+ *   --skip-graphile: the drain alone).
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
  *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
  *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).
@@ -88,8 +91,8 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     tasks: { type: "string" },
     workers: { type: "string", default: "4" },
-    concurrency: { type: "string", default: "100" },
-    "claim-batch": { type: "string", default: "100" },
+    concurrency: { type: "string" },
+    "claim-batch": { type: "string" },
     "submit-chunk": { type: "string", default: "5000" },
     "alert-rounds": { type: "string" },
     subscribers: { type: "string" },
@@ -138,22 +141,32 @@ async function main() {
   else if (args.only === "signals") await signalsOnly();
   else if (args.only === "fanout") await fanoutOnly();
   else if (args.only === "history") await historyFigures(true);
+  else if (args.only === "throughput") await throughputOnly();
   else if (args.only === "scheduling") {
     printSchedulingFigures(await runSchedulingComparison({ quick: args.quick }));
   } else if (args.only !== undefined) {
     throw new Error(
-      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout", "history" or "scheduling"`,
+      `--only: expected "latency", "ui", "runs", "overview", "outage", "schedules", "logs", "task-log-ui", "signals", "fanout", "history", "throughput" or "scheduling"`,
     );
   } else await benchmark();
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
+/**
+ * Each SDK worker claims (and, with claimOnComplete, completes) up to 500 tasks a call: the size
+ * of graphile-worker tuned's local queue, the jobs it fetches per query, which the ratio is
+ * taken against. At 100 a call the drain cost about twice the CPU per task (a call's fixed
+ * costs: HTTP, auth, the transaction and its commit); `--concurrency 100 --claim-batch 100`
+ * gives that figure.
+ */
+const THROUGHPUT_BATCH = 500;
+
 function throughputParams() {
   return {
     tasks,
     workers,
-    concurrency: positive("concurrency", args.concurrency, 100),
-    claimBatch: positive("claim-batch", args["claim-batch"], 100),
+    concurrency: positive("concurrency", args.concurrency, THROUGHPUT_BATCH),
+    claimBatch: positive("claim-batch", args["claim-batch"], THROUGHPUT_BATCH),
     submitChunk: positive("submit-chunk", args["submit-chunk"], 5_000),
     completeBatchMs: 2,
     timeoutMs: 240_000,
@@ -288,6 +301,30 @@ async function scheduleFigures() {
   process.stdout.write(`schedule_fires: ${result.made} of ${result.expected}\n`);
   figure("schedule_fire_lag_p50_ms", result.lag.p50, "ms");
   figure("schedule_fire_lag_p99_ms", result.lag.p99, "ms");
+}
+
+/** The drain and the tuned peer's figure beside it (`--only throughput`). */
+async function throughputOnly() {
+  if (!args["skip-graphile"]) await ensurePeerHarness();
+  const env = await startBenchEnvironment();
+  try {
+    const throughput = await runThroughput(env, throughputParams());
+    log(`throughput detail: ${JSON.stringify(throughput.detail)}`);
+    figure("throughput", throughput.throughput, "tasks/s");
+    figure("claim_p99_ms", quantile(throughput.claimMs, 0.99), "ms");
+    if (args["skip-graphile"]) return;
+    await env.server.stop();
+    const tuned = await graphileThroughput({
+      adminUrl: env.adminUrl,
+      jobs: tasks,
+      mode: "tuned",
+      concurrency: 10,
+    });
+    figure("graphile_tuned", tuned, "jobs/s");
+    figure("ratio_vs_graphile_tuned", throughput.throughput / tuned, "x");
+  } finally {
+    await env.close();
+  }
 }
 
 async function benchmark() {

@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import type { WorkflowInput } from "@/sdk";
 import { startFleet } from "./fleet";
+import { cpuMeter } from "./process-cpu";
 import type { BenchEnvironment } from "./setup";
 import { log, now, summary, timedFetch } from "./stats";
 
@@ -20,7 +21,12 @@ export interface ThroughputParams {
 export interface ThroughputResult {
   submitRate: number;
   throughput: number;
-  /** Durations of the drain's agents.claim calls that returned tasks, ms. */
+  /**
+   * Durations of the drain's calls that handed an agent tasks, ms: agents.claim calls that
+   * returned tasks, and tasks.completeMany calls that carried a claim and returned tasks (with
+   * claimOnComplete most claims ride on completions; such a call's time includes its
+   * completions, which share the claim's transaction and commit).
+   */
   claimMs: number[];
   detail: Record<string, unknown>;
 }
@@ -57,13 +63,20 @@ export async function runThroughput(
 
   const timing = timedFetch();
   const claimMs: number[] = [];
-  // Claims that came back empty long-polled (the drain's tail): their time is waiting, not work.
+  const explicitClaimMs: number[] = [];
+  const completeClaimMs: number[] = [];
+  // Calls that came back without tasks long-polled (the drain's tail) or claimed nothing: their
+  // time is waiting or completing, not claiming.
   const fetchTimingClaims: typeof fetch = async (input, init) => {
     const started = now();
     const response = await timing.fetch(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (url.endsWith("/agents.claim") && !(await response.clone().text()).includes('"tasks":[]'))
-      claimMs.push(now() - started);
+    const claimed = async () => !(await response.clone().text()).includes('"tasks":[]');
+    if (url.endsWith("/agents.claim")) {
+      if (await claimed()) explicitClaimMs.push(now() - started);
+    } else if (url.endsWith("/tasks.completeMany") && carriesClaim(init?.body)) {
+      if (await claimed()) completeClaimMs.push(now() - started);
+    }
     return response;
   };
   let firstClaim = Number.POSITIVE_INFINITY;
@@ -96,6 +109,7 @@ export async function runThroughput(
   );
   await phase("drain", "start");
   const cpuBefore = process.cpuUsage();
+  const meter = await cpuMeter(env.postgres.url, env.serverPid());
   try {
     await fleet.completions(params.tasks, params.timeoutMs);
   } finally {
@@ -104,6 +118,9 @@ export async function runThroughput(
   await phase("drain", "end");
   const drainMs = lastCompletion - firstClaim;
   const cpu = process.cpuUsage(cpuBefore);
+  const { serverMs, postgresMs } = meter();
+  const perTaskUs = (ms: number) => Math.round((ms / params.tasks) * 1000);
+  claimMs.push(...explicitClaimMs, ...completeClaimMs);
   return {
     submitRate: params.tasks / (submitMs / 1000),
     throughput: params.tasks / (drainMs / 1000),
@@ -117,11 +134,24 @@ export async function runThroughput(
       completeBatches,
       // This process runs every worker: its CPU time shows whether the client is the limit.
       workersCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      // CPU per task (µs) of the drain: steadier than its wall time on a shared machine.
+      cpuUsPerTask: {
+        server: perTaskUs(serverMs),
+        postgres: perTaskUs(postgresMs),
+        workers: perTaskUs((cpu.user + cpu.system) / 1000),
+      },
       ...fleet.problems(),
       callMs: timing.report(),
       claimMs: summary(claimMs),
+      explicitClaimMs: summary(explicitClaimMs),
+      completeClaimMs: summary(completeClaimMs),
     },
   };
+}
+
+/** Whether a tasks.completeMany body asks for a claim (the SDK leaves `claim` out otherwise). */
+function carriesClaim(body: RequestInit["body"]): boolean {
+  return typeof body === "string" && /"claim":[1-9]/.test(body);
 }
 
 async function analyze(url: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
-import { queryRows } from "@/db/rows";
+import { mapRows, queryRows } from "@/db/rows";
 import type { Principal } from "@/server/auth/roles";
 import { isoTime } from "@/server/tasks/sql";
 
@@ -32,10 +32,11 @@ export async function claimGate(
 ): Promise<ClaimGate> {
   const owned =
     principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
-  const [row] = await queryRows(
+  // On every claim's path: prepared (db/prepared.ts), and mapped rather than parsed.
+  const [row] = await mapRows(
     tx,
     "claim gate",
-    z.object({ until: z.string().nullable(), on_streak: z.boolean() }),
+    (row, c) => ({ until: c.nullableString(row, "until"), onStreak: row.on_streak === true }),
     sql`
     with found as (
       select a.id, h.failure_streak > 0 as on_streak,
@@ -50,10 +51,11 @@ export async function claimGate(
         and (status = 'offline' or last_heartbeat_at < now() - interval '1 second')
     )
     select ${isoTime(sql`quarantined_until`)} as until, on_streak from found`,
+    { prepared: true },
   );
   return {
     quarantinedUntil: row?.until ? new Date(row.until) : null,
-    onFailureStreak: row?.on_streak ?? false,
+    onFailureStreak: row?.onStreak ?? false,
   };
 }
 

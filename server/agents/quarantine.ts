@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { executePrepared } from "@/db/prepared";
 import { queryRows } from "@/db/rows";
 import { getConfig } from "@/server/config";
 import { recordEvents } from "@/server/events/record";
@@ -25,10 +26,14 @@ export interface FailedAttempt {
  * completion path of a healthy fleet pays one index lookup.
  */
 export async function recordAttemptSuccess(tx: Executor, agentId: string): Promise<void> {
-  await tx.execute(sql`
+  // Every completion runs it: prepared (db/prepared.ts).
+  await executePrepared(
+    tx,
+    sql`
     update agent_health set failure_streak = 0, failure_streak_since = null,
       failure_streak_types = '{}'::text[], quarantine_count = 0
-    where agent_id = ${agentId} and (failure_streak > 0 or quarantine_count > 0)`);
+    where agent_id = ${agentId} and (failure_streak > 0 or quarantine_count > 0)`,
+  );
 }
 
 /**

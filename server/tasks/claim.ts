@@ -163,6 +163,7 @@ async function claimPass(
       c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
       c.requires
     from claimed c, notified`,
+    { prepared: true },
   );
   // RETURNING follows the table's physical order; the agent should see the claim order.
   const rank = new Map(accepted.map((task, index) => [task.id, index]));
@@ -258,6 +259,7 @@ function pickCandidates(
     from agent a cross join held
     left join lateral (${candidateQuery(policy, max, claimable(reservations))}
     ) c on true`,
+    { prepared: true },
   );
 }
 

@@ -15,6 +15,7 @@ import {
   type SettleResult,
   settleEndedAttempts,
 } from "./settle";
+import { uuidArray } from "./sql";
 
 export interface CompleteItem extends LeaseRef {
   result?: unknown;
@@ -63,6 +64,8 @@ export async function completeWithin(
         ${owner.role === "admin" ? sql`` : sql`and a.token_id = ${owner.tokenId}`})`;
   // One statement: the transitions and their events (the hot path of every agent). Dependents
   // released below are recorded after these, as settleEndedAttempts would order them.
+  // `t.id = any(…)` has the rows found by primary key: joined on the recordset alone, the
+  // planner (which guesses one running task per agent) read every running task to find them.
   const ended = await mapRows(
     tx,
     "complete tasks",
@@ -73,7 +76,8 @@ export async function completeWithin(
         finished_at = now(), lease_expires_at = null, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
         as v("taskId" uuid, "leaseEpoch" int, result jsonb)
-      where t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
+      where t.id = any(${uuidArray(items.map((item) => item.taskId))})
+        and t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
         and t.agent_id = ${caller.agentId} and t.state = 'running' ${owned}
       returning ${endedColumns(sql`'running'::task_state`)}
     ), events as (
@@ -86,6 +90,7 @@ export async function completeWithin(
       select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
     )
     select e.* from ended e left join notified on true`,
+    { prepared: true },
   );
   phase("tx.update");
   if (owner && ended.length < items.length) await assertAgentOwner(tx, owner, caller.agentId);

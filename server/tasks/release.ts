@@ -105,6 +105,7 @@ async function edgesToCount(
     "dependency edges to count",
     (row, c) => ({ task_id: c.string(row, "task_id"), n: c.number(row, "n") }),
     query,
+    { prepared: true },
   );
 }
 
@@ -140,5 +141,6 @@ async function countDown(tx: Executor, edges: readonly { task_id: string; n: num
     from jsonb_to_recordset(${rows}::jsonb) as v(id uuid, n int)
     where t.id = v.id and t.state = 'blocked'
     returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`,
+    { prepared: true },
   );
 }

@@ -107,6 +107,7 @@ export async function findReservations(
       limit 1
     ) r
     where true ${only}`,
+    { prepared: true },
   );
   const reservations = new Map<string, Reservation>();
   const [first] = rows;
