@@ -438,7 +438,9 @@ class Orphans(WorkerTestCase):
 
                 def call(procedure: str, input: Any = None, **options: Any) -> Any:
                     if procedure == "agents.claim" and state["lost"] is not None and not claims_open.is_set():
-                        raise ServerUnreachableError("cannot reach the server: held back by the test", data={"sent": False})
+                        raise ServerUnreachableError(
+                            "cannot reach the server: held back by the test", data={"sent": False}
+                        )
                     answer = real(procedure, input, **options)
                     if state["losing"] and state["lost"] is None and procedure == via and answer.get("tasks"):
                         state["lost"] = answer["tasks"][0]["id"]
@@ -486,7 +488,9 @@ class Orphans(WorkerTestCase):
 
                 claims_open.set()
                 done = self.orchestrator.wait_for_task(orphan, timeout_s=GUARD_S)
-                self.assertEqual((done["state"], done["attempts"], done["result"]), ("succeeded", 1, {"ran": "orphan"}))
+                self.assertEqual(
+                    (done["state"], done["attempts"], done["result"]), ("succeeded", 1, {"ran": "orphan"})
+                )
                 finish_steady.set()
                 done = self.orchestrator.wait_for_task(steady_task, timeout_s=GUARD_S)
                 self.assertEqual((done["state"], done["attempts"]), ("succeeded", 1))
