@@ -156,14 +156,10 @@ describe("the agent worker over HTTP", () => {
       let lost: string | undefined;
       // Claims are refused before they are sent from the lost answer until the test has seen
       // the task back in the queue: the worker would otherwise claim it again at once.
-      const claimsOpen = deferred();
-      let claimsAreOpen = false;
-      void claimsOpen.promise.then(() => {
-        claimsAreOpen = true;
-      });
+      let claimsOpen = false;
       const losingFetch: typeof fetch = async (input, init) => {
         const url = String(input instanceof Request ? input.url : input);
-        if (url.includes("agents.claim") && lost !== undefined && !claimsAreOpen) {
+        if (url.includes("agents.claim") && lost !== undefined && !claimsOpen) {
           throw new TypeError("fetch failed: claims are held back by the test");
         }
         const response = await fetch(input, init);
@@ -255,7 +251,7 @@ describe("the agent worker over HTTP", () => {
         agentId: worker.agentId,
       });
 
-      claimsOpen.resolve();
+      claimsOpen = true;
       expect(await orchestrator.waitForTask(orphan, { timeoutMs: 20_000 })).toMatchObject({
         state: "succeeded",
         attempts: 1,
