@@ -10,6 +10,7 @@ import { abortableSleep, backoffMs, retryTransient } from "./worker/backoff";
 import { installConsoleCapture, withConsoleSink } from "./worker/console-capture";
 import { TypedEmitter } from "./worker/events";
 import { createLogShipper } from "./worker/logs";
+import { createOrphanWatch, type LeaseRef, leaseKey } from "./worker/orphans";
 import { createReports, now } from "./worker/reports";
 import type {
   AgentWorkerEvents,
@@ -79,6 +80,8 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   // Aborted when stop() stops retrying reports it cannot deliver.
   const giveUp = new AbortController();
   const running = new Map<string, RunningTask>();
+  // Leases the agent holds for tasks the worker never saw (a lost claim answer): see orphans.ts.
+  const orphans = createOrphanWatch();
   let agentId: string | undefined;
   let loop: Promise<void> | undefined;
   let leasesToHandBack = false;
@@ -122,6 +125,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
               else runTask(agentId, task);
             }
           },
+          granting: orphans.granting,
         },
   });
   let removeConsoleCapture: (() => void) | undefined;
@@ -161,17 +165,20 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       const abortCall = () => call.abort();
       claiming.signal.addEventListener("abort", abortCall, { once: true });
       try {
-        const { tasks } = await trpc.agents.claim.mutate(
-          { agentId: id, max: Math.min(free, claimBatch), waitMs },
-          { signal: call.signal },
-        );
+        const tasks = await orphans.granting(async () => {
+          const { tasks } = await trpc.agents.claim.mutate(
+            { agentId: id, max: Math.min(free, claimBatch), waitMs },
+            { signal: call.signal },
+          );
+          if (tasks.length > 0) events.emit("claimed", { tasks, at: now() });
+          for (const task of tasks) {
+            // Leased but not started: stop() hands it back with the others.
+            if (claiming.signal.aborted) leasesToHandBack = true;
+            else runTask(id, task);
+          }
+          return tasks;
+        });
         failures = 0;
-        if (tasks.length > 0) events.emit("claimed", { tasks, at: now() });
-        for (const task of tasks) {
-          // Leased but not started: stop() hands it back with the others.
-          if (claiming.signal.aborted) leasesToHandBack = true;
-          else runTask(id, task);
-        }
         // Without a long-poll an empty answer would turn this loop into a busy one.
         if (tasks.length === 0 && waitMs === 0) await abortableSleep(500, claiming.signal);
       } catch (error) {
@@ -282,25 +289,61 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     }, heartbeatMs);
   }
 
-  /** Keeps the agent online and its leases alive; gives up tasks the server no longer lists. */
+  /**
+   * Keeps the agent online and its leases alive; gives up tasks the server no longer lists, and
+   * hands back leases it lists for tasks the worker never saw (orphans.ts).
+   */
   async function heartbeat(id: string): Promise<void> {
     const sentAt = now();
+    let leases: LeaseRef[];
     try {
-      const { leases } = await trpc.agents.heartbeat.mutate({ agentId: id });
-      const held = new Set(leases.map((lease) => `${lease.taskId}:${lease.leaseEpoch}`));
-      for (const entry of running.values()) {
-        // A task claimed after the heartbeat left may be missing from its answer.
-        if (entry.claimedAt >= sentAt || held.has(`${entry.task.id}:${entry.task.leaseEpoch}`)) {
-          continue;
-        }
-        abandon(
-          entry,
-          new LeaseLostError(entry.task.id, "not among the agent's leases"),
-          "heartbeat",
-        );
-      }
+      ({ leases } = await trpc.agents.heartbeat.mutate({ agentId: id }));
     } catch (error) {
       emitError(error, "heartbeat");
+      return;
+    }
+    const held = new Set(leases.map((lease) => leaseKey(lease.taskId, lease.leaseEpoch)));
+    for (const entry of running.values()) {
+      // A task claimed after the heartbeat left may be missing from its answer.
+      if (entry.claimedAt >= sentAt || held.has(leaseKey(entry.task.id, entry.task.leaseEpoch))) {
+        continue;
+      }
+      abandon(
+        entry,
+        new LeaseLostError(entry.task.id, "not among the agent's leases"),
+        "heartbeat",
+      );
+    }
+    // stop() hands back every lease the agent still holds, orphans included.
+    if (claiming.signal.aborted) return;
+    const known = new Set<string>();
+    for (const { task } of running.values()) known.add(leaseKey(task.id, task.leaseEpoch));
+    for (const task of reports.unacknowledged()) known.add(leaseKey(task.id, task.leaseEpoch));
+    const orphaned = orphans.orphans(leases, known);
+    if (orphaned.length > 0) await handBack(id, orphaned, "orphaned", "heartbeat");
+  }
+
+  /**
+   * tasks.requeue: the leases go back to the queue, their attempt refunded. Only those the
+   * server took are reported: one refused was no longer held (e.g. its completion had just
+   * committed).
+   */
+  async function handBack(
+    id: string,
+    leases: LeaseRef[],
+    reason: AgentWorkerEvents["requeued"]["reason"],
+    during: WorkerActivity,
+  ): Promise<void> {
+    try {
+      const { results } = await trpc.tasks.requeue.mutate({
+        agentId: id,
+        items: leases.map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
+      });
+      const taken = new Set(results.filter((outcome) => outcome.ok).map(({ taskId }) => taskId));
+      const requeued = leases.filter(({ taskId }) => taken.has(taskId));
+      if (requeued.length > 0) events.emit("requeued", { leases: requeued, reason, at: now() });
+    } catch (error) {
+      emitError(error, during);
     }
   }
 
@@ -312,7 +355,8 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
 
   /**
    * Once every finished task is reported, any lease the agent still holds is a task it gave up
-   * (the grace ran out) or one a claim cut short by stop() leased without its answer arriving:
+   * (the grace ran out) or one a claim cut short by stop() (or one whose answer was lost before,
+   * not yet handed back by the heartbeat) leased without its answer arriving:
    * hand them back to the queue now (tasks.requeue: no attempt spent, no backoff) rather than
    * leave them until their lease expires.
    */
@@ -322,11 +366,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
         signal: giveUp.signal,
         onError: (error) => emitError(error, "stop"),
       });
-      if (leases.length === 0) return;
-      await trpc.tasks.requeue.mutate({
-        agentId: id,
-        items: leases.map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
-      });
+      if (leases.length > 0) await handBack(id, leases, "stop", "stop");
     } catch (error) {
       emitError(error, "stop");
     }
@@ -354,7 +394,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     try {
       await logs.drain();
       await reports.drain();
-      if (id && leasesToHandBack) await requeueUnfinished(id);
+      if (id && (leasesToHandBack || orphans.answerLost)) await requeueUnfinished(id);
     } finally {
       clearTimeout(flushLimit);
       removeConsoleCapture?.();

@@ -21,7 +21,8 @@ export interface BatcherOptions<T> {
  */
 export class Batcher<T> {
   private pending: T[] = [];
-  private sending = 0;
+  /** The batch in flight. */
+  private sending: T[] = [];
   /** Items pushed, and items whose batch has been handled, over the batcher's life. */
   private pushed = 0;
   private handled = 0;
@@ -32,7 +33,13 @@ export class Batcher<T> {
 
   /** Items not yet acknowledged: waiting, or in the batch in flight. */
   get size(): number {
-    return this.pending.length + this.sending;
+    return this.pending.length + this.sending.length;
+  }
+
+  /** The items not yet acknowledged (those `size` counts). */
+  *unacknowledged(): Iterable<T> {
+    yield* this.sending;
+    yield* this.pending;
   }
 
   push(item: T): void {
@@ -73,7 +80,7 @@ export class Batcher<T> {
     this.timer = undefined;
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.options.maxBatch);
-    this.sending = batch.length;
+    this.sending = batch;
     this.inFlight = this.options
       .send(batch)
       // A broken `send` must not leave an unhandled rejection or wedge the queue.
@@ -81,7 +88,7 @@ export class Batcher<T> {
       .finally(() => {
         this.inFlight = undefined;
         this.handled += batch.length;
-        this.sending = 0;
+        this.sending = [];
         this.kick();
         this.options.onHandled?.();
       });

@@ -40,6 +40,8 @@ export interface ReportsParams {
   claimOnComplete?: {
     slots: (completing: number) => number;
     run: (tasks: ClaimedTask[], at: number) => void;
+    /** Wraps each completeMany that claims, and the handing out of its answer (orphans.ts). */
+    granting: <T>(call: () => Promise<T>) => Promise<T>;
   };
 }
 
@@ -61,31 +63,37 @@ export function createReports(params: ReportsParams) {
 
   async function sendCompletions(batch: CompleteReport[]): Promise<void> {
     await params.beforeSend?.();
+    const claim = params.claimOnComplete?.slots(batch.length) ?? 0;
+    const granting =
+      claim > 0 && params.claimOnComplete
+        ? params.claimOnComplete.granting
+        : <T>(call: () => Promise<T>) => call();
     try {
-      const claim = params.claimOnComplete?.slots(batch.length) ?? 0;
-      const { results, tasks } = await retry(
-        () =>
-          trpc.tasks.completeMany.mutate({
-            agentId: params.agentId(),
-            items: batch.map(({ task, result }) => ({
-              taskId: task.id,
-              leaseEpoch: task.leaseEpoch,
-              result: result as Json,
-            })),
-            ...(claim > 0 ? { claim } : {}),
-          }),
-        "complete",
-      );
-      const at = now();
-      const outcomes = new Map(results.map((outcome) => [outcome.taskId, outcome]));
-      for (const { task, result } of batch) {
-        const outcome = outcomes.get(task.id);
-        if (outcome?.ok) events.emit("completed", { task, result, at });
-        else emitError(refusal(outcome), "complete", task.id);
-      }
-      // Before this batch counts as handled, which gives back the slots kept for these tasks.
-      // (An older server answers without `tasks`.)
-      if (tasks && tasks.length > 0) params.claimOnComplete?.run(tasks, at);
+      await granting(async () => {
+        const { results, tasks } = await retry(
+          () =>
+            trpc.tasks.completeMany.mutate({
+              agentId: params.agentId(),
+              items: batch.map(({ task, result }) => ({
+                taskId: task.id,
+                leaseEpoch: task.leaseEpoch,
+                result: result as Json,
+              })),
+              ...(claim > 0 ? { claim } : {}),
+            }),
+          "complete",
+        );
+        const at = now();
+        const outcomes = new Map(results.map((outcome) => [outcome.taskId, outcome]));
+        for (const { task, result } of batch) {
+          const outcome = outcomes.get(task.id);
+          if (outcome?.ok) events.emit("completed", { task, result, at });
+          else emitError(refusal(outcome), "complete", task.id);
+        }
+        // Before this batch counts as handled, which gives back the slots kept for these tasks.
+        // (An older server answers without `tasks`.)
+        if (tasks && tasks.length > 0) params.claimOnComplete?.run(tasks, at);
+      });
     } catch (error) {
       if (params.giveUp.aborted || batch.length === 1) {
         for (const { task } of batch) emitError(error, "complete", task.id);
@@ -167,6 +175,11 @@ export function createReports(params: ReportsParams) {
     /** Reports not yet acknowledged by the server. */
     get backlog(): number {
       return completions.size + failures.size;
+    },
+    /** The tasks of the reports not yet acknowledged: the server may still list their leases. */
+    *unacknowledged(): Iterable<ClaimedTask> {
+      for (const { task } of completions.unacknowledged()) yield task;
+      for (const { task } of failures.unacknowledged()) yield task;
     },
     /** Completions first: a task that failed to complete is then failed in the same drain. */
     async drain(): Promise<void> {

@@ -65,7 +65,11 @@ export interface AgentWorkerOptions {
   claimBatch?: number;
   /** How long a claim long-polls for work (default 20 000 ms). */
   waitMs?: number;
-  /** Heartbeat period, seconds (default 10). Keep it well under the tasks' lease. */
+  /**
+   * Heartbeat period, seconds (default 10). Keep it well under the tasks' lease. A lease two
+   * heartbeats in a row list for a task the worker never saw (a claim that committed but whose
+   * answer was lost) is handed back to the queue (`requeued` event, reason `orphaned`).
+   */
   heartbeatS?: number;
   /** How long a finished task's report waits for others to share its request (default 2 ms). */
   completeBatchMs?: number;
@@ -99,6 +103,16 @@ export interface AgentWorkerEvents extends Record<string, unknown> {
   completed: { task: ClaimedTask; result: unknown; at: number };
   /** The server accepted the task's failure; `retryable` tells whether it may run again. */
   failed: { task: ClaimedTask; error: unknown; retryable: boolean; at: number };
+  /**
+   * The worker handed these leases back to the queue (tasks.requeue: not a failure, no attempt
+   * spent). `orphaned`: the agent held them for tasks the worker never saw, leased by a claim
+   * whose answer was lost (see heartbeatS); `stop`: stop() gave them up.
+   */
+  requeued: {
+    leases: { taskId: string; leaseEpoch: number }[];
+    reason: "orphaned" | "stop";
+    at: number;
+  };
   /** Something went wrong that the worker handled (retried, or gave up on one task). */
   error: { error: unknown; during: WorkerActivity; taskId?: string; at: number };
 }

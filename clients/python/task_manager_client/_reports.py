@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import threading
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, ContextManager, Dict, List, Optional, Tuple
 
 from ._transport import retry_transient
 from ._wire import to_json
@@ -46,10 +47,13 @@ def serialize_error(error: BaseException) -> JsonDict:
 class ClaimOnComplete:
     """How many tasks a completeMany of ``n`` tasks may claim for the agent (``slots(n)``: their
     slots are kept free for it), and what runs the tasks it answers (``run(tasks)``, called on
-    the reports thread before the batch counts as settled). Neither may wait on the reports."""
+    the reports thread before the batch counts as settled). Neither may wait on the reports.
+    ``granting()`` is entered around each completeMany that claims and the ``run`` of its answer
+    (see _orphans.py)."""
 
     slots: Callable[[int], int]
     run: Callable[[List[JsonDict]], None]
+    granting: Callable[[], ContextManager[Any]] = nullcontext
 
 
 class Reports:
@@ -88,6 +92,7 @@ class Reports:
         # The batch in flight (completions and failures go one batch at a time).
         self._sending_completions = 0
         self._sending_failures = 0
+        self._sending_tasks: List[JsonDict] = []
         # Someone waits in drain(): the batching pause would only keep them waiting.
         self._draining = 0
         self._closing = False
@@ -113,6 +118,15 @@ class Reports:
         """Failures not yet acknowledged: each keeps its task's slot (see the worker's claim loop)."""
         with self._cond:
             return len(self._failures) + self._sending_failures
+
+    def unacknowledged(self) -> List[JsonDict]:
+        """The tasks of the reports not yet acknowledged: the server may still list their leases."""
+        with self._cond:
+            return (
+                [task for task, _ in self._completions]
+                + [task for task, _, _ in self._failures]
+                + self._sending_tasks
+            )
 
     def complete(self, task: JsonDict, result: Any) -> None:
         # Checked here, where the task is known: inside a batch it would sink the whole request.
@@ -168,6 +182,7 @@ class Reports:
                 completions = self._completions[: self._max_batch]
                 del self._completions[: self._max_batch]
                 self._sending_completions = len(completions)
+                self._sending_tasks = [task for task, _ in completions]
             if completions:
                 self._before_send()
                 self._send_completions(completions)
@@ -176,6 +191,7 @@ class Reports:
                 failures = self._failures[: self._max_batch]
                 del self._failures[: self._max_batch]
                 self._sending_failures = len(failures)
+                self._sending_tasks = [task for task, _, _ in failures]
             if failures:
                 self._before_send()
                 self._send_failures(failures)
@@ -185,6 +201,7 @@ class Reports:
         with self._cond:
             self._sending_completions = 0
             self._sending_failures = 0
+            self._sending_tasks = []
             self._cond.notify_all()
         self._on_settled()
 
@@ -197,10 +214,13 @@ class Reports:
             for task, result in batch
         ]
         claim = self._claim.slots(len(batch)) if self._claim is not None else 0
+        granting = self._claim.granting() if self._claim is not None and claim > 0 else nullcontext()
         try:
-            answer = self._retry(
-                lambda: self._agent.complete_many(self._agent_id(), items, claim=claim), "complete"
-            )
+            with granting:
+                answer = self._retry(
+                    lambda: self._agent.complete_many(self._agent_id(), items, claim=claim), "complete"
+                )
+                self._completed(batch, answer)
         except TaskManagerError as error:
             if self._give_up.is_set() or len(batch) == 1:
                 for task, _ in batch:
@@ -212,7 +232,8 @@ class Reports:
                 return
             for report in batch:
                 self._send_completions([report])
-            return
+
+    def _completed(self, batch: List[Tuple[JsonDict, Any]], answer: JsonDict) -> None:
         outcomes = {outcome["taskId"]: outcome for outcome in answer["results"]}
         for task, result in batch:
             outcome = outcomes.get(task["id"])

@@ -8,9 +8,10 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 from ._logs import LEVELS, LogShipper
+from ._orphans import LeaseKey, OrphanWatch, lease_key
 from ._reports import ClaimOnComplete, Reports
 from ._transport import backoff_s
 from .agent import AgentClient
@@ -43,7 +44,10 @@ class WorkerEvent:
     ``kind``: ``registered``, ``claimed`` (``tasks``: from a claim or a completion's answer),
     ``completed`` (``task``, ``result``),
     ``stopping`` (stop() began: no more claims),
-    ``failed`` (``task``, ``error``, ``retryable``) or ``error`` (``error``, ``during``: register, log,
+    ``failed`` (``task``, ``error``, ``retryable``),
+    ``requeued`` (``leases``: ``{"taskId", "leaseEpoch"}`` handed back to the queue, not a
+    failure; ``reason``: ``orphaned``, leased for tasks the worker never saw by a claim whose
+    answer was lost, or ``stop``) or ``error`` (``error``, ``during``: register, log,
     claim, heartbeat, progress, complete, fail, stop; ``task`` when it concerns one).
     """
 
@@ -56,6 +60,8 @@ class WorkerEvent:
     retryable: Optional[bool] = None
     during: Optional[str] = None
     at: float = field(default_factory=time.time)
+    leases: List[JsonDict] = field(default_factory=list)
+    reason: Optional[str] = None
 
 
 class _Entry:
@@ -90,7 +96,9 @@ class AgentWorker:
       fails it, retryable unless it is a :class:`NonRetryableError`. A type without a handler
       fails for good.
     - Results and failures go in batches (``tasks.completeMany`` / ``tasks.failMany``);
-      heartbeats keep the agent online and its leases alive. Each completeMany also claims as
+      heartbeats keep the agent online and its leases alive (a lease two heartbeats in a row
+      list for a task the worker never saw, leased by a claim whose answer was lost, is handed
+      back to the queue: a ``requeued`` event). Each completeMany also claims as
       many tasks as it completes (``claim_on_complete``, default on): a chain's next task comes
       back with its parent's completion, with no long-poll wake-up and no second round trip.
       A finished task's slot waits for that answer; a failed task's slot frees once the server
@@ -146,6 +154,8 @@ class AgentWorker:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._running: Dict[str, _Entry] = {}
+        # Leases the agent holds for tasks the worker never saw (a lost claim answer): _orphans.py.
+        self._orphans = OrphanWatch()
         self._listeners: Dict[str, List[Callable[[WorkerEvent], None]]] = {}
         self._agent_id: Optional[str] = None
         self._stopping = threading.Event()
@@ -191,6 +201,7 @@ class AgentWorker:
                     # free slots together.
                     slots=lambda completing: 0 if self._stopping.is_set() else completing,
                     run=self._run_claimed,
+                    granting=self._orphans.granting,
                 )
                 if claim_on_complete
                 else None
@@ -327,12 +338,15 @@ class AgentWorker:
                     self._changed.wait()
                     continue
             try:
-                tasks = self._agent.claim(
-                    agent_id,
-                    max=min(free, self._claim_batch),
-                    wait_ms=self._wait_ms,
-                    connection=self._claim_conn,
-                )
+                with self._orphans.granting():
+                    tasks = self._agent.claim(
+                        agent_id,
+                        max=min(free, self._claim_batch),
+                        wait_ms=self._wait_ms,
+                        connection=self._claim_conn,
+                    )
+                    # Handed out inside granting(): the heartbeat knows them once it ends.
+                    self._hand_out(tasks)
                 failures = 0
             except TaskManagerError as error:
                 if self._stopping.is_set():
@@ -345,17 +359,20 @@ class AgentWorker:
                 ceiling = 5.0 if error.transient else 30.0
                 self._stopping.wait(max(backoff_s(failures, ceiling), error.retry_after or 0.0))
                 continue
-            if tasks:
-                self._emit("claimed", tasks=tasks)
-            for task in tasks:
-                if self._stopping.is_set():
-                    # Leased but not started: stop() hands it back with the others.
-                    self._claim_interrupted = True
-                else:
-                    self._start_task(task)
             # Without a long poll an empty answer would make this a busy loop.
             if not tasks and self._wait_ms == 0:
                 self._stopping.wait(0.5)
+
+    def _hand_out(self, tasks: List[JsonDict]) -> None:
+        """Runs the tasks a claim leased (on the claim thread)."""
+        if tasks:
+            self._emit("claimed", tasks=tasks)
+        for task in tasks:
+            if self._stopping.is_set():
+                # Leased but not started: stop() hands it back with the others.
+                self._claim_interrupted = True
+            else:
+                self._start_task(task)
 
     def _run_claimed(self, tasks: List[JsonDict]) -> None:
         """Runs the tasks a completion's claim leased (on the reports thread)."""
@@ -478,22 +495,51 @@ class AgentWorker:
             self._heartbeat()
 
     def _heartbeat(self) -> None:
-        """Keeps the agent online and its leases alive; gives up tasks the server no longer lists."""
+        """Keeps the agent online and its leases alive; gives up tasks the server no longer lists,
+        and hands back leases it lists for tasks the worker never saw (_orphans.py)."""
         sent_at = time.monotonic()
+        agent_id = self.agent_id
         try:
-            leases = self._agent.heartbeat(self.agent_id)["leases"]
+            leases = self._agent.heartbeat(agent_id)["leases"]
         except TaskManagerError as error:
             self._emit("error", error=error, during="heartbeat")
             return
-        held = {(str(lease["taskId"]), int(lease["leaseEpoch"])) for lease in leases}
+        held = {lease_key(lease["taskId"], lease["leaseEpoch"]) for lease in leases}
         with self._lock:
             entries = list(self._running.values())
         for entry in entries:
-            key = (str(entry.task["id"]), int(entry.task["leaseEpoch"]))
+            key = lease_key(entry.task["id"], entry.task["leaseEpoch"])
             # A task claimed after the heartbeat left may be missing from its answer.
             if entry.claimed_at >= sent_at or key in held:
                 continue
             self._abandon(entry, LeaseLostError(key[0], "not among the agent's leases"), "heartbeat")
+        # stop() hands back every lease the agent still holds, orphans included.
+        if self._stopping.is_set():
+            return
+        orphaned = self._orphans.orphans(leases, self._known_leases)
+        if orphaned:
+            self._hand_back(agent_id, orphaned, "orphaned", "heartbeat")
+
+    def _known_leases(self) -> Set[LeaseKey]:
+        """The leases of the tasks running or reported but not yet acknowledged. Under the lock
+        that _settle() takes: a task moving from running to its report is seen in one or the other."""
+        with self._lock:
+            tasks = [entry.task for entry in self._running.values()] + self._reports.unacknowledged()
+        return {lease_key(task["id"], task["leaseEpoch"]) for task in tasks}
+
+    def _hand_back(self, agent_id: str, leases: List[JsonDict], reason: str, during: str) -> None:
+        """tasks.requeue: the leases go back to the queue, their attempt refunded. Only those the
+        server took are reported: one refused was no longer held (its completion had just
+        committed, say)."""
+        try:
+            answer = self._agent.requeue(agent_id, leases)
+        except TaskManagerError as error:
+            self._emit("error", error=error, during=during)
+            return
+        taken = {str(outcome["taskId"]) for outcome in answer["results"] if outcome.get("ok")}
+        requeued = [lease for lease in leases if str(lease["taskId"]) in taken]
+        if requeued:
+            self._emit("requeued", leases=requeued, reason=reason)
 
     # --- stopping --------------------------------------------------------------------------
 
@@ -524,7 +570,9 @@ class AgentWorker:
         try:
             self._logs.drain()
             self._reports.drain()
-            if self._agent_id is not None and (leftovers or self._claim_interrupted):
+            if self._agent_id is not None and (
+                leftovers or self._claim_interrupted or self._orphans.answer_lost
+            ):
                 self._requeue_unfinished(self._agent_id)
         finally:
             give_up.cancel()
@@ -539,18 +587,22 @@ class AgentWorker:
     def _requeue_unfinished(self, agent_id: str) -> None:
         """Once every finished task is reported, any lease the agent still holds is a task it
         gave up (the grace ran out), one a claim cut short by stop() leased without its answer
-        arriving, or one a completion's answer leased once stop() had begun: hand them back to the queue now (``tasks.requeue``: no attempt spent, no
-        backoff) rather than leave them until their lease expires."""
+        arriving, one a completion's answer leased once stop() had begun, or one whose answer was
+        lost before, not yet handed back by the heartbeat: hand them back to the queue now
+        (``tasks.requeue``: no attempt spent, no backoff) rather than leave them until their
+        lease expires."""
         try:
             leases = self._retry(lambda: self._agent.heartbeat(agent_id), "stop", self._give_up)
-            if not leases or not leases["leases"]:
-                return
-            self._agent.requeue(
-                agent_id,
-                [{"taskId": lease["taskId"], "leaseEpoch": lease["leaseEpoch"]} for lease in leases["leases"]],
-            )
         except TaskManagerError as error:
             self._emit("error", error=error, during="stop")
+            return
+        if leases and leases["leases"]:
+            self._hand_back(
+                agent_id,
+                [{"taskId": lease["taskId"], "leaseEpoch": lease["leaseEpoch"]} for lease in leases["leases"]],
+                "stop",
+                "stop",
+            )
 
     # --- plumbing --------------------------------------------------------------------------
 

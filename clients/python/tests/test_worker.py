@@ -19,6 +19,7 @@ from task_manager_client import (
     ConflictError,
     LeaseLostError,
     NonRetryableError,
+    ServerUnreachableError,
     TaskManagerClient,
     WorkerEvent,
 )
@@ -401,6 +402,169 @@ class ClaimOnComplete(WorkerTestCase):
         )
         self.worker("successor", {"step": lambda task, ctx: {"by": "the successor"}}).start()
         self.assertEqual(self.orchestrator.wait_for_task(b, timeout_s=GUARD_S)["result"], {"by": "the successor"})
+
+
+class Orphans(WorkerTestCase):
+    """Leases the agent holds for tasks the worker never saw (a lost answer), as
+    sdk/worker.test.ts tests them."""
+
+    def test_a_task_a_lost_answer_leased_is_handed_back_its_attempt_refunded_then_run(self) -> None:
+        for via in ("agents.claim", "tasks.completeMany"):
+            with self.subTest(via=via):
+                tag = f"{self.tag}-{via}"
+                # Armed once the steady task runs: the next answer of `via` that leases a task
+                # commits on the server, but the worker only sees a connection error.
+                state: Dict[str, Any] = {"losing": False, "lost": None}
+                # Claims are refused before they are sent from the lost answer until the test has
+                # seen the task back in the queue: the worker would otherwise claim it at once.
+                claims_open = threading.Event()
+                steady_started = threading.Event()
+                finish_steady = threading.Event()
+
+                def steady(task, ctx):
+                    steady_started.set()
+                    finish_steady.wait(GUARD_S)
+                    return "steady"
+
+                worker = self.worker(
+                    f"orphans-{via}",
+                    {"steady": steady, "step": lambda task, ctx: {"ran": task["name"]}},
+                    capabilities=[tag],
+                    concurrency=2,
+                    claim_batch=1,
+                    heartbeat_s=0.05,
+                )
+                real = worker._agent.transport.call
+
+                def call(procedure: str, input: Any = None, **options: Any) -> Any:
+                    if procedure == "agents.claim" and state["lost"] is not None and not claims_open.is_set():
+                        raise ServerUnreachableError(
+                            "cannot reach the server: held back by the test", data={"sent": False}
+                        )
+                    answer = real(procedure, input, **options)
+                    if state["losing"] and state["lost"] is None and procedure == via and answer.get("tasks"):
+                        state["lost"] = answer["tasks"][0]["id"]
+                        raise ServerUnreachableError("cannot reach the server: connection reset", data={"sent": True})
+                    return answer
+
+                worker._agent.transport.call = call  # type: ignore[method-assign]
+                requeued: List[Tuple[str, Optional[str]]] = []
+                handed_back = threading.Event()
+
+                def on_requeued(event: WorkerEvent) -> None:
+                    requeued.extend((lease["taskId"], event.reason) for lease in event.leases)
+                    handed_back.set()
+
+                worker.on("requeued", on_requeued)
+                worker.start()
+                steady_task = self.submit("steady", type="steady", capabilities=[tag])["id"]
+                self.assertTrue(steady_started.wait(GUARD_S))
+                state["losing"] = True
+                # Its only attempt, and an hour's backoff: had its lease expired instead, it
+                # would have failed for good.
+                once: Dict[str, Any] = {"max_attempts": 1, "backoff": {"base_s": 3600, "max_s": 3600}}
+                if via == "agents.claim":
+                    orphan = self.submit("orphan", type="step", capabilities=[tag], **once)["id"]
+                else:
+                    submitted = self.orchestrator.submit_workflow(
+                        "a then the orphan",
+                        [
+                            {"key": "a", "name": "a", "type": "step", "capabilities": [tag]},
+                            {"key": "b", "name": "orphan", "type": "step", "capabilities": [tag],
+                             "depends_on": ["a"], **once},
+                        ],
+                    )
+                    orphan = submitted["tasks"][1]["id"]
+
+                self.assertTrue(handed_back.wait(GUARD_S))
+                self.assertEqual((state["lost"], requeued), (orphan, [(orphan, "orphaned")]))
+                back = self.orchestrator.get_task(orphan)
+                self.assertEqual(
+                    (back["state"], back["attempts"], back["agentId"], back["error"]), ("queued", 0, None, None)
+                )
+                # The task the worker runs kept its lease all along.
+                running = self.orchestrator.get_task(steady_task)
+                self.assertEqual((running["state"], running["agentId"]), ("running", worker.agent_id))
+
+                claims_open.set()
+                done = self.orchestrator.wait_for_task(orphan, timeout_s=GUARD_S)
+                self.assertEqual(
+                    (done["state"], done["attempts"], done["result"]), ("succeeded", 1, {"ran": "orphan"})
+                )
+                finish_steady.set()
+                done = self.orchestrator.wait_for_task(steady_task, timeout_s=GUARD_S)
+                self.assertEqual((done["state"], done["attempts"]), ("succeeded", 1))
+                self.assertEqual(requeued, [(orphan, "orphaned")])
+                worker.stop(grace_s=GUARD_S)
+
+    def test_a_lease_it_runs_reports_or_is_still_being_handed_is_never_handed_back(self) -> None:
+        for claim_on_complete in (False, True):
+            with self.subTest(claim_on_complete=claim_on_complete):
+                tag = f"{self.tag}-{claim_on_complete}"
+                beat = threading.Condition()
+                beats = [0]
+
+                def beats_later(n: int) -> None:
+                    """Returns once `n` more heartbeat answers have come back."""
+                    with beat:
+                        target = beats[0] + n
+                        beat.wait_for(lambda: beats[0] >= target, GUARD_S)
+
+                held = {"claim answers": 0, "reports": 0, "completion answers": 0}
+                worker = self.worker(
+                    f"never-{claim_on_complete}",
+                    {"step": lambda task, ctx: beats_later(3) or {"ran": task["name"]}},
+                    capabilities=[tag],
+                    claim_on_complete=claim_on_complete,
+                    # No long poll in flight beside what is held: only the rule keeps these leases.
+                    wait_s=0,
+                    heartbeat_s=0.02,
+                )
+                real = worker._agent.transport.call
+
+                # Four answers: the last one is read after the hold ends, and the first may have
+                # been asked before the lease existed, so two heartbeats in between list it, still
+                # unknown to the worker (claims and completions) or out of `running` (reports).
+                def call(procedure: str, input: Any = None, **options: Any) -> Any:
+                    if procedure == "tasks.completeMany":
+                        # Not sent yet: the server still lists the task the report is about.
+                        held["reports"] += 1
+                        beats_later(4)
+                    answer = real(procedure, input, **options)
+                    if procedure == "agents.heartbeat":
+                        with beat:
+                            beats[0] += 1
+                            beat.notify_all()
+                    elif procedure in ("agents.claim", "tasks.completeMany") and answer.get("tasks"):
+                        # Committed on the server, not yet seen by the worker: the agent's lease.
+                        held["completion answers" if procedure == "tasks.completeMany" else "claim answers"] += 1
+                        beats_later(4)
+                    return answer
+
+                worker._agent.transport.call = call  # type: ignore[method-assign]
+                requeued: List[WorkerEvent] = []
+                worker.on("requeued", requeued.append)
+                worker.start()
+                submitted = self.orchestrator.submit_workflow(
+                    f"held {claim_on_complete}",
+                    [
+                        {"key": key, "name": key, "type": "step", "capabilities": [tag],
+                         "depends_on": [] if i == 0 else ["abc"[i - 1]]}
+                        for i, key in enumerate("abc")
+                    ],
+                )
+                run = self.orchestrator.wait_for_workflow(submitted["workflow"]["id"], timeout_s=GUARD_S)
+
+                self.assertEqual(run["state"], "succeeded")
+                attempts = [self.orchestrator.get_task(task["id"])["attempts"] for task in submitted["tasks"]]
+                self.assertEqual(attempts, [1, 1, 1])
+                self.assertEqual(requeued, [])
+                self.assertEqual(held["reports"], 3)
+                if claim_on_complete:
+                    self.assertEqual(held["completion answers"], 2)
+                else:
+                    self.assertEqual(held["claim answers"], 3)
+                worker.stop(grace_s=GUARD_S)
 
 
 class Stopping(WorkerTestCase):
