@@ -1,17 +1,20 @@
 /**
- * The subscriber side of the fan-out benchmark, run as a child process (fanout-clients.ts
- * forks one or more): many `events.stream` connections, each read as raw bytes (node:http's
- * native parser takes off the chunked framing) and split into SSE blocks with Buffer searches,
- * never decoded to text as a whole. The streams share the machine with the server, so the
- * reading must cost little: a message's JSON is parsed once per process and reused for every
- * stream that received the same bytes (all streams here have the same filter). Delivery
- * latency = the time a stream's chunk arrived (Date.now()) − the event's createdAt (the
- * database's clock: same machine, same clock).
+ * The subscriber side of the fan-out benchmark, run as a child process (fanout.ts forks one or
+ * more): many `events.stream` connections over plain TCP sockets. The streams share the two
+ * cores with the server, so reading must cost little: each socket reads into one buffer shared
+ * by all of them (net's `onread`: no allocation, no Readable stream, no 'data' event per read),
+ * the HTTP response head and its chunked framing are taken off here, and each SSE message is
+ * split into its fields, its `id:` checked against its last event and against the stream's
+ * previous id (ascending, no duplicate: what a resuming client relies on). A message's JSON is
+ * parsed once per process and reused for every stream that received the very same bytes (all
+ * streams here have the same filter; the bytes are compared, not just their length). Delivery
+ * latency = the time the read that completed a message returned (Date.now()) − the event's
+ * createdAt (the database's clock: same machine, same clock).
  *
  * Protocol (IPC): parent → child `open`, `wait`, `report`, `close`; child → parent `opened`,
  * `done`, `report`, `error`.
  */
-import http from "node:http";
+import net from "node:net";
 
 export type FanoutCategory = "burst" | "steady";
 
@@ -30,6 +33,7 @@ export type ChildMessage =
       /** [latency ms, deliveries] pairs per category. */
       histograms: Record<FanoutCategory, [number, number][]>;
       cpuMs: number;
+      /** Socket reads over every stream. */
       chunks: number;
     }
   | { type: "error"; message: string };
@@ -41,17 +45,31 @@ interface WireEvent {
   createdAt: string;
 }
 
+/** A data message's events, parsed once per process. */
 interface Parsed {
-  /** Per event: its category (or null) and createdAt in ms. */
+  bytes: Buffer;
+  lastId: number;
   events: { category: FanoutCategory | null; createdAt: number; id: number }[];
 }
 
+/** Where a stream is in the HTTP response: its head, a chunk's size line, data, or the CRLF after it. */
+type Framing = "head" | "size" | "data" | "data-end" | "raw" | "done";
+
 interface Stream {
-  request: http.ClientRequest;
-  /** Body bytes after the last complete SSE block. */
-  pieces: Buffer[];
-  maxId: number;
+  socket: net.Socket;
+  framing: Framing;
+  /** Head or chunk-size bytes read so far (small). */
+  line: string;
+  /** Data bytes left in the current chunk. */
+  left: number;
+  /** Bytes of an SSE block that is not complete yet (copied out of the shared read buffer). */
+  pending: Buffer[];
+  /** The last byte handed to the SSE splitter was "\n" (a block may end across two reads). */
+  endsInNewline: boolean;
+  /** The id of the last message (the `id:` field), as a resuming client would send it. */
+  lastId: number;
   counts: Record<FanoutCategory, number>;
+  opened?: { resolve(): void; reject(error: Error): void };
 }
 
 const streams: Stream[] = [];
@@ -63,7 +81,9 @@ let markerId = Number.POSITIVE_INFINITY;
 let chunks = 0;
 const cache = new Map<string, Parsed>();
 let failed = false;
-const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+let closing = false;
+/** Every socket reads into this; what must outlive a read is copied out. */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 function send(message: ChildMessage) {
   process.send?.(message);
@@ -80,48 +100,72 @@ function categorise(event: WireEvent): FanoutCategory | null {
   return event.workflowId === null ? "steady" : "burst";
 }
 
+const NEWLINE = 10;
 const BLOCK_END = Buffer.from("\n\n");
 const DATA = Buffer.from("data: ");
-const SERIALIZED_ERROR = Buffer.from("event: serialized-error");
-/** `data: {"events":[{"id":` — the first event's id follows. */
-const FIRST_ID_AT = 'data: {"events":[{"id":'.length;
-const ID_LINE = Buffer.from("\nid: ");
+const ID = Buffer.from("id: ");
+const EVENT = Buffer.from("event: ");
+const HEAD_END = "\r\n\r\n";
 
 /**
- * A message's events, parsed once per process: streams with the same filter receive the same
- * bytes, and a message is identified by its first and last ids and its length (the same range
- * of events for the same filter is the same text).
+ * A data message's events, parsed once per process: streams with the same filter receive the
+ * same bytes. The cache key is the id and the length; a hit must match byte for byte.
  */
-function parse(block: Buffer): Parsed {
-  const idLine = block.lastIndexOf(ID_LINE);
-  const firstEnd = block.indexOf(44 /* , */, FIRST_ID_AT);
-  const key = `${block.toString("latin1", FIRST_ID_AT, firstEnd)}-${block.toString("latin1", idLine + ID_LINE.length)}-${block.length}`;
-  let parsed = cache.get(key);
-  if (!parsed) {
-    const data = block.toString("utf8", DATA.length, idLine === -1 ? block.length : idLine);
-    const { events } = JSON.parse(data) as { events: WireEvent[] };
-    parsed = {
-      events: events.map((event) => ({
-        category: categorise(event),
-        createdAt: Date.parse(event.createdAt),
-        id: event.id,
-      })),
-    };
-    // Bounded: only the latest few messages repeat across streams.
-    if (cache.size > 256) cache.clear();
-    cache.set(key, parsed);
-  }
+function parse(data: Buffer, id: number): Parsed {
+  const key = `${id}-${data.length}`;
+  const cached = cache.get(key);
+  if (cached?.bytes.equals(data)) return cached;
+  const { events } = JSON.parse(data.toString("utf8")) as { events: WireEvent[] };
+  const parsed: Parsed = {
+    bytes: Buffer.from(data),
+    lastId: events.at(-1)?.id ?? Number.NaN,
+    events: events.map((event) => ({
+      category: categorise(event),
+      createdAt: Date.parse(event.createdAt),
+      id: event.id,
+    })),
+  };
+  // Bounded: only the latest few messages repeat across streams.
+  if (cache.size > 256) cache.clear();
+  cache.set(key, parsed);
   return parsed;
 }
 
+function startsWith(bytes: Buffer, at: number, prefix: Buffer): boolean {
+  return (
+    bytes.length - at >= prefix.length &&
+    bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0
+  );
+}
+
+/** One SSE block (its lines, without the blank line ending it): its fields, then its events. */
 function onBlock(stream: Stream, block: Buffer, at: number) {
-  if (block.subarray(0, SERIALIZED_ERROR.length).equals(SERIALIZED_ERROR)) {
-    return fail(`events.stream error: ${block.toString("utf8")}`);
+  let event: string | undefined;
+  let data: Buffer | undefined;
+  let id: string | undefined;
+  let start = 0;
+  while (start < block.length) {
+    let end = block.indexOf(NEWLINE, start);
+    if (end === -1) end = block.length;
+    if (startsWith(block, start, DATA)) data = block.subarray(start + DATA.length, end);
+    else if (startsWith(block, start, ID)) id = block.toString("latin1", start + ID.length, end);
+    else if (startsWith(block, start, EVENT))
+      event = block.toString("latin1", start + EVENT.length, end);
+    start = end + 1;
   }
-  // tRPC's own messages (connected, ping) start with `event:`; data messages with `data:`.
-  if (!block.subarray(0, DATA.length).equals(DATA)) return;
-  for (const item of parse(block).events) {
-    if (item.id > stream.maxId) stream.maxId = item.id;
+  if (event === "serialized-error") return fail(`events.stream error: ${block.toString("utf8")}`);
+  // tRPC's own messages (connected, ping) have an event name; data messages have none.
+  if (event !== undefined || data === undefined) return;
+  const messageId = Number(id);
+  if (!Number.isSafeInteger(messageId) || messageId <= stream.lastId) {
+    return fail(`a message's id ${id} does not follow the stream's last id ${stream.lastId}`);
+  }
+  const parsed = parse(data, messageId);
+  if (parsed.lastId !== messageId) {
+    return fail(`a message's id ${id} is not its last event's id ${parsed.lastId}`);
+  }
+  stream.lastId = messageId;
+  for (const item of parsed.events) {
     if (item.category === null) continue;
     stream.counts[item.category] += 1;
     const latency = Math.max(0, Math.round(at - item.createdAt));
@@ -131,78 +175,170 @@ function onBlock(stream: Stream, block: Buffer, at: number) {
 }
 
 /**
- * SSE blocks end in a blank line; tRPC adds one more newline, which starts the next block. A
- * burst's message arrives in several reads: they are kept as pieces and joined once, when the
- * block's end has arrived, and only the new bytes are searched.
+ * Body bytes (valid only during this call): SSE blocks end in a blank line; tRPC adds one more
+ * newline, which starts the next block and is dropped. A block within one read is handed on as
+ * it lies in the read buffer; one spread over reads is copied and joined once it is complete.
  */
-function onData(stream: Stream, bytes: Buffer) {
-  chunks++;
-  const at = Date.now();
+function onBody(stream: Stream, bytes: Buffer, at: number) {
   let start = 0;
   // A blank line split across two reads: "\n" | "\n".
-  const lastPiece = stream.pieces.at(-1);
-  if (lastPiece && lastPiece[lastPiece.length - 1] === 10 && bytes[0] === 10) {
-    stream.pieces.push(bytes.subarray(0, 1));
-    block(stream, at);
+  if (stream.endsInNewline && bytes[0] === NEWLINE) {
+    endBlock(stream, undefined, at);
     start = 1;
   }
   let end = bytes.indexOf(BLOCK_END, start);
   while (end !== -1) {
-    stream.pieces.push(bytes.subarray(start, end + 1));
-    block(stream, at);
+    endBlock(stream, bytes.subarray(start, end), at);
     start = end + 2;
     end = bytes.indexOf(BLOCK_END, start);
   }
-  if (start < bytes.length) stream.pieces.push(bytes.subarray(start));
+  if (start < bytes.length) {
+    stream.pending.push(Buffer.from(bytes.subarray(start)));
+    stream.endsInNewline = bytes[bytes.length - 1] === NEWLINE;
+  } else stream.endsInNewline = false;
 }
 
-/** The pieces so far are one block (ending in "\n"): hand it on, without leading newlines. */
-function block(stream: Stream, at: number) {
-  const pieces = stream.pieces;
-  stream.pieces = [];
-  let whole = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+/** The pending bytes and `last` form one block: hand it on, without leading newlines. */
+function endBlock(stream: Stream, last: Buffer | undefined, at: number) {
+  const pieces = stream.pending;
+  let whole: Buffer;
+  if (pieces.length === 0) whole = last ?? Buffer.alloc(0);
+  else {
+    if (last) pieces.push(last);
+    whole = Buffer.concat(pieces);
+    stream.pending = [];
+  }
+  // A block completed by the "\n" of a split blank line still ends in its line's "\n".
+  if (last === undefined && whole[whole.length - 1] === NEWLINE) whole = whole.subarray(0, -1);
   let first = 0;
-  while (whole[first] === 10) first++;
-  whole = whole.subarray(first, whole.length - 1);
-  if (whole.length > 0) onBlock(stream, whole, at);
+  while (whole[first] === NEWLINE) first++;
+  if (first < whole.length) onBlock(stream, whole.subarray(first), at);
+}
+
+/** One socket read (`bytes` is the shared read buffer: used now, never kept). */
+function onRead(stream: Stream, bytes: Buffer) {
+  chunks++;
+  const at = Date.now();
+  let at0 = 0;
+  while (at0 < bytes.length && !failed) {
+    switch (stream.framing) {
+      case "head": {
+        const text = bytes.toString("latin1", at0);
+        const joined = stream.line + text;
+        const end = joined.indexOf(HEAD_END);
+        if (end === -1) {
+          stream.line = joined;
+          return;
+        }
+        at0 += end + HEAD_END.length - stream.line.length;
+        stream.line = "";
+        onHead(stream, joined.slice(0, end));
+        break;
+      }
+      case "size": {
+        const end = bytes.indexOf("\r\n", at0, "latin1");
+        if (end === -1) {
+          stream.line += bytes.toString("latin1", at0);
+          return;
+        }
+        const size = Number.parseInt(stream.line + bytes.toString("latin1", at0, end), 16);
+        stream.line = "";
+        at0 = end + 2;
+        if (!Number.isSafeInteger(size)) return fail("a bad chunk size");
+        if (size === 0) {
+          stream.framing = "done";
+          if (!closing) fail("a stream ended");
+          return;
+        }
+        stream.left = size;
+        stream.framing = "data";
+        break;
+      }
+      case "data": {
+        const take = Math.min(stream.left, bytes.length - at0);
+        onBody(stream, bytes.subarray(at0, at0 + take), at);
+        at0 += take;
+        stream.left -= take;
+        if (stream.left === 0) stream.framing = "data-end";
+        break;
+      }
+      case "data-end": {
+        // The CRLF after a chunk's data, perhaps split over two reads.
+        const skip = Math.min(2 - stream.left, bytes.length - at0);
+        stream.left += skip;
+        at0 += skip;
+        if (stream.left === 2) {
+          stream.left = 0;
+          stream.framing = "size";
+        }
+        break;
+      }
+      case "raw":
+        onBody(stream, bytes.subarray(at0), at);
+        return;
+      case "done":
+        return;
+    }
+  }
+}
+
+function onHead(stream: Stream, head: string) {
+  const [status = "", ...headers] = head.split("\r\n");
+  if (!/^HTTP\/1\.1 200 /.test(status)) {
+    stream.framing = "done";
+    stream.opened?.reject(new Error(`events.stream: ${status}`));
+    stream.opened = undefined;
+    stream.socket.destroy();
+    return;
+  }
+  const chunked = headers.some((line) => /^transfer-encoding:\s*chunked\s*$/i.test(line));
+  stream.framing = chunked ? "size" : "raw";
+  streams.push(stream);
+  stream.opened?.resolve();
+  stream.opened = undefined;
 }
 
 function openOne(baseUrl: string, token: string): Promise<void> {
   const url = new URL("/api/trpc/events.stream", baseUrl);
   return new Promise((resolve, reject) => {
     const stream: Stream = {
-      request: undefined as unknown as http.ClientRequest,
-      pieces: [],
-      maxId: 0,
+      socket: undefined as unknown as net.Socket,
+      framing: "head",
+      line: "",
+      left: 0,
+      pending: [],
+      endsInNewline: false,
+      lastId: 0,
       counts: { burst: 0, steady: 0 },
+      opened: { resolve, reject },
     };
-    stream.request = http.get(
-      url,
-      { agent, headers: { accept: "text/event-stream", authorization: `Bearer ${token}` } },
-      (response) => {
-        if (response.statusCode !== 200) {
-          response.resume();
-          return reject(new Error(`events.stream: HTTP ${response.statusCode}`));
-        }
-        response.socket.setNoDelay(true);
-        streams.push(stream);
-        resolve();
-        response.on("data", (bytes: Buffer) => onData(stream, bytes));
-        response.on("end", () => {
-          if (!closing) fail("a stream ended");
-        });
-        response.on("error", (error) => {
-          if (!closing) fail(`a stream broke: ${error.message}`);
-        });
+    const socket = net.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      noDelay: true,
+      onread: {
+        buffer: readBuffer,
+        callback: (size: number, buffer: Uint8Array) => {
+          onRead(stream, (buffer as Buffer).subarray(0, size));
+          return true;
+        },
       },
-    );
-    stream.request.on("error", (error) => {
-      if (!closing) reject(error);
+    });
+    stream.socket = socket;
+    socket.once("connect", () => {
+      socket.write(
+        `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
+    });
+    socket.on("end", () => {
+      if (!closing) fail("a stream ended");
+    });
+    socket.on("error", (error) => {
+      if (stream.opened) stream.opened.reject(error);
+      else if (!closing) fail(`a stream broke: ${error.message}`);
     });
   });
 }
-
-let closing = false;
 
 async function open(message: Extract<ParentMessage, { type: "open" }>) {
   for (let offset = 0; offset < message.count; offset += message.concurrency) {
@@ -231,7 +367,7 @@ process.on("message", (message: ParentMessage) => {
       } else if (message.type === "wait" && message.what === "marker") {
         const wanted = message.markerId;
         markerId = wanted;
-        await waitFor(() => streams.every((stream) => stream.maxId >= wanted));
+        await waitFor(() => streams.every((stream) => stream.lastId >= wanted));
         send({ type: "done" });
       } else if (message.type === "wait") {
         const { what, count } = message;
@@ -247,7 +383,7 @@ process.on("message", (message: ParentMessage) => {
         });
       } else if (message.type === "close") {
         closing = true;
-        for (const stream of streams) stream.request.destroy();
+        for (const stream of streams) stream.socket.destroy();
         process.disconnect?.();
       }
     } catch (error) {
