@@ -1,17 +1,21 @@
 /**
- * The subscriber side of the fan-out benchmark, run as a child process (fanout-clients.ts
- * forks one or more): many `events.stream` connections, each read as raw bytes (node:http's
- * native parser takes off the chunked framing) and split into SSE blocks with Buffer searches,
- * never decoded to text as a whole. The streams share the machine with the server, so the
- * reading must cost little: a message's JSON is parsed once per process and reused for every
- * stream that received the same bytes (all streams here have the same filter). Delivery
- * latency = the time a stream's chunk arrived (Date.now()) − the event's createdAt (the
- * database's clock: same machine, same clock).
+ * The subscriber side of the fan-out benchmark, run as a child process (fanout.ts forks one or
+ * more): many `events.stream` connections over plain TCP sockets. The streams share the two
+ * cores with the server, so reading must cost little: each socket reads into one buffer shared
+ * by all of them (net's `onread`: no allocation, no Readable stream, no 'data' event per read),
+ * sse-reader.ts takes off the HTTP response head and its chunked framing and splits each SSE
+ * message into its fields; here its `id:` is checked against its last event and against the stream's
+ * previous id (ascending, no duplicate: what a resuming client relies on). A message's JSON is
+ * parsed once per process and reused for every stream that received the very same bytes (all
+ * streams here have the same filter; the bytes are compared, not just their length). Delivery
+ * latency = the time the read that completed a message returned (Date.now()) − the event's
+ * createdAt (the database's clock: same machine, same clock).
  *
  * Protocol (IPC): parent → child `open`, `wait`, `report`, `close`; child → parent `opened`,
  * `done`, `report`, `error`.
  */
-import http from "node:http";
+import net from "node:net";
+import { createSseReader, type SseMessage } from "./sse-reader";
 
 export type FanoutCategory = "burst" | "steady";
 
@@ -30,6 +34,7 @@ export type ChildMessage =
       /** [latency ms, deliveries] pairs per category. */
       histograms: Record<FanoutCategory, [number, number][]>;
       cpuMs: number;
+      /** Socket reads over every stream. */
       chunks: number;
     }
   | { type: "error"; message: string };
@@ -41,29 +46,31 @@ interface WireEvent {
   createdAt: string;
 }
 
+/** A data message's events, parsed once per process. */
 interface Parsed {
-  /** Per event: its category (or null) and createdAt in ms. */
+  bytes: Buffer;
+  lastId: number;
   events: { category: FanoutCategory | null; createdAt: number; id: number }[];
 }
 
 interface Stream {
-  request: http.ClientRequest;
-  /** Body bytes after the last complete SSE block. */
-  pieces: Buffer[];
-  maxId: number;
+  socket: net.Socket;
+  /** The id of the last message (the `id:` field), as a resuming client would send it. */
+  lastId: number;
   counts: Record<FanoutCategory, number>;
+  opened?: { resolve(): void; reject(error: Error): void };
 }
 
 const streams: Stream[] = [];
-const histograms: Record<FanoutCategory, Map<number, number>> = {
-  burst: new Map(),
-  steady: new Map(),
-};
+/** Deliveries per whole millisecond of latency, per category (an array: cheaper than a Map). */
+const histograms: Record<FanoutCategory, number[]> = { burst: [], steady: [] };
 let markerId = Number.POSITIVE_INFINITY;
 let chunks = 0;
 const cache = new Map<string, Parsed>();
 let failed = false;
-const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+let closing = false;
+/** Every socket reads into this; what must outlive a read is copied out. */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 function send(message: ChildMessage) {
   process.send?.(message);
@@ -80,135 +87,125 @@ function categorise(event: WireEvent): FanoutCategory | null {
   return event.workflowId === null ? "steady" : "burst";
 }
 
-const BLOCK_END = Buffer.from("\n\n");
-const DATA = Buffer.from("data: ");
-const SERIALIZED_ERROR = Buffer.from("event: serialized-error");
-/** `data: {"events":[{"id":` — the first event's id follows. */
-const FIRST_ID_AT = 'data: {"events":[{"id":'.length;
-const ID_LINE = Buffer.from("\nid: ");
-
 /**
- * A message's events, parsed once per process: streams with the same filter receive the same
- * bytes, and a message is identified by its first and last ids and its length (the same range
- * of events for the same filter is the same text).
+ * A data message's events, parsed once per process: streams with the same filter receive the
+ * same bytes. The cache key is the id and the length; a hit must match byte for byte.
  */
-function parse(block: Buffer): Parsed {
-  const idLine = block.lastIndexOf(ID_LINE);
-  const firstEnd = block.indexOf(44 /* , */, FIRST_ID_AT);
-  const key = `${block.toString("latin1", FIRST_ID_AT, firstEnd)}-${block.toString("latin1", idLine + ID_LINE.length)}-${block.length}`;
-  let parsed = cache.get(key);
-  if (!parsed) {
-    const data = block.toString("utf8", DATA.length, idLine === -1 ? block.length : idLine);
-    const { events } = JSON.parse(data) as { events: WireEvent[] };
-    parsed = {
-      events: events.map((event) => ({
-        category: categorise(event),
-        createdAt: Date.parse(event.createdAt),
-        id: event.id,
-      })),
-    };
-    // Bounded: only the latest few messages repeat across streams.
-    if (cache.size > 256) cache.clear();
-    cache.set(key, parsed);
-  }
+function parse(data: Buffer, id: number): Parsed {
+  const key = `${id}-${data.length}`;
+  const cached = cache.get(key);
+  if (cached?.bytes.equals(data)) return cached;
+  const { events } = JSON.parse(data.toString("utf8")) as { events: WireEvent[] };
+  const parsed: Parsed = {
+    bytes: Buffer.from(data),
+    lastId: events.at(-1)?.id ?? Number.NaN,
+    events: events.map((event) => ({
+      category: categorise(event),
+      createdAt: Date.parse(event.createdAt),
+      id: event.id,
+    })),
+  };
+  // Bounded: only the latest few messages repeat across streams.
+  if (cache.size > 256) cache.clear();
+  cache.set(key, parsed);
   return parsed;
 }
 
-function onBlock(stream: Stream, block: Buffer, at: number) {
-  if (block.subarray(0, SERIALIZED_ERROR.length).equals(SERIALIZED_ERROR)) {
-    return fail(`events.stream error: ${block.toString("utf8")}`);
+/** One SSE message on `stream`, which arrived at `at`: its id checked, its events counted. */
+function onMessage(stream: Stream, { event, data, id }: SseMessage, at: number) {
+  if (event === "serialized-error") return fail(`events.stream error: ${data?.toString("utf8")}`);
+  // tRPC's own messages (connected, ping) have an event name; data messages have none.
+  if (event !== undefined || data === undefined) return;
+  const messageId = Number(id);
+  if (!Number.isSafeInteger(messageId) || messageId <= stream.lastId) {
+    return fail(`a message's id ${id} does not follow the stream's last id ${stream.lastId}`);
   }
-  // tRPC's own messages (connected, ping) start with `event:`; data messages with `data:`.
-  if (!block.subarray(0, DATA.length).equals(DATA)) return;
-  for (const item of parse(block).events) {
-    if (item.id > stream.maxId) stream.maxId = item.id;
+  const parsed = parse(data, messageId);
+  if (parsed.lastId !== messageId) {
+    return fail(`a message's id ${id} is not its last event's id ${parsed.lastId}`);
+  }
+  stream.lastId = messageId;
+  for (const item of parsed.events) {
     if (item.category === null) continue;
     stream.counts[item.category] += 1;
     const latency = Math.max(0, Math.round(at - item.createdAt));
     const histogram = histograms[item.category];
-    histogram.set(latency, (histogram.get(latency) ?? 0) + 1);
+    histogram[latency] = (histogram[latency] ?? 0) + 1;
   }
-}
-
-/**
- * SSE blocks end in a blank line; tRPC adds one more newline, which starts the next block. A
- * burst's message arrives in several reads: they are kept as pieces and joined once, when the
- * block's end has arrived, and only the new bytes are searched.
- */
-function onData(stream: Stream, bytes: Buffer) {
-  chunks++;
-  const at = Date.now();
-  let start = 0;
-  // A blank line split across two reads: "\n" | "\n".
-  const lastPiece = stream.pieces.at(-1);
-  if (lastPiece && lastPiece[lastPiece.length - 1] === 10 && bytes[0] === 10) {
-    stream.pieces.push(bytes.subarray(0, 1));
-    block(stream, at);
-    start = 1;
-  }
-  let end = bytes.indexOf(BLOCK_END, start);
-  while (end !== -1) {
-    stream.pieces.push(bytes.subarray(start, end + 1));
-    block(stream, at);
-    start = end + 2;
-    end = bytes.indexOf(BLOCK_END, start);
-  }
-  if (start < bytes.length) stream.pieces.push(bytes.subarray(start));
-}
-
-/** The pieces so far are one block (ending in "\n"): hand it on, without leading newlines. */
-function block(stream: Stream, at: number) {
-  const pieces = stream.pieces;
-  stream.pieces = [];
-  let whole = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
-  let first = 0;
-  while (whole[first] === 10) first++;
-  whole = whole.subarray(first, whole.length - 1);
-  if (whole.length > 0) onBlock(stream, whole, at);
 }
 
 function openOne(baseUrl: string, token: string): Promise<void> {
   const url = new URL("/api/trpc/events.stream", baseUrl);
   return new Promise((resolve, reject) => {
     const stream: Stream = {
-      request: undefined as unknown as http.ClientRequest,
-      pieces: [],
-      maxId: 0,
+      socket: undefined as unknown as net.Socket,
+      lastId: 0,
       counts: { burst: 0, steady: 0 },
+      opened: { resolve, reject },
     };
-    stream.request = http.get(
-      url,
-      { agent, headers: { accept: "text/event-stream", authorization: `Bearer ${token}` } },
-      (response) => {
-        if (response.statusCode !== 200) {
-          response.resume();
-          return reject(new Error(`events.stream: HTTP ${response.statusCode}`));
+    /** When the read being taken apart returned: every message it completes arrived then. */
+    let at = 0;
+    const read = createSseReader({
+      onHead(status) {
+        if (/^HTTP\/1\.1 200 /.test(status)) {
+          streams.push(stream);
+          stream.opened?.resolve();
+        } else {
+          stream.opened?.reject(new Error(`events.stream: ${status}`));
+          stream.socket.destroy();
         }
-        response.socket.setNoDelay(true);
-        streams.push(stream);
-        resolve();
-        response.on("data", (bytes: Buffer) => onData(stream, bytes));
-        response.on("end", () => {
-          if (!closing) fail("a stream ended");
-        });
-        response.on("error", (error) => {
-          if (!closing) fail(`a stream broke: ${error.message}`);
-        });
+        stream.opened = undefined;
       },
-    );
-    stream.request.on("error", (error) => {
-      if (!closing) reject(error);
+      onMessage: (message) => onMessage(stream, message, at),
+      onEnd() {
+        if (!closing) fail("a stream ended");
+      },
+      onError: fail,
+    });
+    const socket = net.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      noDelay: true,
+      onread: {
+        buffer: readBuffer,
+        callback: (size: number, buffer: Uint8Array) => {
+          chunks++;
+          at = Date.now();
+          if (!failed) read((buffer as Buffer).subarray(0, size));
+          return true;
+        },
+      },
+    });
+    stream.socket = socket;
+    socket.once("connect", () => {
+      socket.write(
+        `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
+    });
+    socket.on("end", () => {
+      if (!closing) fail("a stream ended");
+    });
+    socket.on("error", (error) => {
+      if (stream.opened) stream.opened.reject(error);
+      else if (!closing) fail(`a stream broke: ${error.message}`);
     });
   });
 }
-
-let closing = false;
 
 async function open(message: Extract<ParentMessage, { type: "open" }>) {
   for (let offset = 0; offset < message.count; offset += message.concurrency) {
     const batch = Math.min(message.concurrency, message.count - offset);
     await Promise.all(Array.from({ length: batch }, () => openOne(message.baseUrl, message.token)));
   }
+}
+
+/** [latency, deliveries] for every latency seen. */
+function pairs(histogram: number[]): [number, number][] {
+  const result: [number, number][] = [];
+  histogram.forEach((count, latency) => {
+    result.push([latency, count]);
+  });
+  return result;
 }
 
 function waitFor(condition: () => boolean) {
@@ -231,7 +228,7 @@ process.on("message", (message: ParentMessage) => {
       } else if (message.type === "wait" && message.what === "marker") {
         const wanted = message.markerId;
         markerId = wanted;
-        await waitFor(() => streams.every((stream) => stream.maxId >= wanted));
+        await waitFor(() => streams.every((stream) => stream.lastId >= wanted));
         send({ type: "done" });
       } else if (message.type === "wait") {
         const { what, count } = message;
@@ -241,13 +238,13 @@ process.on("message", (message: ParentMessage) => {
         const cpu = process.cpuUsage();
         send({
           type: "report",
-          histograms: { burst: [...histograms.burst], steady: [...histograms.steady] },
+          histograms: { burst: pairs(histograms.burst), steady: pairs(histograms.steady) },
           cpuMs: Math.round((cpu.user + cpu.system) / 1000),
           chunks,
         });
       } else if (message.type === "close") {
         closing = true;
-        for (const stream of streams) stream.request.destroy();
+        for (const stream of streams) stream.socket.destroy();
         process.disconnect?.();
       }
     } catch (error) {

@@ -18,6 +18,8 @@ export interface FanoutParams {
   steadyEvents: number;
   steadyIntervalMs: number;
   timeoutMs: number;
+  /** Called at the start and end of the burst and of the steady phase (`--profile`: the server's CPU profile). */
+  onPhase?(name: FanoutCategory, edge: "start" | "end"): Promise<void> | void;
 }
 
 /** One forked subscriber process (fanout-client.ts) and its request/answer channel. */
@@ -40,6 +42,7 @@ function startClient() {
     pending?.reject(failure);
   });
   return {
+    pid: () => child.pid,
     ask(message: ParentMessage, timeoutMs: number): Promise<ChildMessage> {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
@@ -157,13 +160,15 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
       capabilities: ["bench-fanout-nobody"],
     }));
     rss.start(100);
-    const serverCpu = await cpuMs(pid);
+    await params.onPhase?.("burst", "start");
+    const burstCpu = await cpuMeter([pid, ...clients.map((client) => client.pid())]);
     const submitStarted = now();
     await env.orchestrator.submitWorkflow({ name: "fanout", tasks });
     const submitReturnedAt = now();
     await everyClient({ type: "wait", what: "burst", count: params.tasks });
     const deliveredMs = now() - submitReturnedAt;
-    const serverMs = Math.round((await cpuMs(pid)) - serverCpu);
+    const [serverMs = 0, ...clientsBurstMs] = await burstCpu();
+    await params.onPhase?.("burst", "end");
     log(
       `fanout: submit took ${(submitReturnedAt - submitStarted).toFixed(0)} ms; all deliveries done ${deliveredMs.toFixed(0)} ms after it returned`,
     );
@@ -171,6 +176,8 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
     log(
       `fanout: ${params.steadyEvents} single tasks, one every ${params.steadyIntervalMs} ms (steady, not a burst)`,
     );
+    await params.onPhase?.("steady", "start");
+    const steadyCpu = await cpuMeter([pid, ...clients.map((client) => client.pid())]);
     for (let i = 0; i < params.steadyEvents; i++) {
       await env.orchestrator.trpc.tasks.submit.mutate({
         name: `fanout steady ${i}`,
@@ -179,6 +186,8 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
       await delay(params.steadyIntervalMs);
     }
     await everyClient({ type: "wait", what: "steady", count: params.steadyEvents });
+    const [serverSteadyMs = 0, ...clientsSteadyMs] = await steadyCpu();
+    await params.onPhase?.("steady", "end");
     const rssPeak = await rss.stop();
 
     const merged: Record<FanoutCategory, Histogram> = { burst: new Map(), steady: new Map() };
@@ -204,8 +213,18 @@ export async function runFanout(env: BenchEnvironment, params: FanoutParams) {
       openMs: Math.round(openMs),
       liveMs: Math.round(liveMs),
       allDeliveredMs: Math.round(deliveredMs),
-      /** CPU time: the server's from the burst's submit until every delivery; the clients' in all. */
-      cpu: { serverBurstMs: serverMs, clientsMs: clientCpuMs, chunks },
+      /**
+       * CPU time: the server's and each client process's from the burst's submit until every
+       * delivery, and over the steady phase; the clients' in all (opening included).
+       */
+      cpu: {
+        serverBurstMs: serverMs,
+        clientsBurstMs,
+        serverSteadyMs,
+        clientsSteadyMs,
+        clientsMs: clientCpuMs,
+        chunks,
+      },
       rssBeforeMb: rssBefore.mb,
       rssConnectedMb: rssConnected.mb,
       rssPeakMb: rssPeak,
@@ -289,6 +308,16 @@ async function descendants(rootPid: number): Promise<number[]> {
     queue.push(...(children.get(pid) ?? []));
   }
   return result;
+}
+
+/** Starts measuring the CPU time of `pids`; the function returned gives each one's since then. */
+async function cpuMeter(pids: (number | undefined)[]): Promise<() => Promise<number[]>> {
+  const at = (pid: number | undefined) => (pid === undefined ? 0 : cpuMs(pid).catch(() => 0));
+  const start = await Promise.all(pids.map(at));
+  return async () => {
+    const end = await Promise.all(pids.map(at));
+    return end.map((ms, i) => Math.round(ms - (start[i] ?? 0)));
+  };
 }
 
 /** User + system CPU time of a process so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */

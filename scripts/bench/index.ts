@@ -41,6 +41,7 @@
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting
  *   SDK agent's claim of the task after the gate (--signal-rounds R, default 100).
  * - --only fanout: the event fan-out alone (--subscribers N, default 5,000; 1,000 with --quick);
+ *   with --profile, the server's CPU profile of the burst and of the steady phase too;
  * - --only history: the throughput drain on an empty database, then with 1,000,000 finished
  *   tasks and 3,000,000 events seeded (`throughput_1m_history`, `claim_p99_1m_history_ms` and
  *   their ratios to the empty figures); the full run ends with it (--skip-history: not).
@@ -56,7 +57,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { startDemoFleet } from "../demo/fleet";
 import { runAlertLatency } from "./alerts";
-import { runFanout } from "./fanout";
+import { type FanoutParams, runFanout } from "./fanout";
 import { ensurePeerHarness, graphileThroughput } from "./graphile";
 import { runHistoryComparison } from "./history";
 import { runHopProfile } from "./hop-profile";
@@ -129,6 +130,7 @@ async function main() {
   const started = performance.now();
   if (args["soak-minutes"] !== undefined) await soak();
   else if (args.profile && args.only === "latency") await hopProfile();
+  else if (args.profile && args.only === "fanout") await fanoutProfile();
   else if (args.profile) await profile();
   else if (args.only === "latency") await latencyOnly();
   else if (args.only === "ui") await uiOnly();
@@ -262,8 +264,12 @@ async function signalsOnly() {
  * Event fan-out: --subscribers streams (5,000; 1,000 with --quick) in two child processes, a
  * burst of 200 events and then 20 single ones 200 ms apart.
  */
-async function fanoutFigures(env: Awaited<ReturnType<typeof startBenchEnvironment>>) {
+async function fanoutFigures(
+  env: Awaited<ReturnType<typeof startBenchEnvironment>>,
+  onPhase?: FanoutParams["onPhase"],
+) {
   const fanout = await runFanout(env, {
+    onPhase,
     subscribers,
     clients: 2,
     tasks: 200,
@@ -280,6 +286,26 @@ async function fanoutFigures(env: Awaited<ReturnType<typeof startBenchEnvironmen
   figure("fanout_steady_delivery_p99", fanout.steady.p99, "ms");
   figure("fanout_server_rss_before", fanout.rssBeforeMb, "MB");
   figure("fanout_server_rss_peak", fanout.rssPeakMb, "MB");
+}
+
+/** `--only fanout --profile`: the fan-out figures with the server's CPU profile per phase. */
+async function fanoutProfile() {
+  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
+  const cpuDir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-cpu-"));
+  try {
+    const env = await startBenchEnvironment({ serverEnv: cpuProfilerEnv(cpuDir) });
+    try {
+      const pid = env.serverPid();
+      if (pid === undefined) throw new Error("the server's pid file is missing");
+      await fanoutFigures(env, () => toggleCpuProfile(pid));
+      await logCpuProfile(cpuDir, pid, 1, "fanout burst");
+      await logCpuProfile(cpuDir, pid, 2, "fanout steady");
+    } finally {
+      await env.close();
+    }
+  } finally {
+    await rm(cpuDir, { recursive: true, force: true });
+  }
 }
 
 async function fanoutOnly() {

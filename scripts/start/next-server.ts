@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { constants } from "node:os";
 import path from "node:path";
+import { serverNodeOptions } from "./heap-options";
 import { StartError } from "./start-error";
 
 export interface NextServerParams {
@@ -19,10 +20,14 @@ export interface NextServer {
   signal(signal: NodeJS.Signals): void;
 }
 
+function withNodeOptions(env: NodeJS.ProcessEnv, options: string | undefined): NodeJS.ProcessEnv {
+  return options === undefined ? env : { ...env, NODE_OPTIONS: options };
+}
+
 /**
  * Starts `next start` in its own process group: a Ctrl-C in the terminal then reaches only
  * the launcher, which forwards it and stops PostgreSQL after Next has exited, so Next never
- * sees its database vanish mid-request.
+ * sees its database vanish mid-request. Its heap limit: heap-options.ts.
  */
 export async function spawnNextServer(params: NextServerParams): Promise<NextServer> {
   const child = spawn(
@@ -30,7 +35,7 @@ export async function spawnNextServer(params: NextServerParams): Promise<NextSer
     ["start", "-H", params.host, "-p", String(params.port)],
     {
       cwd: params.repoRoot,
-      env: params.env,
+      env: withNodeOptions(params.env, serverNodeOptions(params.env.NODE_OPTIONS)),
       detached: true,
       // No stdin: a background process group reading the terminal would be stopped (SIGTTIN).
       stdio: ["ignore", "inherit", "inherit"],

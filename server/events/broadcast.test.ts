@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT_STREAM_WIRE } from "@/server/api/sse-wire";
 import { createToken, revokeToken } from "@/server/auth/tokens";
 import { setupTestDatabase } from "@/test/db";
@@ -355,5 +355,32 @@ describe("the end of a stream", () => {
     sink.destroy();
     await guard(new Promise((resolve) => sink.once("close", resolve)), "the close");
     expect(broadcast.stats()).toMatchObject({ streams: 0, filters: 0, tokens: 0 });
+  });
+});
+
+describe("pings", () => {
+  it("pings idle streams and skips a stream that has just had a message", async () => {
+    // The ping timer and the clock only: the feed's database reads keep real time.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    cleanups.push(() => {
+      vi.useRealTimers();
+    });
+    const { open } = await setup({ broadcast: { pingMs: 10_000 } });
+    const workflowId = randomUUID();
+    const busy = await open({ workflowId });
+    const idle = await open({ kinds: ["agent."] });
+    const pings = (sink: Sink) => sink.messages().filter((m) => m.event === "ping").length;
+
+    vi.advanceTimersByTime(6_000);
+    const [id] = await recordTagged(workflowId, 1);
+    await busy.until(() => busy.ids().includes(id ?? -1), "the busy stream's event");
+    // The first ping, 4 s after the busy stream's message: only the idle stream needs one.
+    vi.advanceTimersByTime(4_000);
+    await idle.until(() => pings(idle) === 1, "the idle stream's ping");
+    expect(pings(busy)).toBe(0);
+    // The second, 14 s after it: both.
+    vi.advanceTimersByTime(10_000);
+    await busy.until(() => pings(busy) === 1, "the busy stream's ping once idle");
+    expect(pings(idle)).toBe(2);
   });
 });

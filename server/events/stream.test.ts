@@ -383,3 +383,25 @@ describe("a slow subscriber", () => {
     expect(slow.stats().peakQueued).toBeLessThanOrEqual(capacity);
   });
 });
+
+describe("reads per notification", () => {
+  it("takes one read for a notification whose events leave no gap", async () => {
+    const feed = await openFeed();
+    const workflowId = randomUUID();
+    const subscription = await feed.subscribe({ filter: { workflowId } });
+    // Reads happen only within cycles, one cycle at a time: a cycle's reads are the difference
+    // from the cycle before it.
+    const cycles: EventFeedStats[] = [];
+    cleanups.push(feed.onCycle((stats) => cycles.push(stats)));
+    // First one event, read whichever way (an earlier test may have left an unused id).
+    await recordTagged(workflowId, 1);
+    await take(subscription, 1);
+
+    const recorded = await recordTagged(workflowId, 3, 3);
+    expect(ids(await take(subscription, 3))).toEqual(recorded);
+    const last = Math.max(...recorded);
+    const delivering = cycles.findIndex((stats) => stats.watermark >= last);
+    expect(delivering).toBeGreaterThan(0);
+    expect((cycles[delivering]?.reads ?? 0) - (cycles[delivering - 1]?.reads ?? 0)).toBe(1);
+  });
+});

@@ -39,6 +39,8 @@ export interface EventFeedStats {
   watermark: number;
   /** Completed reads. */
   cycles: number;
+  /** Reads of task_events (rows or ids): a cycle that finds no gap takes one. */
+  reads: number;
   /** The last read stopped before a gap that an open transaction may still fill. */
   held: boolean;
 }
@@ -99,6 +101,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
   const stopping = new AbortController();
   let watermark = 0;
   let cycles = 0;
+  let reads = 0;
   let held = false;
   let reading = false;
   let again = false;
@@ -115,6 +118,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     subscribers: subscribers.size,
     watermark,
     cycles,
+    reads,
     held,
   });
 
@@ -151,6 +155,17 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
 
   const cycle = async () => {
     for (;;) {
+      // Mostly one read per notification: rows after the watermark whose ids leave no gap are
+      // all final (settled.ts) and go out at once. A gap takes the careful path below.
+      const rows = await readPage(watermark);
+      if (stopping.signal.aborted) return;
+      if (gaplessIds(watermark, rows)) {
+        deliver(rows);
+        held = false;
+        if (rows.length < pageSize) break;
+        continue;
+      }
+      reads += 1;
       const settled = await settledBound(db, watermark, {
         scanLimit: pageSize,
         waitMs: gapWaitMs,
@@ -168,20 +183,33 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     for (const listener of [...cycleListeners]) listener(snapshot);
   };
 
+  /** Up to a page of events after `afterId` (and up to `upTo`), in id order. */
+  const readPage = (afterId: number, upTo?: number) => {
+    reads += 1;
+    return db
+      .select()
+      .from(taskEvents)
+      .where(
+        and(gt(taskEvents.id, afterId), upTo === undefined ? undefined : lte(taskEvents.id, upTo)),
+      )
+      .orderBy(asc(taskEvents.id))
+      .limit(pageSize);
+  };
+
+  /** Offers `rows` (final, in id order, following the watermark) to every subscriber. */
+  const deliver = (rows: readonly EventRow[]) => {
+    // Synchronous from here to the end of the page: a subscriber that compares its position
+    // with the watermark (to turn live) sees either all of a row's effects or none.
+    for (const row of rows) offer(row);
+    if (rows.length > 0) for (const listener of [...pageListeners]) listener(rows);
+  };
+
   /** Offers every event in (watermark, bound] in order; the watermark then is `bound`. */
   const deliverUpTo = async (bound: number) => {
     while (watermark < bound) {
-      const rows = await db
-        .select()
-        .from(taskEvents)
-        .where(and(gt(taskEvents.id, watermark), lte(taskEvents.id, bound)))
-        .orderBy(asc(taskEvents.id))
-        .limit(pageSize);
+      const rows = await readPage(watermark, bound);
       if (stopping.signal.aborted) return;
-      // Synchronous from here to the end of the page: a subscriber that compares its position
-      // with the watermark (to turn live) sees either all of a row's effects or none.
-      for (const row of rows) offer(row);
-      if (rows.length > 0) for (const listener of [...pageListeners]) listener(rows);
+      deliver(rows);
       if (rows.length < pageSize) watermark = bound;
     }
   };
@@ -292,4 +320,9 @@ export function eventFeedFor(db: Database): EventFeed {
 /** Makes `feed` the one `eventFeedFor(db)` returns. */
 export function provideEventFeed(db: Database, feed: EventFeed): void {
   feedsSlot.getOrCreate(() => new WeakMap()).set(db, feed);
+}
+
+/** True when `rows` (ascending) are exactly the ids after `afterId`, one by one: no gap. */
+function gaplessIds(afterId: number, rows: readonly { id: number }[]): boolean {
+  return rows.every((row, i) => row.id === afterId + i + 1);
 }
