@@ -8,10 +8,10 @@ export async function register() {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { routeConsoleToLog } = await import("./server/log/console");
   routeConsoleToLog();
-  const { installEventStreamRoute } = await import("./server/api/event-stream-install");
-  installEventStreamRoute();
-  const { installAgentCallsRoute } = await import("./server/api/agent-calls-install");
-  installAgentCallsRoute();
+  const { installNodeRoutes } = await import("./server/api/node-routes");
+  const { eventStreamRoute } = await import("./server/api/event-stream-install");
+  const { agentCallsRoute } = await import("./server/api/agent-calls-install");
+  installNodeRoutes([eventStreamRoute, agentCallsRoute]);
   const { startBackgroundServices } = await import("./server/scheduler/start");
   await startBackgroundServices();
 }

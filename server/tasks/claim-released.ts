@@ -5,7 +5,8 @@ import type { Principal } from "@/server/auth/roles";
 import { CHANNELS } from "@/server/events/record";
 import { type ClaimedTask, claimedTask } from "./claim";
 import { fairGroup } from "./claim-order";
-import { isoTime, uuidArray } from "./sql";
+import { uuidArray } from "./sql";
+import { claimedColumns, startAttempts } from "./start-attempts";
 
 /**
  * The claim inside a completion (complete-and-claim.ts), when that completion's own releases
@@ -65,29 +66,15 @@ export async function claimReleased(
         and (select count(distinct (by_workflow, by_submitter)) from picked) = 1
         and not exists (select 1 from tasks o where o.state = 'queued'
           and o.id <> all(${idList})) as ok
-    ), claimed as (
-      update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
-        attempts = attempts + 1,
-        lease_expires_at = statement_timestamp() + lease_s * interval '1 second',
-        started_at = statement_timestamp(), progress = null, progress_step = null, progress_message = null,
-        error = null, updated_at = now()
-      where id in (select id from picked) and (select ok from whole)
-      returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
-        max_attempts, timeout_s, requires, priority, queued_at
-    ), events as (
-      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
-      select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
-        jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
-      from claimed
-      returning id
-    ), notified as (
+    ), ${startAttempts(
+      agentId,
+      sql`id in (select id from picked) and (select ok from whole)`,
+      sql`, priority, queued_at`,
+    )},
+    notified as (
       select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
     )
-    select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
-      c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
-      c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
-      c.requires
-    from claimed c left join notified on true
+    select ${claimedColumns} from claimed c left join notified on true
     order by c.priority desc nulls last, c.queued_at, c.id`,
   );
   return rows.length === 0 ? null : rows;

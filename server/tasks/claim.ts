@@ -11,7 +11,8 @@ import { recordAllocations, takeResources } from "./claim-resources";
 import { keysAtLimit } from "./concurrency-keys";
 import { findReservations, type Reservation, reservationFilter } from "./reservations";
 import { type SchedulingPolicy, schedulingPolicy } from "./scheduling-policy";
-import { isoTime, uuidArray } from "./sql";
+import { uuidArray } from "./sql";
+import { claimedColumns, startAttempts } from "./start-attempts";
 
 export type ClaimedTask = {
   id: string;
@@ -132,37 +133,17 @@ async function claimPass(
   const { accepted, keyFull } = await takeResources(tx, agentId, candidates, policy, wait);
   if (accepted.length === 0) return { claimed: [], keyFull };
 
-  // One statement: the transition, its events and the NOTIFY that announces them. Times are
-  // this statement's, not the transaction's (now()): the claim's first statements may have begun
-  // before an upstream task finished whose dependent this statement now starts.
+  // One statement: the transition, its events (start-attempts.ts) and the NOTIFY that announces them.
   const updated = await mapRows(
     tx,
     "claim tasks",
     claimedTask,
     sql`
-    with claimed as (
-      update tasks set state = 'running', agent_id = ${agentId}, lease_epoch = lease_epoch + 1,
-        attempts = attempts + 1,
-        lease_expires_at = statement_timestamp() + lease_s * interval '1 second',
-        started_at = statement_timestamp(), progress = null, progress_step = null, progress_message = null,
-        error = null, updated_at = now()
-      where id = any(${uuidArray(accepted.map((task) => task.id))})
-      returning id, workflow_id, name, type, payload, lease_epoch, lease_expires_at, attempts,
-        max_attempts, timeout_s, requires
-    ), events as (
-      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
-      select 'task.started', id, workflow_id, ${agentId}, 'queued', 'running',
-        jsonb_build_object('attempt', attempts, 'leaseEpoch', lease_epoch)
-      from claimed
-      returning id
-    ), notified as (
+    with ${startAttempts(agentId, sql`id = any(${uuidArray(accepted.map((task) => task.id))})`)},
+    notified as (
       select pg_notify(${CHANNELS.events}, max(id)::text) from events
     )
-    select c.id, c.workflow_id as "workflowId", c.name, c.type, c.payload,
-      c.lease_epoch as "leaseEpoch", ${isoTime(sql`c.lease_expires_at`)} as "leaseExpiresAt",
-      c.attempts as attempt, c.max_attempts as "maxAttempts", c.timeout_s as "timeoutS",
-      c.requires
-    from claimed c, notified`,
+    select ${claimedColumns} from claimed c, notified`,
     { prepared: true },
   );
   // RETURNING follows the table's physical order; the agent should see the claim order.
