@@ -24,10 +24,15 @@ export async function executePrepared(db: Executor, query: SQL): Promise<readonl
   return client.unsafe(sql, params, { prepare: true });
 }
 
+/** A drizzle SQL object as the text and parameters postgres.js takes. */
+export function toQuery(query: SQL): { sql: string; params: unknown[] } {
+  return dialect.sqlToQuery(query);
+}
+
 const dialect = new PgDialect();
 const preparing = process.env.TM_PREPARED_STATEMENTS !== "0";
 
-interface PostgresClient {
+export interface PostgresClient {
   unsafe(query: string, params: unknown[], options: { prepare: boolean }): Promise<unknown[]>;
 }
 
@@ -36,7 +41,7 @@ interface PostgresClient {
  * session, which its types mark internal). db/prepared.test.ts fails should that move; until
  * then, and for any other executor, the statement runs through `execute`, unprepared.
  */
-function clientOf(db: Executor): PostgresClient | undefined {
+export function clientOf(db: Executor): PostgresClient | undefined {
   const client = (db as unknown as { session?: { client?: Partial<PostgresClient> } }).session
     ?.client;
   return typeof client?.unsafe === "function" ? (client as PostgresClient) : undefined;

@@ -77,6 +77,15 @@ export async function mapRows<Row>(
   options: { prepared?: boolean } = {},
 ): Promise<Row[]> {
   const rows = options.prepared ? await executePrepared(db, query) : await db.execute(query);
+  return mapResult(purpose, map, rows);
+}
+
+/** mapRows for rows a statement already returned (db/one-trip-transaction.ts). */
+export function mapResult<Row>(
+  purpose: string,
+  map: (row: RawRow, column: ColumnReader) => Row,
+  rows: readonly unknown[],
+): Row[] {
   const column = columnReader(purpose);
   const mapped: Row[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) mapped[i] = map(rows[i] as RawRow, column);

@@ -108,8 +108,11 @@ export async function runHopProfile(
 const ROWS = [
   ["handler end → completion request sent (SDK batching)", "batching"],
   ["request sent → route entered (HTTP, Next)", "httpIn"],
-  ["route → procedure (tRPC, context, auth)", "trpcIn"],
+  ["route → context (body read, size limit, tRPC parse)", "trpcIn"],
+  ["context: token auth (a statement)", "auth"],
+  ["authenticated → procedure (middleware, input validation)", "toProc"],
   ["procedure → transaction's first statement (lease check, BEGIN)", "leaseCheck"],
+  ["  tx: whole transaction (BEGIN … COMMIT)", "txWhole"],
   ["  tx: complete update", "txUpdate"],
   ["  tx: settle (allocations, release dependents, events, NOTIFY)", "txSettle"],
   ["  tx: quarantine streak, outcomes", "txOutcomes"],
@@ -156,14 +159,18 @@ function breakdown(
     const m = (name: string) => completion[name] ?? Number.NaN;
     add("batching", request.sent - end);
     add("httpIn", m("received") - request.sent);
-    add("trpcIn", m("proc") - m("received"));
+    add("trpcIn", m("auth.start") - m("received"));
+    add("auth", m("auth.done") - m("auth.start"));
+    add("toProc", m("proc") - m("auth.done"));
     add("leaseCheck", m("tx.begin") - m("proc"));
+    add("txWhole", m("tx.commit") - m("tx.begin"));
     add("txUpdate", m("tx.update") - m("tx.begin"));
     add("txSettle", m("tx.settle") - m("tx.update"));
     add("txOutcomes", m("tx.outcomes") - m("tx.settle"));
     const claimed = completion["tx.claim"];
     add("txClaim", claimed !== undefined ? claimed - m("tx.outcomes") : undefined);
-    add("txCommit", m("tx.commit") - (claimed ?? m("tx.outcomes")));
+    if (completion["tx.outcomes"] !== undefined)
+      add("txCommit", m("tx.commit") - (claimed ?? m("tx.outcomes")));
     add("trpcOut", m("responded") - m("tx.commit"));
     add("httpOut", request.received - m("responded"));
     if (claimCall === serverCompleting.get(parent)) {

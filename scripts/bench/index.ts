@@ -228,9 +228,25 @@ async function hopProfile() {
   const dir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-hops-"));
   try {
     const file = path.join(dir, "phases.jsonl");
-    const env = await startBenchEnvironment({ serverEnv: phaseLogEnv(file) });
+    const env = await startBenchEnvironment({
+      serverEnv: { ...cpuProfilerEnv(dir), ...phaseLogEnv(file) },
+    });
     try {
       await hopBreakdown(env, file);
+      // The server's CPU over one more chain, claimOnComplete on: what its part of a hop costs.
+      const pid = env.serverPid();
+      if (pid !== undefined) {
+        toggleCpuProfile(pid);
+        await runHopProfile(env, file, {
+          chain: 200,
+          workers,
+          concurrency: 50,
+          claimOnComplete: true,
+          timeoutMs: 120_000,
+        });
+        toggleCpuProfile(pid);
+        await logCpuProfile(dir, pid, 1, "chain hops", 40);
+      }
     } finally {
       await env.close();
     }

@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { authenticateRequest, isSameOrigin } from "@/server/auth/request";
 import type { Principal } from "@/server/auth/roles";
+import { phase } from "@/server/log/phase-timings";
 
 export interface Context {
   db: Database;
@@ -17,10 +18,13 @@ export async function createContext(
   req: Request,
   logDb?: Database,
 ): Promise<Context> {
+  phase("auth.start");
+  const principal = await authenticateRequest(db, req.headers);
+  phase("auth.done");
   return {
     db,
     logDb,
-    principal: await authenticateRequest(db, req.headers),
+    principal,
     sameOrigin: isSameOrigin(req.headers, req.url),
   };
 }

@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
-import { mapRows } from "@/db/rows";
+import { executePrepared } from "@/db/prepared";
+import { mapResult } from "@/db/rows";
 import type { Principal } from "@/server/auth/roles";
 import { CHANNELS } from "@/server/events/record";
 import { type ClaimedTask, claimedTask } from "./claim";
@@ -38,15 +39,36 @@ export async function claimReleased(
 ): Promise<ClaimedTask[] | null> {
   const ids = [...new Set(readied)];
   if (ids.length === 0 || ids.length > max) return null;
+  const rows = await executePrepared(
+    tx,
+    claimReleasedQuery(agentId, sql`select unnest(${uuidArray(ids)}) as id`, max, principal),
+  );
+  const claimed = claimedRows(rows);
+  return claimed.length === 0 ? null : claimed;
+}
+
+/**
+ * claimReleased's statement, with the readied tasks given as a query of their ids (`readied`,
+ * a column `id`), so that a caller may find them in SQL, in the statement that follows the
+ * completion in one round trip (complete-in-one-trip.ts). Answers a row per claimed task.
+ *
+ * `wakeIfLeft`: when it claims none of a non-empty `readied` (any test failed), NOTIFY the
+ * claimers' channel, as the completion would have, had it known (it then answers one row of
+ * nulls; claimedRows skips it).
+ */
+export function claimReleasedQuery(
+  agentId: string,
+  readied: SQL,
+  max: number,
+  principal?: Principal,
+  options: { wakeIfLeft?: boolean } = {},
+): SQL {
   const owned =
     principal && principal.role !== "admin" ? sql`and a.token_id = ${principal.tokenId}` : sql``;
-  const idList = uuidArray(ids);
-  const rows = await mapRows(
-    tx,
-    "claim released tasks",
-    claimedTask,
-    sql`
-    with agent as (
+  const answer = sql`select ${claimedColumns}, c.priority, c.queued_at
+    from claimed c left join notified on true`;
+  return sql`
+    with readied as (${readied}), agent as (
       select a.id, a.capabilities from agents a
       where a.id = ${agentId} ${owned} and a.status = 'online'
         and not exists (select 1 from agent_health h
@@ -55,17 +77,18 @@ export async function claimReleased(
       select t.id, ${fairGroup("workflow", "t")} as by_workflow,
         ${fairGroup("submitter", "t")} as by_submitter
       from tasks t cross join agent a
-      where t.id = any(${idList}) and t.state = 'queued' and t.run_at <= now()
+      where t.id in (select id from readied) and t.state = 'queued' and t.run_at <= now()
         and t.requires = '{}'::jsonb and t.concurrency_key is null
         and (t.retry_avoid_agent_id is null or t.retry_avoid_agent_id <> a.id)
         and (t.workflow_id is null
           or t.workflow_id <> all(array(select id from workflows where paused_at is not null)))
         and (t.capabilities = '{}'::text[] or t.capabilities <@ a.capabilities)
     ), whole as (
-      select (select count(*) from picked) = ${ids.length}
+      select (select count(*) from readied) between 1 and ${max}
+        and (select count(*) from picked) = (select count(*) from readied)
         and (select count(distinct (by_workflow, by_submitter)) from picked) = 1
         and not exists (select 1 from tasks o where o.state = 'queued'
-          and o.id <> all(${idList})) as ok
+          and o.id not in (select id from readied)) as ok
     ), ${startAttempts(
       agentId,
       sql`id in (select id from picked) and (select ok from whole)`,
@@ -73,9 +96,23 @@ export async function claimReleased(
     )},
     notified as (
       select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
+    )${
+      options.wakeIfLeft
+        ? sql`, woken as (
+      select pg_notify(${CHANNELS.queue}, '') as woken
+      where exists (select 1 from readied) and not (select ok from whole)
     )
-    select ${claimedColumns} from claimed c left join notified on true
-    order by c.priority desc nulls last, c.queued_at, c.id`,
+    select c.* from (select 1) one left join woken on true left join (${answer}) c on true`
+        : answer
+    }
+    order by c.priority desc nulls last, c.queued_at, c.id`;
+}
+
+/** The tasks claimReleasedQuery's rows name (none for its row of nulls). */
+export function claimedRows(rows: readonly unknown[]): ClaimedTask[] {
+  return mapResult(
+    "claim released tasks",
+    claimedTask,
+    rows.filter((row) => (row as { id?: unknown }).id != null),
   );
-  return rows.length === 0 ? null : rows;
 }

@@ -121,6 +121,40 @@ describe("completeAndClaim", () => {
     expect(await stateOf(pg.db, child)).toBe("queued");
   });
 
+  it("completes a batch whose tasks hold resources: the others in the round trip, these where their resources go back", async () => {
+    const capability = `hop-held-${Date.now()}`;
+    const pool = `hop_held_${Date.now()}`;
+    await definePool(pg.db, pool, 1);
+    const agent = await makeAgent(pg.db, { capabilities: [capability] });
+    const holder = await submit(pg.db, { capabilities: [capability], requires: { [pool]: 1 } });
+    const held = await claimOnly(pg.db, agent.agentId, holder.id);
+    const { parent, child } = await parentAndChild(capability);
+    const lease = await claimOnly(pg.db, agent.agentId, parent);
+
+    const done = await completeAndClaim(
+      pg.db,
+      agent,
+      [
+        { taskId: holder.id, leaseEpoch: held.leaseEpoch },
+        { taskId: parent, leaseEpoch: lease.leaseEpoch },
+      ],
+      { max: 1, principal: principalOf(agent) },
+    );
+
+    expect(done.results).toEqual([
+      { taskId: holder.id, ok: true },
+      { taskId: parent, ok: true },
+    ]);
+    expect(done.tasks.map((task) => task.id)).toEqual([child]);
+    expect(await stateOf(pg.db, holder.id)).toBe("succeeded");
+    const [row] = await pg.db.execute<{ in_use: number; open: number }>(
+      sql`select r.in_use, (select count(*)::int from allocations a
+        where a.task_id = ${holder.id} and a.released_at is null) as open
+        from resources r where r.name = ${pool}`,
+    );
+    expect(row).toEqual({ in_use: 0, open: 0 });
+  });
+
   it("respects a concurrency key at its limit", async () => {
     const capability = `hop-key-${Date.now()}`;
     const key = { key: `hop-key-${Date.now()}`, limit: 1 };

@@ -5,10 +5,14 @@ import { log } from "@/server/log/logger";
 import { phase, phaseTasks } from "@/server/log/phase-timings";
 import { type ClaimedTask, claimInTransaction } from "./claim";
 import { claimReleased } from "./claim-released";
+import { completeInOneTrip } from "./complete-in-one-trip";
 import type { FencedOutcome, LeaseCaller } from "./fencing";
 import { type CompleteItem, completeWithin } from "./finish";
 
 const claimLog = log.child({ component: "complete-and-claim" });
+
+/** `TM_ONE_TRIP_COMPLETION=0`: every completion in a transaction that waits per statement (A/B). */
+const oneTrip = () => process.env.TM_ONE_TRIP_COMPLETION !== "0";
 
 /** claimReleased failed: its statement ran outside a savepoint, so the transaction is lost. */
 class ReleasedClaimFailed extends Error {
@@ -41,6 +45,60 @@ export async function completeAndClaim(
   checkOwner = false,
 ): Promise<{ results: FencedOutcome[]; tasks: ClaimedTask[] }> {
   const owner = checkOwner ? claim.principal : undefined;
+  phase("tx.begin");
+  const fast = oneTrip() ? await completeInOneTrip(db, caller, items, claim, owner) : undefined;
+  if (fast === undefined) return completeAndClaimInTransaction(db, caller, items, claim, owner);
+  if ("claimFailed" in fast) {
+    claimLog.warn(
+      { err: fast.claimFailed },
+      "the claim after a completion failed; the completion is made again without it",
+    );
+    return completeAndClaimInTransaction(db, caller, items, { ...claim, max: 0 }, owner);
+  }
+  phaseTasks("completed", [...fast.completed]);
+  // What the round trip left: items it did not complete, and the general claim.
+  const left = items.filter((item) => !fast.completed.has(item.taskId));
+  const max = fast.tasks.length > 0 ? 0 : claim.max;
+  const rest =
+    left.length > 0
+      ? await completeAndClaimInTransaction(db, caller, left, { ...claim, max }, owner)
+      : { results: [], tasks: max > 0 ? await claimAfterwards(db, caller, { ...claim, max }) : [] };
+  phase("tx.commit");
+  phaseTasks(
+    "claimed",
+    fast.tasks.map((task) => task.id),
+  );
+  const refused = new Map(rest.results.map((outcome) => [outcome.taskId, outcome]));
+  return {
+    results: items.map((item) => refused.get(item.taskId) ?? { taskId: item.taskId, ok: true }),
+    tasks: [...fast.tasks, ...rest.tasks],
+  };
+}
+
+/** The general claim, when the completion committed without one: it must not undo it. */
+async function claimAfterwards(
+  db: Database,
+  caller: LeaseCaller,
+  claim: { max: number; principal: Principal },
+): Promise<ClaimedTask[]> {
+  try {
+    return await db.transaction((tx) =>
+      claimInTransaction(tx, caller.agentId, claim.max, claim.principal),
+    );
+  } catch (error) {
+    claimLog.warn({ err: error }, "the claim after a completion failed; the completion stands");
+    return [];
+  }
+}
+
+/** completeAndClaim in one transaction that waits for each statement (completeWithin's). */
+async function completeAndClaimInTransaction(
+  db: Database,
+  caller: LeaseCaller,
+  items: readonly CompleteItem[],
+  claim: { max: number; principal: Principal },
+  owner: Principal | undefined,
+): Promise<{ results: FencedOutcome[]; tasks: ClaimedTask[] }> {
   const done = await db
     .transaction(async (tx) => {
       if (claim.max <= 0)
@@ -86,7 +144,7 @@ export async function completeAndClaim(
         { err: error.cause },
         "the claim after a completion failed; the completion is made again without it",
       );
-      return completeAndClaim(db, caller, items, { ...claim, max: 0 }, checkOwner);
+      return completeAndClaimInTransaction(db, caller, items, { ...claim, max: 0 }, owner);
     });
   phase("tx.commit");
   phaseTasks(

@@ -4,8 +4,8 @@ import { mapRows } from "@/db/rows";
 import { assertAgentOwner } from "@/server/agents/ownership";
 import { recordAttemptFailures, recordAttemptSuccess } from "@/server/agents/quarantine";
 import type { Principal } from "@/server/auth/roles";
-import { CHANNELS } from "@/server/events/record";
 import { phase, phaseTasks } from "@/server/log/phase-timings";
+import { completeStatement } from "./complete-statement";
 import { explainFenced, type FencedOutcome, type LeaseCaller, type LeaseRef } from "./fencing";
 import {
   type EndedAttempt,
@@ -15,7 +15,6 @@ import {
   type SettleResult,
   settleEndedAttempts,
 } from "./settle";
-import { uuidArray } from "./sql";
 
 export interface CompleteItem extends LeaseRef {
   result?: unknown;
@@ -57,49 +56,23 @@ export async function completeWithin(
   owner?: Principal,
 ): Promise<{ results: FencedOutcome[]; settled: SettleResult }> {
   phase("tx.begin");
-  const values = items.map((item) => ({ ...item, result: item.result ?? null }));
-  const owned = !owner
-    ? sql``
-    : sql`and exists (select 1 from agents a where a.id = ${caller.agentId}
-        ${owner.role === "admin" ? sql`` : sql`and a.token_id = ${owner.tokenId}`})`;
-  // One statement: the transitions and their events (the hot path of every agent). Dependents
-  // released below are recorded after these, as settleEndedAttempts would order them.
-  // `t.id = any(…)` has the rows found by primary key: joined on the recordset alone, the
-  // planner (which guesses one running task per agent) read every running task to find them.
-  const ended = await mapRows(
-    tx,
-    "complete tasks",
-    endedAttempt,
-    sql`
-    with ended as (
-      update tasks t set state = 'succeeded', result = v.result, progress = 1,
-        finished_at = now(), lease_expires_at = null, updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
-        as v("taskId" uuid, "leaseEpoch" int, result jsonb)
-      where t.id = any(${uuidArray(items.map((item) => item.taskId))})
-        and t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
-        and t.agent_id = ${caller.agentId} and t.state = 'running' ${owned}
-      returning ${endedColumns(sql`'running'::task_state`)}
-    ), events as (
-      insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
-      select 'task.succeeded', e.id, e.workflow_id, e.agent_id, e.from_state, e.state,
-        jsonb_build_object('attempt', e.attempts)
-      from ended e
-      returning id
-    ), notified as (
-      select pg_notify(${CHANNELS.events}, max(id)::text) from events having count(*) > 0
-    )
-    select e.* from ended e left join notified on true`,
-    { prepared: true },
-  );
+  const now = wakeClaimers === "now";
+  const done = await completeStatement(tx, caller, items, {
+    owner,
+    wake: { readied: now, freed: now },
+  });
+  const { ended } = done;
   phase("tx.update");
   if (owner && ended.length < items.length) await assertAgentOwner(tx, owner, caller.agentId);
-  const settled = await settleEndedAttempts(tx, ended, () => ({}), {
-    recorded: true,
-    wakeClaimers,
-  });
+  let settled: SettleResult = {
+    readied: done.readied,
+    freed: ended.some((row) => row.held_key),
+  };
+  if (!done.settled) {
+    settled = await settleEndedAttempts(tx, ended, () => ({}), { recorded: true, wakeClaimers });
+    await recordAttemptSuccess(tx, caller.agentId);
+  }
   phase("tx.settle");
-  if (ended.length > 0) await recordAttemptSuccess(tx, caller.agentId);
   const results = await outcomes(tx, items, ended, caller);
   phase("tx.outcomes");
   phaseTasks(

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDatabase } from "@/db/client";
+import { createDatabase, type Database } from "@/db/client";
 import { createToken } from "@/server/auth/tokens";
+import { completeAndClaim } from "@/server/tasks/complete-and-claim";
 import { cancelTask } from "@/server/tasks/operate";
 import { setupTestDatabase } from "@/test/db";
 import { dagWithAgent, expectInvariants, failForGood, statesOf, succeed } from "@/test/workflows";
@@ -197,46 +198,69 @@ describe("retryTaskWithDependents", () => {
   });
 });
 
+/** A completion as the agents' calls make it: tasks.complete, or completeMany (one round trip). */
+const completers = {
+  completeTasks: succeed,
+  "completeAndClaim, one round trip": (
+    db: Database,
+    agent: { agentId: string; tokenId: string },
+    claimed: { id: string; leaseEpoch: number }[],
+  ) =>
+    completeAndClaim(
+      db,
+      { ...agent, isAdmin: false },
+      claimed.map((task) => ({ taskId: task.id, leaseEpoch: task.leaseEpoch })),
+      {
+        max: 0,
+        principal: { tokenId: agent.tokenId, tokenName: "agent", role: "agent", via: "bearer" },
+      },
+      true,
+    ).then((done) => done.results),
+};
+
 describe("retry racing completions", () => {
-  it("keeps every counter right while agents complete the workflow's other tasks", async () => {
-    // Many independent fan-ins: each j_i waits for a (which failed) and for r_i (running).
-    const WIDTH = 30;
-    const tasks = [{ key: "a" }];
-    for (let i = 0; i < WIDTH; i++) {
-      tasks.push({ key: `r${i}` }, { key: `j${i}`, dependsOn: ["a", `r${i}`] } as never);
-    }
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const dag = await dagWithAgent(pg.db, tasks);
-      const claimed = await dag.claim(1000);
-      const a = claimed.filter((task) => task.id === dag.ids.a);
-      const running = claimed.filter((task) => task.id !== dag.ids.a);
-      await failForGood(pg.db, dag.agent, a);
-      const own = () => {
-        const connection = createDatabase(pg.url, { max: 1 });
-        connections.push(connection);
-        return connection.db;
-      };
-      // Each completion on its own connection, all racing one retry.
-      const completions = running.map((task) => succeed(own(), dag.agent, [task]));
-      const [retry, ...outcomes] = await Promise.all([
-        retryWorkflow(own(), dag.workflowId, operator),
-        ...completions,
-      ]);
-      expect(outcomes.flat().every((outcome) => outcome.ok)).toBe(true);
-      expect(retry.queued).toEqual([dag.ids.a]);
-      await expectInvariants(pg.db);
-      // No task both succeeded and re-queued: the r_i that completed stay succeeded.
-      const states = await statesOf(pg.db, dag.workflowId);
+  it.each(Object.keys(completers) as (keyof typeof completers)[])(
+    "keeps every counter right while agents complete the workflow's other tasks (%s)",
+    async (completer) => {
+      // Many independent fan-ins: each j_i waits for a (which failed) and for r_i (running).
+      const WIDTH = 30;
+      const tasks = [{ key: "a" }];
       for (let i = 0; i < WIDTH; i++) {
-        expect(states[`r${i}`]).toBe("succeeded");
-        expect(states[`j${i}`]).toBe("blocked");
+        tasks.push({ key: `r${i}` }, { key: `j${i}`, dependsOn: ["a", `r${i}`] } as never);
       }
-      // And the run finishes: a, then every j_i.
-      await succeed(pg.db, dag.agent, await dag.claim(1000));
-      await succeed(pg.db, dag.agent, await dag.claim(1000));
-      expect(new Set(Object.values(await statesOf(pg.db, dag.workflowId)))).toEqual(
-        new Set(["succeeded"]),
-      );
-    }
-  });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const dag = await dagWithAgent(pg.db, tasks);
+        const claimed = await dag.claim(1000);
+        const a = claimed.filter((task) => task.id === dag.ids.a);
+        const running = claimed.filter((task) => task.id !== dag.ids.a);
+        await failForGood(pg.db, dag.agent, a);
+        const own = () => {
+          const connection = createDatabase(pg.url, { max: 1 });
+          connections.push(connection);
+          return connection.db;
+        };
+        // Each completion on its own connection, all racing one retry.
+        const completions = running.map((task) => completers[completer](own(), dag.agent, [task]));
+        const [retry, ...outcomes] = await Promise.all([
+          retryWorkflow(own(), dag.workflowId, operator),
+          ...completions,
+        ]);
+        expect(outcomes.flat().every((outcome) => outcome.ok)).toBe(true);
+        expect(retry.queued).toEqual([dag.ids.a]);
+        await expectInvariants(pg.db);
+        // No task both succeeded and re-queued: the r_i that completed stay succeeded.
+        const states = await statesOf(pg.db, dag.workflowId);
+        for (let i = 0; i < WIDTH; i++) {
+          expect(states[`r${i}`]).toBe("succeeded");
+          expect(states[`j${i}`]).toBe("blocked");
+        }
+        // And the run finishes: a, then every j_i.
+        await succeed(pg.db, dag.agent, await dag.claim(1000));
+        await succeed(pg.db, dag.agent, await dag.claim(1000));
+        expect(new Set(Object.values(await statesOf(pg.db, dag.workflowId)))).toEqual(
+          new Set(["succeeded"]),
+        );
+      }
+    },
+  );
 });
