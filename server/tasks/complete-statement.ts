@@ -6,7 +6,7 @@ import type { Principal } from "@/server/auth/roles";
 import { CHANNELS } from "@/server/events/record";
 import type { LeaseCaller } from "./fencing";
 import type { CompleteItem } from "./finish";
-import { readyColumns } from "./ready";
+import { countDownUpdate } from "./release";
 import { type EndedAttempt, endedAttempt, endedColumns } from "./settle";
 import { uuidArray } from "./sql";
 
@@ -130,8 +130,6 @@ export function releaseQuery(
   items: readonly CompleteItem[],
   options: { wake: boolean },
 ): SQL {
-  const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
-  const done = sql`t.pending_deps - v.n <= 0`;
   const woken = options.wake
     ? sql`, woken as (
       select pg_notify(${CHANNELS.queue}, '') where exists (select 1 from counted where state = 'queued')
@@ -142,19 +140,9 @@ export function releaseQuery(
     with ended as (
       ${completedHere(agentId, items)}
     ), edges as (
-      select task_id, count(*)::int as n from task_dependencies
+      select task_id as id, count(*)::int as n from task_dependencies
       where depends_on_id in (select id from ended) group by task_id
-    ), counted as (
-      update tasks t set
-        pending_deps = t.pending_deps - v.n,
-        state = case when ${done} then ${ready.state} else t.state end,
-        queued_at = case when ${done} then coalesce(${ready.queuedAt}, t.queued_at) else t.queued_at end,
-        waiting_since = case when ${done} then ${ready.waitingSince} else t.waiting_since end,
-        wait_deadline = case when ${done} then ${ready.waitDeadline} else t.wait_deadline end,
-        updated_at = now()
-      from edges v
-      where t.id = v.task_id and t.state = 'blocked'
-      returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline
+    ), counted as (${countDownUpdate(sql`edges v`)}
     ), released as (
       insert into task_events (kind, task_id, workflow_id, from_state, to_state, data)
       select case when c.state = 'waiting' then 'task.waiting' else 'task.queued' end,

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { mapRows } from "@/db/rows";
 import type { NewEvent } from "@/server/events/record";
@@ -118,8 +118,6 @@ async function countDown(tx: Executor, edges: readonly { task_id: string; n: num
   const totals = new Map<string, number>();
   for (const edge of edges) totals.set(edge.task_id, (totals.get(edge.task_id) ?? 0) + edge.n);
   const rows = JSON.stringify([...totals].map(([id, n]) => ({ id, n })));
-  const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
-  const done = sql`t.pending_deps - v.n <= 0`;
   return mapRows(
     tx,
     "count down dependents",
@@ -130,7 +128,21 @@ async function countDown(tx: Executor, edges: readonly { task_id: string; n: num
       wait_signal: c.nullableString(row, "wait_signal"),
       wait_deadline: c.nullableString(row, "wait_deadline"),
     }),
-    sql`
+    countDownUpdate(sql`jsonb_to_recordset(${rows}::jsonb) as v(id uuid, n int)`),
+    { prepared: true },
+  );
+}
+
+/**
+ * The count-down of blocked dependents by `edges` (a source aliased `v` with columns `id`, the
+ * dependent, and `n`, how many of its upstream edges ended): one reaching zero becomes ready.
+ * Returns id, workflow_id, state, wait_signal, wait_deadline. Shared with the completion's own
+ * release (complete-statement.ts).
+ */
+export function countDownUpdate(edges: SQL): SQL {
+  const ready = readyColumns(sql`t.wait_signal`, sql`t.wait_timeout_s`);
+  const done = sql`t.pending_deps - v.n <= 0`;
+  return sql`
     update tasks t set
       pending_deps = t.pending_deps - v.n,
       state = case when ${done} then ${ready.state} else t.state end,
@@ -138,9 +150,7 @@ async function countDown(tx: Executor, edges: readonly { task_id: string; n: num
       waiting_since = case when ${done} then ${ready.waitingSince} else t.waiting_since end,
       wait_deadline = case when ${done} then ${ready.waitDeadline} else t.wait_deadline end,
       updated_at = now()
-    from jsonb_to_recordset(${rows}::jsonb) as v(id uuid, n int)
+    from ${edges}
     where t.id = v.id and t.state = 'blocked'
-    returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`,
-    { prepared: true },
-  );
+    returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`;
 }

@@ -104,6 +104,14 @@ describe("waitFor", () => {
     expect(gate?.waiting_since).not.toBeNull();
     expect(gate?.wait_deadline).not.toBeNull();
     expect(await kinds(run.gate)).toEqual(["task.submitted", "task.waiting"]);
+    // The completion's release writes the event in SQL: the same data as every other path's.
+    const [waiting] = await pg.db.execute<{ data: unknown }>(
+      sql`select data from task_events where task_id = ${run.gate} and kind = 'task.waiting'`,
+    );
+    expect(waiting?.data).toEqual({
+      signal: "approval",
+      timeoutAt: new Date(gate?.wait_deadline ?? 0).toISOString(),
+    });
     const agent = await makeAgent(pg.db);
     expect(await claimTasks(pg.db, agent.agentId, 10)).toEqual([]);
     expect((await readWorkflowState(pg.db, run.workflowId)).counts.waiting).toBe(1);
