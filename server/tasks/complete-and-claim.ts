@@ -22,19 +22,22 @@ class ReleasedClaimFailed extends Error {
 }
 
 /**
- * Completes attempts like completeTasks and, in the same transaction, claims up to `claim`
- * tasks for the completing agent (docs/architecture.md "Claim and complete"): a chain's next
- * task, released by this very completion, goes to the agent whose slot just freed up with no
- * further round trip and no wake-up. The claim is claimInTransaction's: every rule of a claim
- * (capabilities, resources, concurrency keys, fair share, reservations, quarantine, paused
- * workflows), and it never waits for a lock another transaction holds.
+ * Completes attempts like completeTasks and claims up to `claim` tasks for the completing
+ * agent (docs/architecture.md "Claim and complete"): a chain's next task, released by this very
+ * completion, goes to the agent whose slot just freed up with no further round trip and no
+ * wake-up. The claim follows every rule of a claim (capabilities, resources, concurrency keys,
+ * fair share, reservations, quarantine, paused workflows), and never waits for a lock another
+ * transaction holds.
  *
- * When this completion's releases are the whole queue, claimReleased takes them in one
- * statement, as the general claim would (the hop of a chain on an idle queue).
+ * First in one round trip (complete-in-one-trip.ts): the completions, and the claim of their
+ * releases when those are the whole queue (the hop of a chain). What that leaves (items it did
+ * not complete, the general claim) runs as below, in a transaction that waits per statement.
  *
- * The general claim runs in a savepoint: should it fail, the completions still commit, and the
- * agent's next claim takes what this one did not. The one-statement claim runs without one (a
- * round trip less); should it fail, the transaction is made again without a claim.
+ * There, when this completion's releases are the whole queue, claimReleased takes them in one
+ * statement, as the general claim would; else the general claim runs in a savepoint: should it
+ * fail, the completions still commit, and the agent's next claim takes what this one did not.
+ * The one-statement claim runs without one (a round trip less); should it fail, the
+ * transaction is made again without a claim.
  */
 export async function completeAndClaim(
   db: Database,
