@@ -62,6 +62,20 @@ function deferred<T = void>() {
 const activeTimers = () =>
   process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
 
+/** A workflow a → b → c of `step` tasks only `capability`'s worker runs. */
+function submitChain(name: string, capability: string) {
+  return orchestrator.submitWorkflow({
+    name,
+    tasks: ["a", "b", "c"].map((key, i, keys) => ({
+      key,
+      name: key,
+      type: "step",
+      capabilities: [capability],
+      dependsOn: i === 0 ? [] : [keys[i - 1] ?? ""],
+    })),
+  });
+}
+
 async function events(taskId: string) {
   return (await orchestrator.trpc.tasks.events.query({ taskId })).items;
 }
@@ -124,16 +138,7 @@ describe("the agent worker over HTTP", () => {
       });
       await worker.start();
 
-      const submitted = await orchestrator.submitWorkflow({
-        name: `chain ${claimOnComplete}`,
-        tasks: ["a", "b", "c"].map((key, i, keys) => ({
-          key,
-          name: key,
-          type: "step",
-          capabilities: [capability],
-          dependsOn: i === 0 ? [] : [keys[i - 1] ?? ""],
-        })),
-      });
+      const submitted = await submitChain(`chain ${claimOnComplete}`, capability);
       const ids = submitted.tasks.map((task) => task.id);
       const done = await Promise.all(
         ids.map((id) => orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
@@ -325,16 +330,7 @@ describe("the agent worker over HTTP", () => {
       let requeued = 0;
       worker.events.on("requeued", () => requeued++);
       await worker.start();
-      const submitted = await orchestrator.submitWorkflow({
-        name: `held ${claimOnComplete}`,
-        tasks: ["a", "b", "c"].map((key, i, keys) => ({
-          key,
-          name: key,
-          type: "step",
-          capabilities: [capability],
-          dependsOn: i === 0 ? [] : [keys[i - 1] ?? ""],
-        })),
-      });
+      const submitted = await submitChain(`held ${claimOnComplete}`, capability);
       const done = await Promise.all(
         submitted.tasks.map((task) => orchestrator.waitForTask(task.id, { timeoutMs: 60_000 })),
       );

@@ -2,11 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { agents } from "@/db/schema/agents";
 import { resources } from "@/db/schema/resources";
+import type { Principal } from "@/server/auth/roles";
 import { createToken } from "@/server/auth/tokens";
 import { claimTasks } from "@/server/tasks/claim";
 import type { LeaseCaller } from "@/server/tasks/fencing";
-import { type SubmitTaskParams, submitTaskInput } from "@/server/tasks/inputs";
+import { type SubmitTaskParams, submitTaskInput, submitWorkflowInput } from "@/server/tasks/inputs";
 import { submitTask } from "@/server/tasks/submit";
+import { submitWorkflow } from "@/server/tasks/submit-workflow";
 
 /** Registers an agent straight in the database, with a token of its own. */
 export async function makeAgent(
@@ -77,4 +79,30 @@ export async function claimOnly(db: Database, agentId: string, taskId: string) {
   const [claimed] = await claimTasks(db, agentId, 1);
   if (claimed?.id !== taskId) throw new Error(`expected to claim ${taskId}, got ${claimed?.id}`);
   return claimed;
+}
+
+/** The principal of the token an engine test's agent was registered with (makeAgent). */
+export const principalOf = (agent: LeaseCaller): Principal => ({
+  tokenId: agent.tokenId,
+  tokenName: "agent token",
+  role: "agent",
+  via: "bearer",
+});
+
+/** A parent and its child (`child`'s spec merged in), in one workflow; returns their ids. */
+export async function parentAndChild(
+  db: Database,
+  capability: string,
+  child: Record<string, unknown> = {},
+) {
+  const params = submitWorkflowInput.parse({
+    name: "hop",
+    tasks: [
+      { key: "parent", name: "parent", capabilities: [capability] },
+      { key: "child", name: "child", capabilities: [capability], dependsOn: ["parent"], ...child },
+    ],
+  });
+  const { tasks } = await submitWorkflow(db, params, { tokenId: null });
+  const id = (key: string) => tasks.find((task) => task.key === key)?.id ?? "";
+  return { parent: id("parent"), child: id("child") };
 }

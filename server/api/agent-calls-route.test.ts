@@ -40,17 +40,10 @@ interface Call {
 async function viaRoute({ path, token, body }: Call) {
   const response = await fetch(`${base}/api/trpc/${path}`, {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : { authorization: "Bearer -" }),
-    },
+    headers: headersFor(token),
     body,
   });
-  return {
-    status: response.status,
-    type: response.headers.get("content-type"),
-    body: await response.text(),
-  };
+  return answerOf(response);
 }
 
 /** The same call through handleTrpcRequest, which the Next route runs. */
@@ -59,14 +52,22 @@ async function viaNextHandler({ path, token, body }: Call) {
     pg.db,
     new Request(`http://127.0.0.1:3000/api/trpc/${path}`, {
       method: "POST",
-      headers: {
-        host: "127.0.0.1:3000",
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : { authorization: "Bearer -" }),
-      },
+      headers: { host: "127.0.0.1:3000", ...headersFor(token) },
       body,
     }),
   );
+  return answerOf(response);
+}
+
+function headersFor(token: string | undefined) {
+  return {
+    "content-type": "application/json",
+    authorization: token ? `Bearer ${token}` : "Bearer -",
+  };
+}
+
+/** What the two paths must answer alike: status, content type and the body's bytes. */
+async function answerOf(response: Response) {
   return {
     status: response.status,
     type: response.headers.get("content-type"),

@@ -10,16 +10,9 @@ import { completeWithin } from "@/server/tasks/finish";
 import { submitWorkflowInput } from "@/server/tasks/inputs";
 import { submitWorkflow } from "@/server/tasks/submit-workflow";
 import { setupTestDatabase } from "@/test/db";
-import { claimOnly, definePool, makeAgent, submit } from "@/test/engine";
+import { claimOnly, definePool, makeAgent, principalOf, submit } from "@/test/engine";
 
 const pg = setupTestDatabase();
-
-const principalOf = (agent: LeaseCaller): Principal => ({
-  tokenId: agent.tokenId,
-  tokenName: "agent token",
-  role: "agent",
-  via: "bearer",
-});
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now()}-${++counter}`;

@@ -1,14 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Transaction } from "@/db/client";
-import type { Principal } from "@/server/auth/roles";
 import { createEventHub } from "@/server/events/hub";
 import { completeAndClaim } from "@/server/tasks/complete-and-claim";
-import type { LeaseCaller } from "@/server/tasks/fencing";
-import { submitWorkflowInput } from "@/server/tasks/inputs";
-import { submitWorkflow } from "@/server/tasks/submit-workflow";
 import { setupTestDatabase } from "@/test/db";
-import { claimOnly, makeAgent, stateOf } from "@/test/engine";
+import { claimOnly, makeAgent, parentAndChild, principalOf, stateOf } from "@/test/engine";
 
 /*
  * A claim after a completion that fails must not cost the completion. In one round trip
@@ -38,26 +34,6 @@ afterAll(async () => {
   await hub?.close();
 });
 
-const principalOf = (agent: LeaseCaller): Principal => ({
-  tokenId: agent.tokenId,
-  tokenName: "agent token",
-  role: "agent",
-  via: "bearer",
-});
-
-async function parentAndChild(capability: string) {
-  const params = submitWorkflowInput.parse({
-    name: "hop",
-    tasks: [
-      { key: "parent", name: "parent", capabilities: [capability] },
-      { key: "child", name: "child", capabilities: [capability], dependsOn: ["parent"] },
-    ],
-  });
-  const { tasks } = await submitWorkflow(pg.db, params, { tokenId: null });
-  const id = (key: string) => tasks.find((task) => task.key === key)?.id ?? "";
-  return { parent: id("parent"), child: id("child") };
-}
-
 /** Runs `test` with completions in one round trip (the default), or per statement. */
 async function inMode(mode: Mode, test: () => Promise<void>) {
   const before = process.env.TM_ONE_TRIP_COMPLETION;
@@ -81,7 +57,7 @@ describe("a claim after a completion that fails", () => {
         fast.fail = true;
         const capability = `fail-fast-${mode}-${Date.now()}`;
         const agent = await makeAgent(pg.db, { capabilities: [capability] });
-        const { parent, child } = await parentAndChild(capability);
+        const { parent, child } = await parentAndChild(pg.db, capability);
         const lease = await claimOnly(pg.db, agent.agentId, parent);
         hub ??= createEventHub(pg.url);
         await hub.ready();
@@ -113,7 +89,7 @@ describe("a claim after a completion that fails", () => {
       const capability = `fail-general-${mode}-${Date.now()}`;
       const agent = await makeAgent(pg.db, { capabilities: [capability] });
       const stranger = await makeAgent(pg.db);
-      const { parent, child } = await parentAndChild(capability);
+      const { parent, child } = await parentAndChild(pg.db, capability);
       const lease = await claimOnly(pg.db, agent.agentId, parent);
 
       // The claim for a token that does not own the agent refuses (FORBIDDEN): in its savepoint,

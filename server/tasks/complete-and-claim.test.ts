@@ -1,41 +1,39 @@
 import { sql } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Principal } from "@/server/auth/roles";
 import { createEventHub } from "@/server/events/hub";
 import { completeAndClaim } from "@/server/tasks/complete-and-claim";
 import type { LeaseCaller } from "@/server/tasks/fencing";
 import { completeTasks } from "@/server/tasks/finish";
-import { submitWorkflowInput } from "@/server/tasks/inputs";
-import { submitWorkflow } from "@/server/tasks/submit-workflow";
 import { setupTestDatabase } from "@/test/db";
-import { claimOnly, definePool, makeAgent, stateOf, submit } from "@/test/engine";
+import {
+  claimOnly,
+  definePool,
+  makeAgent,
+  parentAndChild,
+  principalOf,
+  stateOf,
+  submit,
+} from "@/test/engine";
+
+/* Records each one-round-trip transaction, to see that a chain's hop takes one. */
+const trips = vi.hoisted(() => [] as { statements: number; committed?: boolean }[]);
+vi.mock("@/db/one-trip-transaction", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/db/one-trip-transaction")>();
+  return {
+    oneTripTransaction: async (...args: Parameters<typeof actual.oneTripTransaction>) => {
+      const outcome = await actual.oneTripTransaction(...args);
+      trips.push({ statements: args[1].length, committed: outcome?.committed });
+      return outcome;
+    },
+  };
+});
 
 const pg = setupTestDatabase();
 let hub: ReturnType<typeof createEventHub> | undefined;
 afterAll(async () => {
   await hub?.close();
 });
-
-const principalOf = (agent: LeaseCaller): Principal => ({
-  tokenId: agent.tokenId,
-  tokenName: "agent token",
-  role: "agent",
-  via: "bearer",
-});
-
-/** A parent and its child (child spec merged in), in one workflow; returns their ids. */
-async function parentAndChild(capability: string, child: Record<string, unknown> = {}) {
-  const params = submitWorkflowInput.parse({
-    name: "hop",
-    tasks: [
-      { key: "parent", name: "parent", capabilities: [capability] },
-      { key: "child", name: "child", capabilities: [capability], dependsOn: ["parent"], ...child },
-    ],
-  });
-  const { tasks } = await submitWorkflow(pg.db, params, { tokenId: null });
-  const id = (key: string) => tasks.find((task) => task.key === key)?.id ?? "";
-  return { parent: id("parent"), child: id("child") };
-}
 
 /** Runs the parent on `agent`, then completes it asking to claim `claim` tasks. */
 async function completeParent(agent: LeaseCaller, parent: string, claim: number) {
@@ -57,12 +55,15 @@ describe("completeAndClaim", () => {
   it("returns the child its completion released, leased to the completing agent and fenced", async () => {
     const capability = `hop-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent, child } = await parentAndChild(capability);
+    const { parent, child } = await parentAndChild(pg.db, capability);
 
+    trips.length = 0;
     const done = await completeParent(agent, parent, 1);
 
     expect(done.results).toEqual([{ taskId: parent, ok: true }]);
     expect(done.tasks.map((task) => task.id)).toEqual([child]);
+    // One round trip, committed: the completion, its release and the claim of the child.
+    expect(trips).toEqual([{ statements: 3, committed: true }]);
     expect(await stateOf(pg.db, parent)).toBe("succeeded");
     expect(await runningOn(child)).toEqual({ state: "running", agent_id: agent.agentId });
     // The lease is a real one: an older epoch is refused, the returned one completes it.
@@ -81,7 +82,7 @@ describe("completeAndClaim", () => {
   it("claims nothing when asked for nothing: the child stays queued for any claimer", async () => {
     const capability = `hop-none-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent, child } = await parentAndChild(capability);
+    const { parent, child } = await parentAndChild(pg.db, capability);
 
     const done = await completeParent(agent, parent, 0);
 
@@ -92,7 +93,7 @@ describe("completeAndClaim", () => {
   it("does not return a child the agent lacks the capability for, and wakes waiting claimers for it", async () => {
     const capability = `hop-cap-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent, child } = await parentAndChild(capability, {
+    const { parent, child } = await parentAndChild(pg.db, capability, {
       capabilities: [capability, `${capability}-gpu`],
     });
     hub ??= createEventHub(pg.url);
@@ -113,7 +114,7 @@ describe("completeAndClaim", () => {
     await definePool(pg.db, pool, 1);
     await pg.db.execute(sql`update resources set in_use = 1 where name = ${pool}`);
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent, child } = await parentAndChild(capability, { requires: { [pool]: 1 } });
+    const { parent, child } = await parentAndChild(pg.db, capability, { requires: { [pool]: 1 } });
 
     const done = await completeParent(agent, parent, 1);
 
@@ -128,7 +129,7 @@ describe("completeAndClaim", () => {
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
     const holder = await submit(pg.db, { capabilities: [capability], requires: { [pool]: 1 } });
     const held = await claimOnly(pg.db, agent.agentId, holder.id);
-    const { parent, child } = await parentAndChild(capability);
+    const { parent, child } = await parentAndChild(pg.db, capability);
     const lease = await claimOnly(pg.db, agent.agentId, parent);
 
     const done = await completeAndClaim(
@@ -167,7 +168,7 @@ describe("completeAndClaim", () => {
       concurrency: key,
     });
     await claimOnly(pg.db, other.agentId, holder.id);
-    const { parent, child } = await parentAndChild(capability, { concurrency: key });
+    const { parent, child } = await parentAndChild(pg.db, capability, { concurrency: key });
 
     const done = await completeParent(agent, parent, 1);
 
@@ -178,7 +179,7 @@ describe("completeAndClaim", () => {
   it("gives a quarantined agent nothing, though its completion counts", async () => {
     const capability = `hop-quarantine-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent, child } = await parentAndChild(capability);
+    const { parent, child } = await parentAndChild(pg.db, capability);
     const lease = await claimOnly(pg.db, agent.agentId, parent);
     await pg.db.execute(sql`
       insert into agent_health (agent_id, quarantined_until, quarantined_at, quarantine_reason)
@@ -199,9 +200,9 @@ describe("completeAndClaim", () => {
   it("refuses a stale lease and still claims for the agent's free slot", async () => {
     const capability = `hop-stale-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent } = await parentAndChild(capability);
+    const { parent } = await parentAndChild(pg.db, capability);
     const lease = await claimOnly(pg.db, agent.agentId, parent);
-    const { parent: other } = await parentAndChild(capability);
+    const { parent: other } = await parentAndChild(pg.db, capability);
 
     const done = await completeAndClaim(
       pg.db,
@@ -219,7 +220,7 @@ describe("completeAndClaim", () => {
     const capability = `hop-owner-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
     const stranger = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent, child } = await parentAndChild(capability);
+    const { parent, child } = await parentAndChild(pg.db, capability);
     const lease = await claimOnly(pg.db, agent.agentId, parent);
     const items = [{ taskId: parent, leaseEpoch: lease.leaseEpoch }];
     const claim = (principal: Principal) => ({ max: 1, principal });
@@ -252,7 +253,7 @@ describe("completeAndClaim", () => {
   it("with the owner checked in the completion, a stale lease of the owner is still a CONFLICT result, not a refusal", async () => {
     const capability = `hop-owner-stale-${Date.now()}`;
     const agent = await makeAgent(pg.db, { capabilities: [capability] });
-    const { parent } = await parentAndChild(capability);
+    const { parent } = await parentAndChild(pg.db, capability);
     const lease = await claimOnly(pg.db, agent.agentId, parent);
 
     const done = await completeAndClaim(
