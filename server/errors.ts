@@ -2,7 +2,12 @@
  * Domain errors with stable codes. Domain modules throw these; the tRPC layer maps them to
  * its error codes in one place (server/api/trpc.ts), keeping the cause.
  */
-export type DomainErrorCode = "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "FORBIDDEN";
+export type DomainErrorCode =
+  | "BAD_REQUEST"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "FORBIDDEN"
+  | "UNAUTHORIZED";
 
 export class DomainError extends Error {
   constructor(

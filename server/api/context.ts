@@ -1,7 +1,13 @@
 import type { Database } from "@/db/client";
+import {
+  checksLivenessItself,
+  type DeferredLiveness,
+  deferredBearer,
+} from "@/server/auth/deferred-liveness";
 import { authenticateRequest, isSameOrigin } from "@/server/auth/request";
 import type { Principal } from "@/server/auth/roles";
 import { phase } from "@/server/log/phase-timings";
+import { TRPC_ENDPOINT } from "./endpoint";
 
 export interface Context {
   db: Database;
@@ -9,6 +15,12 @@ export interface Context {
   logDb?: Database;
   /** null when the request carries no valid credentials. */
   principal: Principal | null;
+  /**
+   * Set when `principal` is a remembered one whose token was not looked up for this request
+   * (server/auth/deferred-liveness.ts): only for procedures that check the token's liveness in
+   * their own statement; authedProcedure looks it up for any other.
+   */
+  liveness?: DeferredLiveness;
   /** Whether the request's Origin is this server's (see isSameOrigin). */
   sameOrigin: boolean;
 }
@@ -19,12 +31,16 @@ export async function createContext(
   logDb?: Database,
 ): Promise<Context> {
   phase("auth.start");
-  const principal = await authenticateRequest(db, req.headers);
+  const deferred = checksLivenessItself(req.url, TRPC_ENDPOINT)
+    ? deferredBearer(db, req.headers)
+    : undefined;
+  const principal = deferred?.principal ?? (await authenticateRequest(db, req.headers));
   phase("auth.done");
   return {
     db,
     logDb,
     principal,
+    liveness: deferred?.liveness,
     sameOrigin: isSameOrigin(req.headers, req.url),
   };
 }

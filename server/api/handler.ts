@@ -7,11 +7,12 @@ import { errorIdFor } from "@/server/log/error-id";
 import { log } from "@/server/log/logger";
 import { withPhases } from "@/server/log/phase-timings";
 import { createContext } from "./context";
+import { TRPC_ENDPOINT } from "./endpoint";
 import { publicError, RETRY_AFTER_S } from "./public-error";
 import { limitRequest, type RequestLimitRefusal } from "./request-limit";
 import { appRouter } from "./root";
 
-export const TRPC_ENDPOINT = "/api/trpc";
+export { TRPC_ENDPOINT } from "./endpoint";
 
 const apiLog = log.child({ component: "api" });
 

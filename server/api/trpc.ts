@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { LIVENESS_IN_STATEMENT, UNAUTHENTICATED } from "@/server/auth/deferred-liveness";
 import type { Role } from "@/server/auth/roles";
 import { DomainError } from "@/server/errors";
 import type { Context } from "./context";
@@ -56,15 +57,22 @@ export const publicProcedure = t.procedure.use(domainErrors);
 /**
  * Any valid token or session. Also refuses cookie-authenticated mutations from another origin
  * (CSRF): bearer tokens are not sent by browsers on their own, so they need no such check.
+ * A remembered principal (context.ts `liveness`) is looked up here for every procedure that
+ * does not check its token in its own statement.
  */
-export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+export const authedProcedure = publicProcedure.use(async ({ ctx, type, path, next }) => {
   if (!ctx.principal) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "a valid token or session is required" });
+    throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHENTICATED });
   }
   if (type === "mutation" && ctx.principal.via === "session" && !ctx.sameOrigin) {
     throw new TRPCError({ code: "FORBIDDEN", message: "cross-site request refused" });
   }
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  let liveness = ctx.liveness;
+  if (liveness && !LIVENESS_IN_STATEMENT.has(path)) {
+    await liveness.verify();
+    liveness = undefined;
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal, liveness } });
 });
 
 function forRoles(...allowed: Role[]) {

@@ -4,6 +4,7 @@ import { mapRows } from "@/db/rows";
 import { apiTokens } from "@/db/schema/auth";
 import { notFound } from "@/server/errors";
 import { CHANNELS } from "@/server/events/record";
+import { forgetTokenHash, forgetTokenId, rememberPrincipal } from "./principal-cache";
 import { type Principal, type Role, roles } from "./roles";
 import { generateSecret, hashSecret } from "./secrets";
 
@@ -71,6 +72,7 @@ export async function revokeToken(db: Database, id: string) {
       .returning(publicColumns);
     if (!record) throw notFound(`token ${id}`);
     await tx.execute(sql`select pg_notify(${CHANNELS.revoked}, ${record.id}::text)`);
+    forgetTokenId(record.id);
     return record;
   });
 }
@@ -110,13 +112,16 @@ export async function describeToken(
 
 /**
  * Resolves a bearer secret to its principal, or null. Checked against the database on every
- * call (no cache), so a revocation takes effect on the very next request. The same statement
+ * call, so a revocation takes effect on the very next request; the principal found is
+ * remembered for the requests that check liveness in their own statement instead
+ * (deferred-liveness.ts), which take effect as surely. The same statement
  * records use, at most once a minute per token: a write per call would double the cost of every
  * agent round trip for a value that only needs minute precision. Prepared (db/prepared.ts):
  * every call of every client runs it first, and unprepared its parse, plan and extra round trip
  * were the largest part of an agent call's time in the server.
  */
 export async function authenticateToken(db: Database, secret: string): Promise<Principal | null> {
+  const hash = hashSecret(secret);
   const rows = await mapRows(
     db,
     "authenticate a token",
@@ -129,7 +134,7 @@ export async function authenticateToken(db: Database, secret: string): Promise<P
     with live as (
       select ${apiTokens.id} as id, ${apiTokens.name} as name, ${apiTokens.role} as role
       from ${apiTokens}
-      where ${apiTokens.tokenHash} = ${hashSecret(secret)} and ${tokenIsLive}
+      where ${apiTokens.tokenHash} = ${hash} and ${tokenIsLive}
     ), touched as (
       update ${apiTokens} set last_used_at = now()
       from live
@@ -140,6 +145,16 @@ export async function authenticateToken(db: Database, secret: string): Promise<P
     { prepared: true },
   );
   const row = rows[0];
-  if (!row) return null;
-  return { tokenId: row.id, tokenName: row.name, role: row.role, via: "bearer" };
+  if (!row) {
+    forgetTokenHash(hash);
+    return null;
+  }
+  const principal: Principal = {
+    tokenId: row.id,
+    tokenName: row.name,
+    role: row.role,
+    via: "bearer",
+  };
+  rememberPrincipal(hash, principal);
+  return principal;
 }

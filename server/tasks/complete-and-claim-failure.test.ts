@@ -68,7 +68,7 @@ describe("a claim after a completion that fails", () => {
           agent,
           [{ taskId: parent, leaseEpoch: lease.leaseEpoch }],
           { max: 1, principal: principalOf(agent) },
-          true,
+          { checkOwner: true },
         );
 
         expect(done).toEqual({ results: [{ taskId: parent, ok: true }], tasks: [] });

@@ -228,11 +228,13 @@ describe("completeAndClaim", () => {
     // The stranger's token names the agent: its lease would match, its token does not.
     const asStranger = { ...agent, tokenId: stranger.tokenId };
     await expect(
-      completeAndClaim(pg.db, asStranger, items, claim(principalOf(stranger)), true),
+      completeAndClaim(pg.db, asStranger, items, claim(principalOf(stranger)), {
+        checkOwner: true,
+      }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
     const unknown = { ...agent, agentId: "00000000-0000-4000-8000-000000000001" };
     await expect(
-      completeAndClaim(pg.db, unknown, items, claim(principalOf(agent)), true),
+      completeAndClaim(pg.db, unknown, items, claim(principalOf(agent)), { checkOwner: true }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(await stateOf(pg.db, parent)).toBe("running");
     expect(await stateOf(pg.db, child)).toBe("blocked");
@@ -245,7 +247,7 @@ describe("completeAndClaim", () => {
       via: "bearer",
     };
     const asAdmin = { ...agent, tokenId: stranger.tokenId, isAdmin: true };
-    const done = await completeAndClaim(pg.db, asAdmin, items, claim(admin), true);
+    const done = await completeAndClaim(pg.db, asAdmin, items, claim(admin), { checkOwner: true });
     expect(done.results).toEqual([{ taskId: parent, ok: true }]);
     expect(done.tasks.map((task) => task.id)).toEqual([child]);
   });
@@ -261,7 +263,7 @@ describe("completeAndClaim", () => {
       agent,
       [{ taskId: parent, leaseEpoch: lease.leaseEpoch + 1 }],
       { max: 0, principal: principalOf(agent) },
-      true,
+      { checkOwner: true },
     );
 
     expect(done.results[0]).toMatchObject({ taskId: parent, ok: false, code: "CONFLICT" });

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import type { DeferredLiveness } from "@/server/auth/deferred-liveness";
 import type { Principal } from "@/server/auth/roles";
 import { notifyQueue } from "@/server/events/record";
 import { log } from "@/server/log/logger";
@@ -44,23 +45,40 @@ export async function completeAndClaim(
   caller: LeaseCaller,
   items: readonly CompleteItem[],
   claim: { max: number; principal: Principal },
-  /** Check here that `claim.principal` owns the agent (completeWithin's `owner`). */
-  checkOwner = false,
+  options: {
+    /** Check here that `claim.principal` owns the agent (completeWithin's `owner`). */
+    checkOwner?: boolean;
+    /**
+     * The request's principal is a remembered one (server/auth/deferred-liveness.ts): the
+     * round trip's completion checks the token itself; any other path looks it up first,
+     * unless the round trip completed something, which showed the token live.
+     */
+    liveness?: DeferredLiveness;
+  } = {},
 ): Promise<{ results: FencedOutcome[]; tasks: ClaimedTask[] }> {
-  const owner = checkOwner ? claim.principal : undefined;
+  const owner = options.checkOwner ? claim.principal : undefined;
+  const { liveness } = options;
   phase("tx.begin");
-  const fast = oneTrip() ? await completeInOneTrip(db, caller, items, claim, owner) : undefined;
-  if (fast === undefined) return completeAndClaimInTransaction(db, caller, items, claim, owner);
+  const fast = oneTrip()
+    ? await completeInOneTrip(db, caller, items, claim, owner, liveness?.tokenId)
+    : undefined;
+  if (fast === undefined) {
+    await liveness?.verify();
+    return completeAndClaimInTransaction(db, caller, items, claim, owner);
+  }
   if ("claimFailed" in fast) {
     claimLog.warn(
       { err: fast.claimFailed },
       "the claim after a completion failed; the completion is made again without it",
     );
+    await liveness?.verify();
     return completeAndClaimInTransaction(db, caller, items, { ...claim, max: 0 }, owner);
   }
   phaseTasks("completed", [...fast.completed]);
   // What the round trip left: items it did not complete, and the general claim.
   const left = items.filter((item) => !fast.completed.has(item.taskId));
+  // It completed nothing: a token that may no longer act would be one reason.
+  if (fast.completed.size === 0) await liveness?.verify();
   const max = fast.tasks.length > 0 ? 0 : claim.max;
   const rest =
     left.length > 0

@@ -40,10 +40,17 @@ export async function completeInOneTrip(
   items: readonly CompleteItem[],
   claim: { max: number; principal: Principal },
   owner?: Principal,
+  /** Complete only while this token may act (complete-statement.ts `liveToken`). */
+  liveToken?: string,
 ): Promise<OneTripCompletion | undefined> {
   const claiming = claim.max > 0;
   const statements = [
-    completeQuery(caller, items, { owner, wake: { freed: true }, skipResourceHolders: true }),
+    completeQuery(caller, items, {
+      owner,
+      wake: { freed: true },
+      skipResourceHolders: true,
+      liveToken,
+    }),
     // With a claim, released tasks it leaves are announced by the claim's statement.
     releaseQuery(caller.agentId, items, { wake: !claiming }),
   ];

@@ -2,7 +2,9 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
 import { executePrepared } from "@/db/prepared";
 import { mapResult } from "@/db/rows";
+import { apiTokens } from "@/db/schema/auth";
 import type { Principal } from "@/server/auth/roles";
+import { tokenIsLive } from "@/server/auth/tokens";
 import { CHANNELS } from "@/server/events/record";
 import type { LeaseCaller } from "./fencing";
 import type { CompleteItem } from "./finish";
@@ -69,6 +71,12 @@ export interface CompleteOptions {
    * cannot settle them; the caller completes them in one that can).
    */
   skipResourceHolders?: boolean;
+  /**
+   * Complete nothing unless this token may act (not revoked, not expired): the liveness check
+   * a request with a remembered principal owes (server/auth/deferred-liveness.ts), made in the
+   * very statement that makes its change, so a revocation committed before it is seen.
+   */
+  liveToken?: string;
 }
 
 /**
@@ -89,6 +97,10 @@ export function completeQuery(
     : sql`and exists (select 1 from agents a where a.id = ${caller.agentId}
         ${owner.role === "admin" ? sql`` : sql`and a.token_id = ${owner.tokenId}`})`;
   const heldBack = options.skipResourceHolders ? sql`and t.requires = '{}'::jsonb` : sql``;
+  const live = options.liveToken
+    ? sql`and exists (select 1 from ${apiTokens} where ${apiTokens.id} = ${options.liveToken}
+        and ${tokenIsLive})`
+    : sql``;
   const woken = options.wake.freed
     ? sql`, woken as (
       select pg_notify(${CHANNELS.queue}, '') where exists (select 1 from ended where held_key)
@@ -104,7 +116,7 @@ export function completeQuery(
         as v("taskId" uuid, "leaseEpoch" int, result jsonb)
       where t.id = any(${uuidArray(items.map((item) => item.taskId))})
         and t.id = v."taskId" and t.lease_epoch = v."leaseEpoch"
-        and t.agent_id = ${caller.agentId} and t.state = 'running' ${owned} ${heldBack}
+        and t.agent_id = ${caller.agentId} and t.state = 'running' ${owned} ${heldBack} ${live}
       returning ${endedColumns(sql`'running'::task_state`)}
     ), events as (
       insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)

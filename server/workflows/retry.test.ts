@@ -214,7 +214,7 @@ const completers = {
         max: 0,
         principal: { tokenId: agent.tokenId, tokenName: "agent", role: "agent", via: "bearer" },
       },
-      true,
+      { checkOwner: true },
     ).then((done) => done.results),
 };
 

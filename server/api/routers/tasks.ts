@@ -105,7 +105,7 @@ export const tasksRouter = createTRPCRouter({
         caller,
         input.items,
         { max: input.claim, principal: ctx.principal },
-        true,
+        { checkOwner: true, liveness: ctx.liveness },
       );
       phase("proc.out");
       return done;
