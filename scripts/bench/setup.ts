@@ -74,3 +74,13 @@ export async function startBenchEnvironment(
     throw error;
   }
 }
+
+/** `run` on a fresh environment of its own (default settings), closed after it. */
+export async function withEnvironment(run: (env: BenchEnvironment) => Promise<void>) {
+  const env = await startBenchEnvironment();
+  try {
+    await run(env);
+  } finally {
+    await env.close();
+  }
+}

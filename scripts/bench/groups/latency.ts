@@ -1,0 +1,78 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import path from "node:path";
+import type { BenchSettings } from "../cli";
+import { runHopProfile } from "../hop-profile";
+import { runLatency } from "../latency";
+import { cpuProfilerEnv, logCpuProfile, phaseLogEnv, toggleCpuProfile } from "../profile";
+import { type BenchEnvironment, repoRoot, startBenchEnvironment } from "../setup";
+import { figure, log } from "../stats";
+
+/** The dependency hop: a chain and a layered DAG through SDK workers (`--only latency`). */
+export async function latencyFigures(env: BenchEnvironment, settings: BenchSettings) {
+  const latency = await runLatency(env, {
+    chain: 200,
+    layers: 10,
+    width: 50,
+    workers: settings.workers,
+    timeoutMs: 120_000,
+    claimOnComplete: settings.claimOnComplete,
+  });
+  log(`latency detail: ${JSON.stringify(latency)}`);
+  figure("dep_release_p50", latency.chain.release.p50, "ms");
+  figure("dep_release_p99", latency.chain.release.p99, "ms");
+  figure("dep_release_layered_p50", latency.layered.release.p50, "ms");
+  figure("dep_release_layered_p99", latency.layered.release.p99, "ms");
+  figure("dep_handler_to_handler_p50", latency.chain.handlerToHandler.p50, "ms");
+  figure("dep_handler_to_handler_p99", latency.chain.handlerToHandler.p99, "ms");
+}
+
+/**
+ * A chain hop's milliseconds by phase, from the server's phase log and the workers' clocks:
+ * with the SDK's claimOnComplete off and on, alternated (twice each), so both see the same
+ * machine load.
+ */
+export async function hopBreakdown(env: BenchEnvironment, settings: BenchSettings, file: string) {
+  for (const claimOnComplete of [false, true, false, true]) {
+    log(`hop breakdown, claimOnComplete ${claimOnComplete ? "on" : "off"}:`);
+    await runHopProfile(env, file, {
+      chain: 200,
+      workers: settings.workers,
+      concurrency: 50,
+      claimOnComplete,
+      timeoutMs: 120_000,
+    });
+  }
+}
+
+/** `--only latency --profile`: the hop breakdown alone. */
+export async function hopProfile(settings: BenchSettings) {
+  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
+  const dir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-hops-"));
+  try {
+    const file = path.join(dir, "phases.jsonl");
+    const env = await startBenchEnvironment({
+      serverEnv: { ...cpuProfilerEnv(dir), ...phaseLogEnv(file) },
+    });
+    try {
+      await hopBreakdown(env, settings, file);
+      // The server's CPU over one more chain, claimOnComplete on: what its part of a hop costs.
+      const pid = env.serverPid();
+      if (pid !== undefined) {
+        toggleCpuProfile(pid);
+        await runHopProfile(env, file, {
+          chain: 200,
+          workers: settings.workers,
+          concurrency: 50,
+          claimOnComplete: true,
+          timeoutMs: 120_000,
+        });
+        toggleCpuProfile(pid);
+        await logCpuProfile(dir, pid, 1, "chain hops", 40);
+      }
+    } finally {
+      await env.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
