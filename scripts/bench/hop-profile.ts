@@ -109,7 +109,7 @@ const ROWS = [
   ["handler end → completion request sent (SDK batching)", "batching"],
   ["request sent → route entered (HTTP, Next)", "httpIn"],
   ["route → context (body read, size limit, tRPC parse)", "trpcIn"],
-  ["context: token auth (a statement)", "auth"],
+  ["context: token auth (a lookup; a completion: its remembered principal)", "auth"],
   ["authenticated → procedure (middleware, input validation)", "toProc"],
   ["procedure → transaction's first statement (lease check, BEGIN)", "leaseCheck"],
   ["  tx: whole transaction (BEGIN … COMMIT)", "txWhole"],
