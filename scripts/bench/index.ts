@@ -44,7 +44,8 @@
  *   with --profile, the server's CPU profile of the burst and of the steady phase too;
  * - --only history: the throughput drain on an empty database, then with 1,000,000 finished
  *   tasks and 3,000,000 events seeded (`throughput_1m_history`, `claim_p99_1m_history_ms` and
- *   their ratios to the empty figures); the full run ends with it (--skip-history: not).
+ *   their ratios to the empty figures); the full run ends with it (--skip-history: not);
+ *   with --profile, the drains' statements (pg_stat_statements) empty and with history side by side.
  * - --only throughput: the SDK drain (`throughput`, `claim_p99_ms`), then graphile-worker tuned
  *   on the same PostgreSQL with our server stopped (`graphile_tuned`, `ratio_vs_graphile_tuned`;
  *   --skip-graphile: the drain alone).
@@ -79,6 +80,7 @@ import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { vacuumHistory } from "./seed-history";
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { runSignalLatency } from "./signals";
+import { addStatements, logStatementComparison, type StatementSnapshot } from "./statement-diff";
 import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
@@ -132,6 +134,7 @@ async function main() {
   if (args["soak-minutes"] !== undefined) await soak();
   else if (args.profile && args.only === "latency") await hopProfile();
   else if (args.profile && args.only === "fanout") await fanoutProfile();
+  else if (args.profile && args.only === "history") await historyFigures(true, true);
   else if (args.profile) await profile();
   else if (args.only === "latency") await latencyOnly();
   else if (args.only === "ui") await uiOnly();
@@ -432,14 +435,37 @@ async function benchmark() {
  * `printEmpty`: also print the empty drain's figures as `throughput` and `claim_p99_ms` (the
  * full run has printed its own).
  */
-async function historyFigures(printEmpty: boolean) {
-  const env = await startBenchEnvironment();
+async function historyFigures(printEmpty: boolean, profileStatements = false) {
+  const env = await startBenchEnvironment(
+    profileStatements ? { pgSettings: PROFILE_PG_SETTINGS } : undefined,
+  );
   try {
+    const drains = args.quick ? 2 : 3;
+    const statements = { empty: new Map(), "1m history": new Map() } satisfies Record<
+      string,
+      StatementSnapshot
+    >;
     const result = await runHistoryComparison(env, {
       throughput: throughputParams(),
-      drains: args.quick ? 2 : 3,
+      drains,
+      // Each measured drain's statements (the agents' and the server's timers'), summed per side.
+      phase: profileStatements
+        ? async (label, name, edge) => {
+            if (name !== "drain") return;
+            if (edge === "start") await resetStatements(env.postgres.url);
+            else await addStatements(env.postgres.url, statements[label]);
+          }
+        : undefined,
     });
     log(`history detail: ${JSON.stringify(result)}`);
+    if (profileStatements) {
+      const drained = throughputParams().tasks * drains;
+      logStatementComparison(
+        ["empty", "1m history"],
+        [statements.empty, statements["1m history"]],
+        [drained, drained],
+      );
+    }
     if (printEmpty) {
       figure("throughput", result.empty.throughput, "tasks/s");
       figure("claim_p99_ms", result.empty.claimP99Ms, "ms");
