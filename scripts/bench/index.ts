@@ -80,7 +80,13 @@ import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { vacuumHistory } from "./seed-history";
 import { repoRoot, startBenchEnvironment } from "./setup";
 import { runSignalLatency } from "./signals";
-import { addStatements, logStatementComparison, type StatementSnapshot } from "./statement-diff";
+import {
+  addRelationDelta,
+  addStatements,
+  logStatementComparison,
+  relationBlocks,
+  type StatementSnapshot,
+} from "./statement-diff";
 import { figure, log, quantile } from "./stats";
 import { runThroughput } from "./throughput";
 import { runBoardRender } from "./ui-board";
@@ -445,6 +451,7 @@ async function historyFigures(printEmpty: boolean, profileStatements = false) {
       string,
       StatementSnapshot
     >;
+    let relationsBefore: StatementSnapshot = new Map();
     const result = await runHistoryComparison(env, {
       throughput: throughputParams(),
       drains,
@@ -452,8 +459,14 @@ async function historyFigures(printEmpty: boolean, profileStatements = false) {
       phase: profileStatements
         ? async (label, name, edge) => {
             if (name !== "drain") return;
-            if (edge === "start") await resetStatements(env.postgres.url);
-            else await addStatements(env.postgres.url, statements[label]);
+            if (edge === "start") {
+              await resetStatements(env.postgres.url);
+              relationsBefore = await relationBlocks(env.postgres.url);
+            } else {
+              await addStatements(env.postgres.url, statements[label]);
+              const after = await relationBlocks(env.postgres.url);
+              addRelationDelta(statements[label], relationsBefore, after);
+            }
           }
         : undefined,
     });
