@@ -36,7 +36,8 @@
  *   with --profile, the server's CPU profile of the burst and of the steady phase too;
  * - --only history: the throughput drain on an empty database, then with 1,000,000 finished
  *   tasks and 3,000,000 events seeded (`throughput_1m_history`, `claim_p99_1m_history_ms` and
- *   their ratios to the empty figures); the full run ends with it (--skip-history: not).
+ *   their ratios to the empty figures); the full run ends with it (--skip-history: not);
+ *   with --profile, the drains' statements (pg_stat_statements) empty and with history side by side.
  * - --only throughput: the SDK drain (`throughput`, `claim_p99_ms`), then graphile-worker tuned
  *   on the same PostgreSQL with our server stopped (`graphile_tuned`, `ratio_vs_graphile_tuned`;
  *   --skip-graphile: the drain alone).

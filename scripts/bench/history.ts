@@ -20,6 +20,13 @@ export interface DrainFigures {
   drains: number[];
 }
 
+/** Called around each measured drain's phases (bench --profile collects statements with it). */
+export type HistoryPhase = (
+  label: "empty" | "1m history",
+  name: "submit" | "drain",
+  edge: "start" | "end",
+) => Promise<void>;
+
 export interface HistoryComparison {
   empty: DrainFigures;
   history: DrainFigures;
@@ -33,11 +40,11 @@ export interface HistoryComparison {
  */
 export async function runHistoryComparison(
   env: BenchEnvironment,
-  params: { throughput: ThroughputParams; drains: number },
+  params: { throughput: ThroughputParams; drains: number; phase?: HistoryPhase },
 ): Promise<HistoryComparison> {
   // A fresh server's first drains run slower (JIT, pools, caches): unmeasured, so the empty
   // figures are not penalised for coming first.
-  await drain(env, { ...params, drains: 1 }, "warm-up");
+  await drain(env, { ...params, drains: 1, phase: undefined }, "warm-up");
   const empty = await drain(env, params, "empty");
   log(`history: seeding ${HISTORY_TASKS} finished tasks and ${HISTORY_TASKS * 3} events`);
   const started = performance.now();
@@ -69,13 +76,18 @@ export async function runHistoryComparison(
 
 async function drain(
   env: BenchEnvironment,
-  params: { throughput: ThroughputParams; drains: number },
-  label: string,
+  params: { throughput: ThroughputParams; drains: number; phase?: HistoryPhase },
+  label: "warm-up" | "empty" | "1m history",
 ): Promise<DrainFigures> {
   const drains: number[] = [];
   const claimMs: number[] = [];
   for (let i = 0; i < params.drains; i++) {
-    const result = await runThroughput(env, params.throughput);
+    const { phase } = params;
+    const result = await runThroughput(
+      env,
+      params.throughput,
+      phase && label !== "warm-up" ? (name, edge) => phase(label, name, edge) : undefined,
+    );
     log(`history ${label} drain ${i + 1}: ${JSON.stringify(result.detail)}`);
     drains.push(result.throughput);
     claimMs.push(...result.claimMs);

@@ -70,6 +70,7 @@ async function main() {
   if (settings.soak) await wallSoak(settings);
   else if (settings.profile && only === "latency") await hopProfile(settings);
   else if (settings.profile && only === "fanout") await fanoutProfile(settings);
+  else if (settings.profile && only === "history") await historyFigures(settings, true, true);
   else if (settings.profile) await throughputProfile(settings);
   else if (only !== undefined) {
     const group = GROUPS.get(only);

@@ -79,6 +79,9 @@ export async function runThroughput(
     }
     return response;
   };
+  // Before the fleet starts: a small drain can end while a slow hook runs, before
+  // fleet.completions() below starts counting.
+  await phase("drain", "start");
   let firstClaim = Number.POSITIVE_INFINITY;
   let lastCompletion = 0;
   let claims = 0;
@@ -107,7 +110,6 @@ export async function runThroughput(
   log(
     `throughput: ${params.workers} workers × concurrency ${params.concurrency}, claim ≤ ${params.claimBatch}`,
   );
-  await phase("drain", "start");
   const cpuBefore = process.cpuUsage();
   const meter = await cpuMeter(env.postgres.url, env.serverPid());
   try {

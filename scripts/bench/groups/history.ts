@@ -1,6 +1,14 @@
 import type { BenchSettings } from "../cli";
 import { runHistoryComparison } from "../history";
+import { PROFILE_PG_SETTINGS, resetStatements } from "../profile";
 import { startBenchEnvironment } from "../setup";
+import {
+  addRelationDelta,
+  addStatements,
+  logStatementComparison,
+  relationBlocks,
+  type StatementSnapshot,
+} from "../statement-diff";
 import { figure, log } from "../stats";
 import { throughputParams } from "./throughput";
 
@@ -8,16 +16,51 @@ import { throughputParams } from "./throughput";
  * The throughput drain on an empty database and then with 1,000,000 finished tasks and
  * 3,000,000 events seeded, on a server of its own; the ratios compare the two, back to back.
  * `printEmpty`: also print the empty drain's figures as `throughput` and `claim_p99_ms` (the
- * full run has printed its own; `--only history` has not).
+ * full run has printed its own; `--only history` has not). `profileStatements` (`--only history
+ * --profile`): the measured drains' statements, empty and with history side by side.
  */
-export async function historyFigures(settings: BenchSettings, printEmpty: boolean) {
-  const env = await startBenchEnvironment();
+export async function historyFigures(
+  settings: BenchSettings,
+  printEmpty: boolean,
+  profileStatements = false,
+) {
+  const env = await startBenchEnvironment(
+    profileStatements ? { pgSettings: PROFILE_PG_SETTINGS } : undefined,
+  );
   try {
+    const drains = settings.quick ? 2 : 3;
+    const statements = { empty: new Map(), "1m history": new Map() } satisfies Record<
+      string,
+      StatementSnapshot
+    >;
+    let relationsBefore: StatementSnapshot = new Map();
     const result = await runHistoryComparison(env, {
       throughput: throughputParams(settings),
-      drains: settings.quick ? 2 : 3,
+      drains,
+      // Each measured drain's statements (the agents' and the server's timers'), summed per side.
+      phase: profileStatements
+        ? async (label, name, edge) => {
+            if (name !== "drain") return;
+            if (edge === "start") {
+              await resetStatements(env.postgres.url);
+              relationsBefore = await relationBlocks(env.postgres.url);
+            } else {
+              await addStatements(env.postgres.url, statements[label]);
+              const after = await relationBlocks(env.postgres.url);
+              addRelationDelta(statements[label], relationsBefore, after);
+            }
+          }
+        : undefined,
     });
     log(`history detail: ${JSON.stringify(result)}`);
+    if (profileStatements) {
+      const drained = throughputParams(settings).tasks * drains;
+      logStatementComparison(
+        ["empty", "1m history"],
+        [statements.empty, statements["1m history"]],
+        [drained, drained],
+      );
+    }
     if (printEmpty) {
       figure("throughput", result.empty.throughput, "tasks/s");
       figure("claim_p99_ms", result.empty.claimP99Ms, "ms");
