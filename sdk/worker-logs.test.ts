@@ -1,31 +1,16 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { setupTestDatabase } from "@/test/db";
-import { startTestServer, type TestServer } from "@/test/server";
-import { createTaskManagerClient, type TaskManagerClient } from "./client";
-import { type AgentWorker, createAgentWorker } from "./worker";
+import { beforeAll, expect, it } from "vitest";
+import { setupWorkerServer } from "@/test/worker-server";
+import type { AgentWorker } from "./worker";
 
 /* ctx.log and console capture through a real server: lines land in the right task's log. */
 
-const pg = setupTestDatabase();
-let server: TestServer;
-let orchestrator: TaskManagerClient;
+const fixture = setupWorkerServer();
 let worker: AgentWorker | undefined;
 
 beforeAll(async () => {
-  server = await startTestServer({ databaseUrl: pg.url });
-  const admin = createTaskManagerClient({ url: server.url, token: server.adminToken });
-  const [orchestratorToken, agentToken] = await Promise.all([
-    admin.trpc.tokens.create.mutate({ name: "orchestrator", role: "orchestrator" }),
-    admin.trpc.tokens.create.mutate({ name: "agents", role: "agent" }),
-  ]);
-  orchestrator = createTaskManagerClient({ url: server.url, token: orchestratorToken.secret });
-  worker = createAgentWorker({
-    url: server.url,
-    token: agentToken.secret,
+  worker = fixture.startWorker("logs", {
     name: "logging worker",
-    capabilities: ["logs"],
     concurrency: 2,
-    waitMs: 5_000,
     captureConsole: true,
     handlers: {
       chatty: async (task, ctx) => {
@@ -44,14 +29,9 @@ beforeAll(async () => {
   await worker.start();
 }, 600_000);
 
-afterAll(async () => {
-  await worker?.stop({ graceMs: 0 });
-  await server?.stop();
-}, 120_000);
-
 it("sends ctx.log lines and captured console output to each task's log before its outcome", async () => {
   const submit = (name: string) =>
-    orchestrator.trpc.tasks.submit.mutate({
+    fixture.orchestrator.trpc.tasks.submit.mutate({
       name,
       type: "chatty",
       capabilities: ["logs"],
@@ -71,7 +51,7 @@ it("sends ctx.log lines and captured console output to each task's log before it
     [b.task.id, "beta"],
   ] as const) {
     // Completion is reported after the task's lines were accepted: they are all there now.
-    const page = await orchestrator.trpc.tasks.logs.query({ taskId: id, limit: 100 });
+    const page = await fixture.orchestrator.trpc.tasks.logs.query({ taskId: id, limit: 100 });
     expect(page.lines.map((line) => [line.level, line.message])).toEqual([
       ["info", `${name} starts`],
       ["info", `${name} says 42`],

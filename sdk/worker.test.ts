@@ -1,83 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { setupTestDatabase } from "@/test/db";
-import { startTestServer, type TestServer } from "@/test/server";
-import { createTaskManagerClient, type TaskManagerClient } from "./client";
+import { describe, expect, it } from "vitest";
+import { deferred, setupWorkerServer } from "@/test/worker-server";
 import { LeaseLostError, NonRetryableError } from "./errors";
-import { type AgentWorker, type AgentWorkerOptions, createAgentWorker } from "./worker";
+import { createAgentWorker } from "./worker";
 
-const pg = setupTestDatabase();
-let server: TestServer;
-let orchestrator: TaskManagerClient;
-let agentToken: string;
-const workers: AgentWorker[] = [];
+/* The worker's life over a real server: running, completing, failing, progress, cancel, stop.
+   Leases whose answer the worker never saw: worker-orphans.test.ts. */
 
-beforeAll(async () => {
-  server = await startTestServer({ databaseUrl: pg.url });
-  const admin = createTaskManagerClient({ url: server.url, token: server.adminToken });
-  const [orchestratorToken, agent] = await Promise.all([
-    admin.trpc.tokens.create.mutate({ name: "orchestrator", role: "orchestrator" }),
-    admin.trpc.tokens.create.mutate({ name: "agents", role: "agent" }),
-  ]);
-  orchestrator = createTaskManagerClient({ url: server.url, token: orchestratorToken.secret });
-  agentToken = agent.secret;
-}, 600_000);
-
-afterAll(async () => {
-  await server?.stop();
-}, 120_000);
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop({ graceMs: 0 })));
-});
-
-/**
- * Each test's tasks need a capability only its own worker has: a task left requeued by one
- * test (a retry) must never be claimed by another test's worker.
- */
-function startWorker(
-  capability: string,
-  options: Pick<AgentWorkerOptions, "handlers"> & Partial<AgentWorkerOptions>,
-) {
-  const worker = createAgentWorker({
-    url: server.url,
-    token: agentToken,
-    name: `worker-${capability}`,
-    capabilities: [capability],
-    concurrency: 4,
-    waitMs: 5_000,
-    ...options,
-  });
-  workers.push(worker);
-  return worker;
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+const fixture = setupWorkerServer();
+const { startWorker, submitChain } = fixture;
 
 const activeTimers = () =>
   process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
 
-/** A workflow a → b → c of `step` tasks only `capability`'s worker runs. */
-function submitChain(name: string, capability: string) {
-  return orchestrator.submitWorkflow({
-    name,
-    tasks: ["a", "b", "c"].map((key, i, keys) => ({
-      key,
-      name: key,
-      type: "step",
-      capabilities: [capability],
-      dependsOn: i === 0 ? [] : [keys[i - 1] ?? ""],
-    })),
-  });
-}
-
 async function events(taskId: string) {
-  return (await orchestrator.trpc.tasks.events.query({ taskId })).items;
+  return (await fixture.orchestrator.trpc.tasks.events.query({ taskId })).items;
 }
 
 describe("the agent worker over HTTP", () => {
@@ -91,7 +27,7 @@ describe("the agent worker over HTTP", () => {
     worker.events.on("completed", ({ task }) => completed.push(task.name));
     await worker.start();
 
-    const submitted = await orchestrator.submitWorkflow({
+    const submitted = await fixture.orchestrator.submitWorkflow({
       name: "a then b",
       tasks: [
         { key: "a", name: "a", type: "step", capabilities: ["dag"], payload: { n: 1 } },
@@ -100,8 +36,8 @@ describe("the agent worker over HTTP", () => {
     });
     const ids = Object.fromEntries(submitted.tasks.map((task) => [task.key, task.id]));
     const [a, b] = await Promise.all([
-      orchestrator.waitForTask(ids.a ?? "", { timeoutMs: 20_000 }),
-      orchestrator.waitForTask(ids.b ?? "", { timeoutMs: 20_000 }),
+      fixture.orchestrator.waitForTask(ids.a ?? "", { timeoutMs: 20_000 }),
+      fixture.orchestrator.waitForTask(ids.b ?? "", { timeoutMs: 20_000 }),
     ]);
 
     expect(a).toMatchObject({ state: "succeeded", result: { ran: "a", payload: { n: 1 } } });
@@ -141,207 +77,13 @@ describe("the agent worker over HTTP", () => {
       const submitted = await submitChain(`chain ${claimOnComplete}`, capability);
       const ids = submitted.tasks.map((task) => task.id);
       const done = await Promise.all(
-        ids.map((id) => orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
+        ids.map((id) => fixture.orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
       );
 
       expect(done.map((task) => task.state)).toEqual(["succeeded", "succeeded", "succeeded"]);
       // With one slot, a finished task's slot waits for its completion's answer.
       const expected = claimOnComplete ? "tasks.completeMany" : "agents.claim";
       expect(ids.slice(1).map((id) => handedOutBy.get(id))).toEqual([expected, expected]);
-      await worker.stop();
-    }
-  });
-
-  it("hands back a task whose lease came in a lost answer (claim or completeMany), its attempt refunded, then runs it", async () => {
-    for (const via of ["agents.claim", "tasks.completeMany"] as const) {
-      const capability = `orphan-${via}`;
-      // Armed once the steady task runs: the next answer of `via` that leases a task commits
-      // on the server, but the worker only sees a connection error.
-      let losing = false;
-      let lost: string | undefined;
-      // Claims are refused before they are sent from the lost answer until the test has seen
-      // the task back in the queue: the worker would otherwise claim it again at once.
-      let claimsOpen = false;
-      const losingFetch: typeof fetch = async (input, init) => {
-        const url = String(input instanceof Request ? input.url : input);
-        if (url.includes("agents.claim") && lost !== undefined && !claimsOpen) {
-          throw new TypeError("fetch failed: claims are held back by the test");
-        }
-        const response = await fetch(input, init);
-        if (!losing || lost !== undefined || !url.includes(via)) return response;
-        const text = await response.text();
-        const leased = (JSON.parse(text) as { result?: { data?: { tasks?: { id: string }[] } } })
-          .result?.data?.tasks;
-        if (leased?.[0]) {
-          lost = leased[0].id;
-          throw new TypeError("fetch failed: the connection was reset");
-        }
-        return new Response(text, { status: response.status, headers: response.headers });
-      };
-      const steadyStarted = deferred();
-      const finishSteady = deferred();
-      const worker = startWorker(capability, {
-        concurrency: 2,
-        claimBatch: 1,
-        heartbeatS: 0.05,
-        fetch: losingFetch,
-        handlers: {
-          steady: async () => {
-            steadyStarted.resolve();
-            await finishSteady.promise;
-            return "steady";
-          },
-          step: async (task) => ({ ran: task.name }),
-        },
-      });
-      const requeued: { taskId: string; reason: string }[] = [];
-      worker.events.on("requeued", ({ leases, reason }) => {
-        for (const { taskId } of leases) requeued.push({ taskId, reason });
-      });
-      await worker.start();
-      const {
-        task: { id: steady },
-      } = await orchestrator.trpc.tasks.submit.mutate({
-        name: "steady",
-        type: "steady",
-        capabilities: [capability],
-      });
-      await steadyStarted.promise;
-      losing = true;
-      const handedBack = worker.events.waitFor("requeued");
-      // Its only attempt, and an hour's backoff: had its lease expired instead, it would have
-      // failed for good.
-      const once = { maxAttempts: 1, backoff: { baseS: 3600 } };
-      let orphan: string;
-      if (via === "agents.claim") {
-        const { task } = await orchestrator.trpc.tasks.submit.mutate({
-          name: "orphan",
-          type: "step",
-          capabilities: [capability],
-          ...once,
-        });
-        orphan = task.id;
-      } else {
-        const { tasks } = await orchestrator.submitWorkflow({
-          name: "a then the orphan",
-          tasks: [
-            { key: "a", name: "a", type: "step", capabilities: [capability] },
-            {
-              key: "b",
-              name: "orphan",
-              type: "step",
-              capabilities: [capability],
-              dependsOn: ["a"],
-              ...once,
-            },
-          ],
-        });
-        orphan = tasks[1]?.id ?? "";
-      }
-
-      expect(await handedBack).toMatchObject({
-        reason: "orphaned",
-        leases: [{ taskId: orphan, leaseEpoch: 1 }],
-      });
-      expect(lost).toBe(orphan);
-      expect(await orchestrator.trpc.tasks.get.query({ id: orphan })).toMatchObject({
-        state: "queued",
-        attempts: 0,
-        agentId: null,
-        error: null,
-      });
-      // The task the worker runs kept its lease all along.
-      expect(await orchestrator.trpc.tasks.get.query({ id: steady })).toMatchObject({
-        state: "running",
-        agentId: worker.agentId,
-      });
-
-      claimsOpen = true;
-      expect(await orchestrator.waitForTask(orphan, { timeoutMs: 20_000 })).toMatchObject({
-        state: "succeeded",
-        attempts: 1,
-        result: { ran: "orphan" },
-      });
-      finishSteady.resolve();
-      expect(await orchestrator.waitForTask(steady, { timeoutMs: 20_000 })).toMatchObject({
-        state: "succeeded",
-        attempts: 1,
-      });
-      expect(requeued).toEqual([{ taskId: orphan, reason: "orphaned" }]);
-      await worker.stop();
-    }
-  });
-
-  it("never hands back a lease it runs, reports or is still being handed, however many heartbeats list it", async () => {
-    for (const claimOnComplete of [false, true]) {
-      const capability = `orphan-never-${claimOnComplete}`;
-      let beats = 0;
-      const waiting: { at: number; resolve: () => void }[] = [];
-      /** Resolves once `n` more heartbeat answers have come back. */
-      const beatsLater = (n: number) =>
-        new Promise<void>((resolve) => waiting.push({ at: beats + n, resolve }));
-      const held = { claimAnswers: 0, reports: 0, completionAnswers: 0 };
-      // Four answers: the last one is read after the hold ends, and the first may have been
-      // asked before the lease existed, so two heartbeats in between list it, still unknown
-      // to the worker (claims and completions) or out of `running` (reports).
-      const holding: typeof fetch = async (input, init) => {
-        const url = String(input instanceof Request ? input.url : input);
-        const completion = url.includes("tasks.completeMany");
-        if (completion) {
-          // Not sent yet: the server still lists the task the report is about.
-          held.reports++;
-          await beatsLater(4);
-        }
-        const response = await fetch(input, init);
-        if (url.includes("agents.heartbeat")) {
-          beats++;
-          for (const wait of waiting.splice(0)) {
-            if (wait.at <= beats) wait.resolve();
-            else waiting.push(wait);
-          }
-          return response;
-        }
-        if (!completion && !url.includes("agents.claim")) return response;
-        const text = await response.text();
-        const body = JSON.parse(text) as { result?: { data?: { tasks?: unknown[] } } };
-        if ((body.result?.data?.tasks?.length ?? 0) > 0) {
-          // Committed on the server, not yet seen by the worker: its lease is the agent's.
-          if (completion) held.completionAnswers++;
-          else held.claimAnswers++;
-          await beatsLater(4);
-        }
-        return new Response(text, { status: response.status, headers: response.headers });
-      };
-      const worker = startWorker(capability, {
-        concurrency: 1,
-        claimOnComplete,
-        // No long poll in flight beside what is held: only the rule keeps these leases.
-        waitMs: 0,
-        heartbeatS: 0.02,
-        fetch: holding,
-        handlers: {
-          step: async (task) => {
-            // Runs across heartbeats.
-            await beatsLater(3);
-            return { ran: task.name };
-          },
-        },
-      });
-      let requeued = 0;
-      worker.events.on("requeued", () => requeued++);
-      await worker.start();
-      const submitted = await submitChain(`held ${claimOnComplete}`, capability);
-      const done = await Promise.all(
-        submitted.tasks.map((task) => orchestrator.waitForTask(task.id, { timeoutMs: 60_000 })),
-      );
-
-      expect(done.map((task) => [task.state, task.attempts])).toEqual(
-        done.map(() => ["succeeded", 1]),
-      );
-      expect(requeued).toBe(0);
-      expect(held.reports).toBe(3);
-      if (claimOnComplete) expect(held.completionAnswers).toBe(2);
-      else expect(held.claimAnswers).toBe(3);
       await worker.stop();
     }
   });
@@ -358,7 +100,7 @@ describe("the agent worker over HTTP", () => {
     const failed = worker.events.waitFor("failed");
     const {
       task: { id },
-    } = await orchestrator.trpc.tasks.submit.mutate({
+    } = await fixture.orchestrator.trpc.tasks.submit.mutate({
       name: "doomed",
       type: "broken",
       capabilities: ["fatal"],
@@ -366,7 +108,7 @@ describe("the agent worker over HTTP", () => {
     });
 
     expect(await failed).toMatchObject({ task: { id }, retryable: false });
-    const task = await orchestrator.trpc.tasks.get.query({ id });
+    const task = await fixture.orchestrator.trpc.tasks.get.query({ id });
     expect(task).toMatchObject({
       state: "failed",
       attempts: 1,
@@ -403,7 +145,7 @@ describe("the agent worker over HTTP", () => {
     await worker.start();
     const ids: string[] = [];
     for (const name of ["first", "second", "third"]) {
-      const { task } = await orchestrator.trpc.tasks.submit.mutate({
+      const { task } = await fixture.orchestrator.trpc.tasks.submit.mutate({
         name,
         type: "broken",
         capabilities: ["fails-then-claims"],
@@ -411,7 +153,7 @@ describe("the agent worker over HTTP", () => {
       ids.push(task.id);
     }
     const done = await Promise.all(
-      ids.map((id) => orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
+      ids.map((id) => fixture.orchestrator.waitForTask(id, { timeoutMs: 20_000 })),
     );
 
     expect(done.map((task) => task.state)).toEqual(["failed", "failed", "failed"]);
@@ -425,13 +167,13 @@ describe("the agent worker over HTTP", () => {
     const failed = worker.events.waitFor("failed");
     const {
       task: { id },
-    } = await orchestrator.trpc.tasks.submit.mutate({
+    } = await fixture.orchestrator.trpc.tasks.submit.mutate({
       name: "nobody's",
       type: "mystery",
       capabilities: ["unknown"],
     });
     expect(await failed).toMatchObject({ task: { id }, retryable: false });
-    expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
+    expect(await fixture.orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
       state: "failed",
       error: { message: 'no handler for task type "mystery"' },
     });
@@ -453,21 +195,21 @@ describe("the agent worker over HTTP", () => {
     await worker.start();
     const {
       task: { id },
-    } = await orchestrator.trpc.tasks.submit.mutate({
+    } = await fixture.orchestrator.trpc.tasks.submit.mutate({
       name: "with progress",
       type: "long",
       capabilities: ["progress"],
     });
     await reported.promise;
 
-    expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
+    expect(await fixture.orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
       state: "running",
       progress: 0.5,
       progressStep: "halfway",
       progressMessage: "3 of 6 files",
     });
     finish.resolve();
-    expect(await orchestrator.waitForTask(id, { timeoutMs: 10_000 })).toMatchObject({
+    expect(await fixture.orchestrator.waitForTask(id, { timeoutMs: 10_000 })).toMatchObject({
       state: "succeeded",
       result: "done",
     });
@@ -500,13 +242,13 @@ describe("the agent worker over HTTP", () => {
         },
       });
       await worker.start();
-      const { workflow, tasks } = await orchestrator.submitWorkflow({
+      const { workflow, tasks } = await fixture.orchestrator.submitWorkflow({
         name: `cancelled via ${via}`,
         tasks: [{ key: "a", name: "a", type: "long", capabilities: [`cancel-${via}`] }],
       });
       await started.promise;
       const lost = worker.events.waitFor("error");
-      expect(await orchestrator.cancelWorkflow(workflow.id, "no longer needed")).toEqual({
+      expect(await fixture.orchestrator.cancelWorkflow(workflow.id, "no longer needed")).toEqual({
         id: workflow.id,
         cancelled: 1,
       });
@@ -516,9 +258,9 @@ describe("the agent worker over HTTP", () => {
       expect(aborted).toBeInstanceOf(LeaseLostError);
       if (via === "progress") expect(progressError).toBeInstanceOf(LeaseLostError);
       await worker.stop({ graceMs: 1000 });
-      expect(await orchestrator.trpc.tasks.get.query({ id: tasks[0]?.id as string })).toMatchObject(
-        { state: "cancelled", result: null, cancelReason: "no longer needed" },
-      );
+      expect(
+        await fixture.orchestrator.trpc.tasks.get.query({ id: tasks[0]?.id as string }),
+      ).toMatchObject({ state: "cancelled", result: null, cancelReason: "no longer needed" });
     }
   });
 
@@ -540,7 +282,7 @@ describe("the agent worker over HTTP", () => {
     await worker.start();
     const {
       task: { id },
-    } = await orchestrator.trpc.tasks.submit.mutate({
+    } = await fixture.orchestrator.trpc.tasks.submit.mutate({
       name: "stuck",
       type: "stuck",
       capabilities: ["stop"],
@@ -557,7 +299,7 @@ describe("the agent worker over HTTP", () => {
     // Heartbeat, batching and backoff timers are all gone (fetch's own idle timers may go too).
     expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
     // Back in the queue, ready now for another agent: not a failure.
-    expect(await orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
+    expect(await fixture.orchestrator.trpc.tasks.get.query({ id })).toMatchObject({
       state: "queued",
       attempts: 0,
       agentId: null,
@@ -568,7 +310,7 @@ describe("the agent worker over HTTP", () => {
   it("retries registration while the server cannot be reached, and stops cleanly", async () => {
     const worker = createAgentWorker({
       url: "http://127.0.0.1:9", // the discard port: nothing listens
-      token: agentToken,
+      token: "tm_never_sent", // nothing answers it
       name: "worker-nowhere",
       handlers: {},
     });

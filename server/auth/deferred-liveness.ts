@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { DomainError } from "@/server/errors";
 import { cachedPrincipal } from "./principal-cache";
+import { bearerSecret } from "./request";
 import type { Principal } from "./roles";
 import { hashSecret } from "./secrets";
 import { authenticateToken } from "./tokens";
@@ -47,8 +48,7 @@ export function deferredBearer(
   db: Database,
   headers: Headers,
 ): { principal: Principal; liveness: DeferredLiveness } | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "");
-  const secret = match?.[1];
+  const secret = bearerSecret(headers.get("authorization") ?? "");
   if (!secret) return undefined;
   const principal = cachedPrincipal(hashSecret(secret));
   if (!principal) return undefined;

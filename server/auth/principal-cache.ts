@@ -3,7 +3,7 @@ import type { Principal } from "./roles";
 /** How long a token's principal may stand in for its lookup (deferred-liveness.ts). */
 export const PRINCIPAL_CACHE_MS = 30_000;
 /** Tokens remembered at most; the oldest is forgotten first. */
-const MAX_ENTRIES = 10_000;
+export const PRINCIPAL_CACHE_ENTRIES = 10_000;
 
 interface Entry {
   principal: Principal;
@@ -22,7 +22,7 @@ const entries = new Map<string, Entry>();
 export function rememberPrincipal(tokenHash: string, principal: Principal, now = Date.now()) {
   entries.delete(tokenHash);
   entries.set(tokenHash, { principal, at: now });
-  if (entries.size > MAX_ENTRIES) {
+  if (entries.size > PRINCIPAL_CACHE_ENTRIES) {
     const oldest = entries.keys().next();
     if (!oldest.done) entries.delete(oldest.value);
   }

@@ -12,6 +12,11 @@ export function readCookie(headers: Headers, name: string): string | undefined {
   return undefined;
 }
 
+/** The secret of an `Authorization: Bearer <secret>` header's value; undefined if malformed. */
+export function bearerSecret(authorization: string): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+}
+
 /**
  * Who sent this request. A bearer token wins over a cookie, and an invalid bearer token is not
  * rescued by a valid cookie: a program that sends a bad token should hear 401, not act as
@@ -23,8 +28,8 @@ export async function authenticateRequest(
 ): Promise<Principal | null> {
   const authorization = headers.get("authorization");
   if (authorization !== null) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match?.[1] ? authenticateToken(db, match[1]) : null;
+    const secret = bearerSecret(authorization);
+    return secret ? authenticateToken(db, secret) : null;
   }
   const session = readCookie(headers, SESSION_COOKIE);
   return session ? authenticateSession(db, session) : null;
