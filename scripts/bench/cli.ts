@@ -40,7 +40,7 @@
  *   with --profile, the drains' statements (pg_stat_statements) empty and with history side by side.
  * - --only throughput: the SDK drain (`throughput`, `claim_p99_ms`), then graphile-worker tuned
  *   on the same PostgreSQL with our server stopped (`graphile_tuned`, `ratio_vs_graphile_tuned`;
- *   --skip-graphile: the drain alone).
+ *   --skip-graphile: the drain alone); each side's best of two runs (groups/throughput.ts).
  * - --only scheduling: one mixed workload (a GPU pool, three workflows, a concurrency key, a
  *   flaky agent) run twice, fifo without reservations then the defaults, figures side by side
  *   (`sched_pool_utilisation`, `sched_big_task_wait_max_s`, …; --quick: a smaller workload).

@@ -28,6 +28,7 @@ import { scheduleFigures } from "./groups/schedules";
 import { signalFigures } from "./groups/signals";
 import { taskLogFigures } from "./groups/task-log-ui";
 import {
+  bestDrain,
   graphileFigures,
   printDrainFigures,
   throughputOnly,
@@ -39,7 +40,6 @@ import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { vacuumHistory } from "./seed-history";
 import { startBenchEnvironment, withEnvironment } from "./setup";
 import { log } from "./stats";
-import { runThroughput } from "./throughput";
 
 // Read before anything starts: a bad value fails the run at once.
 const settings = readSettings(process.argv.slice(2));
@@ -88,7 +88,7 @@ async function fullRun() {
   if (!settings.skipGraphile) await ensurePeerHarness();
   const env = await startBenchEnvironment();
   try {
-    const throughput = await runThroughput(env, throughputParams(settings));
+    const throughput = await bestDrain(env, throughputParams(settings));
     printDrainFigures(throughput, true);
 
     // The drain left dead rows and dirty pages behind: vacuumed and checkpointed first, the hop

@@ -4,7 +4,7 @@ import { taskStateEnum } from "@/db/schema/tasks";
 import { pruneHistory } from "@/server/monitor/retention";
 import { setupTestDatabase } from "@/test/db";
 import { makeAgent } from "@/test/engine";
-import { bucketBoundsMs, bucketIndex } from "./histogram";
+import { addHistograms, bucketBoundsMs, bucketIndex, HISTOGRAM_BUCKETS } from "./histogram";
 import { readOverview } from "./overview";
 import { QUEUE_DEPTH_STATES, sampleQueueDepth } from "./queue-depth";
 import { OVERVIEW_RANGES, rangeWindow } from "./ranges";
@@ -231,6 +231,35 @@ describe("ranges", () => {
     const week = rangeWindow("7d", now);
     expect(week.stepMs).toBe(3_600_000);
     expect(week.buckets.at(-1)).toBe(Date.UTC(2030, 0, 31, 12));
+  });
+
+  it("counts each duration in its bucket, the coarse buckets the sums of the minutes", async () => {
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+    await insertAll(knownSet(hour));
+    await insertAll(knownSet(hour + 7 * MINUTE));
+    await rollUpEvents(pg.db);
+    const rows = await pg.db.execute<{ step_s: number; run_hist: number[]; wait_hist: number[] }>(
+      sql`select step_s, run_hist, wait_hist from task_rollup
+        where type = 'alpha' and bucket >= to_timestamp(${hour / 1000}) order by step_s, bucket`,
+    );
+    const histogram = (durations: Record<number, number>) => {
+      const counts = Array<number>(HISTOGRAM_BUCKETS).fill(0);
+      for (const [ms, n] of Object.entries(durations)) {
+        const index = bucketIndex(Number(ms));
+        counts[index] = (counts[index] ?? 0) + n;
+      }
+      return counts;
+    };
+    // Twice alpha: 18 waits of 300 ms and 2 of 30 s; 10 runs of 1.5 s and 10 of 7 s.
+    const hourly = rows.find((row) => row.step_s === 3600);
+    expect(hourly?.wait_hist).toEqual(histogram({ 300: 18, 30000: 2 }));
+    expect(hourly?.run_hist).toEqual(histogram({ 1500: 10, 7000: 10 }));
+    for (const step of [60, 300]) {
+      const sum = rows
+        .filter((row) => row.step_s === step)
+        .reduce((total, row) => addHistograms(total, row.run_hist), [] as number[]);
+      expect(sum).toEqual(hourly?.run_hist);
+    }
   });
 
   it("adds the minutes of a coarse bucket together", async () => {
