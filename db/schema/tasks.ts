@@ -162,8 +162,13 @@ export const tasks = pgTable(
     index("tasks_wait_timeout_idx")
       .on(t.finishedAt)
       .where(sql`${t.state} = 'failed' and (${t.error} ->> 'code') = 'wait_timeout'`),
-    // Also serves lookups by workflow alone (its leading column).
-    uniqueIndex("tasks_workflow_key_idx").on(t.workflowId, t.key),
+    // Also serves lookups by workflow alone (its leading column). Partial: a standalone task
+    // (null workflow) is unique by nothing here, and its entry cost every state change a write.
+    // Any strict comparison on workflow_id (=, = any, a join) proves the predicate, so every
+    // lookup by workflow still uses it (server/workflows/workflow-key-index.test.ts).
+    uniqueIndex("tasks_workflow_key_idx")
+      .on(t.workflowId, t.key)
+      .where(sql`${t.workflowId} is not null`),
     // Overlap policies look for a schedule's unfinished runs. Written with the terminal states:
     // a predicate naming `waiting` could not be built in the migration that adds that value.
     index("tasks_schedule_idx")
