@@ -36,6 +36,7 @@ import {
 } from "./groups/throughput";
 import { uiFigures } from "./groups/ui";
 import { wallSoak } from "./groups/wall-soak";
+import { buildRollup } from "./overview";
 import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { vacuumHistory } from "./seed-history";
 import { startBenchEnvironment, withEnvironment } from "./setup";
@@ -91,9 +92,11 @@ async function fullRun() {
     const throughput = await bestDrain(env, throughputParams(settings));
     printDrainFigures(throughput, true);
 
-    // The drain left dead rows and dirty pages behind: vacuumed and checkpointed first, the hop
-    // is measured on a settled database (as `--only latency` and the history comparison are),
-    // not while the drain's aftermath is written out under it.
+    // The drains left dead rows, dirty pages and 120,000 events for the overview's rollup behind:
+    // folded, vacuumed and checkpointed first, the hop is measured on a settled database (as
+    // `--only latency` and the history comparison are), not while the leader's sweep folds the
+    // drains' events or the drains' aftermath is written out under it.
+    await buildRollup(env.postgres.url);
     await vacuumHistory(env.postgres.url, ["tasks", "task_events", "task_dependencies"]);
     await latencyFigures(env, settings);
 
