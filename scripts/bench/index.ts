@@ -92,7 +92,7 @@ async function fullRun() {
     const throughput = await bestDrain(env, throughputParams(settings));
     printDrainFigures(throughput, true);
 
-    // The drains left dead rows, dirty pages and 120,000 events for the overview's rollup behind:
+    // The drains left dead rows, dirty pages and their events for the overview's rollup behind:
     // folded, vacuumed and checkpointed first, the hop is measured on a settled database (as
     // `--only latency` and the history comparison are), not while the leader's sweep folds the
     // drains' events or the drains' aftermath is written out under it.

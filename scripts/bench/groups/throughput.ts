@@ -84,7 +84,8 @@ export async function throughputOnly(settings: BenchSettings) {
 
 /**
  * The full run's peer figures: graphile-worker default and tuned on the same PostgreSQL (best
- * of DRAIN_RUNS each), and our best drain's ratio to each. Stops our server, which would only compete for the two cores.
+ * of DRAIN_RUNS each), and our best drain's ratio to each. Stops our server, which would only
+ * compete for the two cores.
  */
 export async function graphileFigures(
   env: BenchEnvironment,
