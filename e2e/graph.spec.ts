@@ -63,7 +63,7 @@ test("the graph draws every task and edge, and states change live as an agent wo
   // The old address still works: /graph?workflow= lands on the run page's Graph section.
   await signIn(page, E2E_ADMIN_TOKEN, `/graph?workflow=${dag.workflowId}`);
   await expect(page).toHaveURL(`/workflows/${dag.workflowId}?tab=graph`);
-  await expect(page.getByRole("heading", { name: "Graph", level: 2 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Graph", exact: true, level: 2 })).toBeVisible();
   await expect(page.getByTestId("graph-node")).toHaveCount(dag.tasks, { timeout: 20_000 });
   await expect(page.locator(".react-flow__edge")).toHaveCount(dag.edges);
   await expect(node(page, dag.idOf("extract"))).toHaveAttribute("data-state", "queued");
