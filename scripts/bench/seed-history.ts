@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import postgres from "postgres";
 
 /**
@@ -119,13 +120,17 @@ export async function seedFinishedTasks(url: string, params: HistorySeedParams):
 
 /**
  * As after autovacuum's first pass: the figures measure a settled service, not that pass. A
- * checkpoint after it, so the seeding's gigabyte of WAL is not written out during a measurement.
+ * checkpoint after it, so the seeding's gigabyte of WAL is not written out during a measurement,
+ * and a `sync`, so the kernel is not either: after the drains' checkpoint (~90 MB) PostgreSQL's
+ * statement log showed COMMITs of 100–600 ms for 20 s, each WAL flush queued behind that
+ * write-back, and they were the full run's hop p99; with the sync, no COMMIT took over 60 ms.
  */
 export async function vacuumHistory(url: string, tables: string[]): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe(`vacuum (analyze) ${tables.join(", ")}`);
     await sql`checkpoint`;
+    spawnSync("sync");
   } finally {
     await sql.end();
   }
