@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { SourceMap, type SourceMapping } from "node:module";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
+import { type BenchEnvironment, repoRoot, startBenchEnvironment } from "./setup";
 import { log } from "./stats";
 
 /** Server settings that make pg_stat_statements available (bench --profile only). */
@@ -87,14 +88,51 @@ function createResolver() {
 }
 
 /** Environment that preloads cpu-profiler.cjs into the server (and the launcher, harmlessly). */
-export function cpuProfilerEnv(dir: string): Record<string, string> {
+function cpuProfilerEnv(dir: string): Record<string, string> {
   const preload = path.join(path.dirname(fileURLToPath(import.meta.url)), "cpu-profiler.cjs");
   return { NODE_OPTIONS: `--require ${preload}`, TM_BENCH_CPU_PROFILE_DIR: dir };
 }
 
 /** Environment that makes the server log each request's phases (server/log/phase-timings.ts). */
-export function phaseLogEnv(file: string): Record<string, string> {
+function phaseLogEnv(file: string): Record<string, string> {
   return { TM_BENCH_PHASE_LOG: file };
+}
+
+export interface ProfiledServer {
+  /** Where the server writes its CPU profiles (logCpuProfile reads them). */
+  dir: string;
+  /** The server's phase log (hop-profile.ts reads it). */
+  phaseFile: string;
+  pid: number;
+}
+
+/**
+ * `run` on a fresh environment whose server preloads the CPU profiler and writes the phase
+ * log, both into a scratch folder under .test-data that is removed afterwards.
+ */
+export async function withProfiledServer(
+  options: { pgSettings?: Record<string, string> },
+  run: (env: BenchEnvironment, server: ProfiledServer) => Promise<void>,
+): Promise<void> {
+  // A fresh clone has no .test-data yet.
+  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
+  const dir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-profile-"));
+  try {
+    const phaseFile = path.join(dir, "phases.jsonl");
+    const env = await startBenchEnvironment({
+      pgSettings: options.pgSettings,
+      serverEnv: { ...cpuProfilerEnv(dir), ...phaseLogEnv(phaseFile) },
+    });
+    try {
+      const pid = env.serverPid();
+      if (pid === undefined) throw new Error("the server's pid file is missing");
+      await run(env, { dir, phaseFile, pid });
+    } finally {
+      await env.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Starts, or stops and writes, the server's profile (see cpu-profiler.cjs). */

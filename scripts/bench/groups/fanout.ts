@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import path from "node:path";
 import type { BenchSettings } from "../cli";
 import { type FanoutParams, runFanout } from "../fanout";
-import { cpuProfilerEnv, logCpuProfile, toggleCpuProfile } from "../profile";
-import { type BenchEnvironment, repoRoot, startBenchEnvironment } from "../setup";
+import { logCpuProfile, toggleCpuProfile, withProfiledServer } from "../profile";
+import type { BenchEnvironment } from "../setup";
 import { figure, log } from "../stats";
 
 /**
@@ -38,20 +36,9 @@ export async function fanoutFigures(
 
 /** `--only fanout --profile`: the fan-out figures with the server's CPU profile per phase. */
 export async function fanoutProfile(settings: BenchSettings) {
-  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
-  const cpuDir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-cpu-"));
-  try {
-    const env = await startBenchEnvironment({ serverEnv: cpuProfilerEnv(cpuDir) });
-    try {
-      const pid = env.serverPid();
-      if (pid === undefined) throw new Error("the server's pid file is missing");
-      await fanoutFigures(env, settings, () => toggleCpuProfile(pid));
-      await logCpuProfile(cpuDir, pid, 1, "fanout burst");
-      await logCpuProfile(cpuDir, pid, 2, "fanout steady");
-    } finally {
-      await env.close();
-    }
-  } finally {
-    await rm(cpuDir, { recursive: true, force: true });
-  }
+  await withProfiledServer({}, async (env, server) => {
+    await fanoutFigures(env, settings, () => toggleCpuProfile(server.pid));
+    await logCpuProfile(server.dir, server.pid, 1, "fanout burst");
+    await logCpuProfile(server.dir, server.pid, 2, "fanout steady");
+  });
 }

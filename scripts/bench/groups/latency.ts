@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import path from "node:path";
 import type { BenchSettings } from "../cli";
 import { runHopProfile } from "../hop-profile";
 import { runLatency } from "../latency";
-import { cpuProfilerEnv, logCpuProfile, phaseLogEnv, toggleCpuProfile } from "../profile";
-import { type BenchEnvironment, repoRoot, startBenchEnvironment } from "../setup";
+import { logCpuProfile, toggleCpuProfile, withProfiledServer } from "../profile";
+import type { BenchEnvironment } from "../setup";
 import { figure, log } from "../stats";
 
 /** The dependency hop: a chain and a layered DAG through SDK workers (`--only latency`). */
@@ -46,33 +44,18 @@ export async function hopBreakdown(env: BenchEnvironment, settings: BenchSetting
 
 /** `--only latency --profile`: the hop breakdown alone. */
 export async function hopProfile(settings: BenchSettings) {
-  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
-  const dir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-hops-"));
-  try {
-    const file = path.join(dir, "phases.jsonl");
-    const env = await startBenchEnvironment({
-      serverEnv: { ...cpuProfilerEnv(dir), ...phaseLogEnv(file) },
+  await withProfiledServer({}, async (env, server) => {
+    await hopBreakdown(env, settings, server.phaseFile);
+    // The server's CPU over one more chain, claimOnComplete on: what its part of a hop costs.
+    toggleCpuProfile(server.pid);
+    await runHopProfile(env, server.phaseFile, {
+      chain: 200,
+      workers: settings.workers,
+      concurrency: 50,
+      claimOnComplete: true,
+      timeoutMs: 120_000,
     });
-    try {
-      await hopBreakdown(env, settings, file);
-      // The server's CPU over one more chain, claimOnComplete on: what its part of a hop costs.
-      const pid = env.serverPid();
-      if (pid !== undefined) {
-        toggleCpuProfile(pid);
-        await runHopProfile(env, file, {
-          chain: 200,
-          workers: settings.workers,
-          concurrency: 50,
-          claimOnComplete: true,
-          timeoutMs: 120_000,
-        });
-        toggleCpuProfile(pid);
-        await logCpuProfile(dir, pid, 1, "chain hops", 40);
-      }
-    } finally {
-      await env.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    toggleCpuProfile(server.pid);
+    await logCpuProfile(server.dir, server.pid, 1, "chain hops", 40);
+  });
 }

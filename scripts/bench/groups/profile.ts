@@ -1,16 +1,12 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import path from "node:path";
 import type { BenchSettings } from "../cli";
 import {
-  cpuProfilerEnv,
   logCpuProfile,
   logTopStatements,
   PROFILE_PG_SETTINGS,
-  phaseLogEnv,
   resetStatements,
   toggleCpuProfile,
+  withProfiledServer,
 } from "../profile";
-import { repoRoot, startBenchEnvironment } from "../setup";
 import { runThroughput } from "../throughput";
 import { hopBreakdown } from "./latency";
 import { printDrainFigures, throughputParams } from "./throughput";
@@ -21,32 +17,15 @@ import { printDrainFigures, throughputParams } from "./throughput";
  * chain hop's breakdown by phase.
  */
 export async function throughputProfile(settings: BenchSettings) {
-  // A fresh clone has no .test-data yet.
-  await mkdir(path.join(repoRoot, ".test-data"), { recursive: true });
-  const cpuDir = await mkdtemp(path.join(repoRoot, ".test-data", "bench-cpu-"));
-  try {
-    const phaseFile = path.join(cpuDir, "phases.jsonl");
-    const env = await startBenchEnvironment({
-      pgSettings: PROFILE_PG_SETTINGS,
-      serverEnv: { ...cpuProfilerEnv(cpuDir), ...phaseLogEnv(phaseFile) },
+  await withProfiledServer({ pgSettings: PROFILE_PG_SETTINGS }, async (env, server) => {
+    const throughput = await runThroughput(env, throughputParams(settings), async (name, edge) => {
+      if (name === "drain" && edge === "start") await resetStatements(env.postgres.url);
+      toggleCpuProfile(server.pid);
     });
-    try {
-      const pid = env.serverPid();
-      if (pid === undefined) throw new Error("the server's pid file is missing");
-      const params = throughputParams(settings);
-      const throughput = await runThroughput(env, params, async (name, edge) => {
-        if (name === "drain" && edge === "start") await resetStatements(env.postgres.url);
-        toggleCpuProfile(pid);
-      });
-      printDrainFigures(throughput, true);
-      await logTopStatements(env.postgres.url);
-      await logCpuProfile(cpuDir, pid, 1, "submit");
-      await logCpuProfile(cpuDir, pid, 2, "drain");
-      await hopBreakdown(env, settings, phaseFile);
-    } finally {
-      await env.close();
-    }
-  } finally {
-    await rm(cpuDir, { recursive: true, force: true });
-  }
+    printDrainFigures(throughput, true);
+    await logTopStatements(env.postgres.url);
+    await logCpuProfile(server.dir, server.pid, 1, "submit");
+    await logCpuProfile(server.dir, server.pid, 2, "drain");
+    await hopBreakdown(env, settings, server.phaseFile);
+  });
 }
