@@ -2,6 +2,7 @@ import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient } from "@trp
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { TERMINAL_STATES } from "@/lib/tasks/states";
 import type { AppRouter } from "@/server/api/root";
+import { createNodeFetch } from "./node-fetch";
 import { abortableSleep } from "./worker/backoff";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
@@ -33,6 +34,7 @@ export interface TaskManagerClientOptions {
   /** The service's base URL, e.g. `http://127.0.0.1:3000`. */
   url: string;
   token: string;
+  /** Default: Node's `http` over kept-alive connections (node-fetch.ts), not the global fetch. */
   fetch?: typeof fetch;
   /**
    * Send calls made in the same tick as one HTTP request (default true). The agent worker
@@ -48,12 +50,20 @@ export function trpcUrl(url: string): string {
   return base.endsWith("/api/trpc") ? base : `${base}/api/trpc`;
 }
 
+let nodeFetch: typeof fetch | undefined;
+
+/** One pool of kept-alive connections for the process's clients, as the global fetch has. */
+function sharedFetch(): typeof fetch {
+  nodeFetch ??= createNodeFetch();
+  return nodeFetch;
+}
+
 /** A typed tRPC client with the token as a Bearer header. */
 export function createTrpc(options: TaskManagerClientOptions): TaskManagerTrpc {
   const linkOptions = {
     url: trpcUrl(options.url),
     headers: { authorization: `Bearer ${options.token}` },
-    fetch: options.fetch,
+    fetch: options.fetch ?? sharedFetch(),
   };
   return createTRPCClient<AppRouter>({
     links: [options.batch === false ? httpLink(linkOptions) : httpBatchLink(linkOptions)],
