@@ -32,7 +32,10 @@ afterEach(async () => {
 describe("createNodeFetch", () => {
   it("sends the method, headers and body, and reads the answer as fetch would", async () => {
     const { url } = await serve((req, body, res) => {
-      res.writeHead(201, { "content-type": "application/json", "x-seen": req.headers.authorization });
+      res.writeHead(201, {
+        "content-type": "application/json",
+        "x-seen": req.headers.authorization,
+      });
       res.end(JSON.stringify({ method: req.method, path: req.url, body: JSON.parse(body) }));
     });
     const response = await createNodeFetch()(`${url}/api/trpc/tasks.complete`, {
@@ -53,7 +56,8 @@ describe("createNodeFetch", () => {
   it("reuses one connection for calls made one after another", async () => {
     const { url, sockets } = await serve((_req, _body, res) => res.end("{}"));
     const nodeFetch = createNodeFetch();
-    for (let i = 0; i < 3; i++) await (await nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).json();
+    for (let i = 0; i < 3; i++)
+      await (await nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).json();
     expect(sockets).toHaveLength(3);
     expect(new Set(sockets).size).toBe(1);
   });

@@ -2,9 +2,13 @@ import http, { type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAgentCall, serveAgentCall } from "@/server/api/agent-calls-route";
+import { answerDirectly } from "@/server/api/direct-call";
 import { handleTrpcRequest } from "@/server/api/handler";
 import { createToken, revokeToken } from "@/server/auth/tokens";
 import { getConfig } from "@/server/config";
+import { createDatabaseCircuit, type DatabaseCircuit } from "@/server/database-circuit";
+import { DatabaseUnavailableError } from "@/server/errors";
+import { log } from "@/server/log/logger";
 import { type ApiFixture, createApiFixture } from "@/test/api-fixture";
 import { setupTestDatabase } from "@/test/db";
 
@@ -34,43 +38,63 @@ interface Call {
   path: string;
   token?: string;
   body: string;
+  contentType?: string;
 }
 
 /** Status, content type and body of the call through the agent-call route. */
-async function viaRoute({ path, token, body }: Call) {
-  const response = await fetch(`${base}/api/trpc/${path}`, {
+async function viaRoute(call: Call) {
+  const response = await fetch(`${base}/api/trpc/${call.path}`, {
     method: "POST",
-    headers: headersFor(token),
-    body,
+    headers: headersFor(call),
+    body: call.body,
   });
   return answerOf(response);
 }
 
 /** The same call through handleTrpcRequest, which the Next route runs. */
-async function viaNextHandler({ path, token, body }: Call) {
+async function viaNextHandler(call: Call, circuit?: DatabaseCircuit) {
   const response = await handleTrpcRequest(
     pg.db,
-    new Request(`http://127.0.0.1:3000/api/trpc/${path}`, {
+    new Request(`http://127.0.0.1:3000/api/trpc/${call.path}`, {
       method: "POST",
-      headers: { host: "127.0.0.1:3000", ...headersFor(token) },
-      body,
+      headers: { host: "127.0.0.1:3000", ...headersFor(call) },
+      body: call.body,
     }),
+    circuit,
   );
   return answerOf(response);
 }
 
-function headersFor(token: string | undefined) {
+/** The same call answered by answerDirectly, undefined when it leaves the call to tRPC's adapter. */
+async function viaDirectCall(call: Call, circuit?: DatabaseCircuit) {
+  const answer = await answerDirectly(
+    pg.db,
+    {
+      path: call.path,
+      url: `http://127.0.0.1:3000/api/trpc/${call.path}`,
+      headers: new Headers({ host: "127.0.0.1:3000", ...headersFor(call) }),
+      body: Buffer.from(call.body),
+      signal: new AbortController().signal,
+    },
+    { circuit },
+  );
+  if (!answer) return undefined;
+  return answerOf(new Response(answer.body, { status: answer.status, headers: answer.headers }));
+}
+
+function headersFor({ token, contentType }: Call) {
   return {
-    "content-type": "application/json",
+    "content-type": contentType ?? "application/json",
     authorization: token ? `Bearer ${token}` : "Bearer -",
   };
 }
 
-/** What the two paths must answer alike: status, content type and the body's bytes. */
+/** What the two paths must answer alike: status, content type, Retry-After and the body's bytes. */
 async function answerOf(response: Response) {
   return {
     status: response.status,
     type: response.headers.get("content-type"),
+    retryAfter: response.headers.get("retry-after"),
     body: await response.text(),
   };
 }
@@ -120,6 +144,88 @@ describe("the agents' calls on Node's own request", () => {
     }
     // The route did answer (not a 404 from "Next").
     expect((await viaRoute(calls()[0] as Call)).status).toBe(200);
+  });
+
+  it("answer single calls directly, exactly as the handler does, and leave it the rest", async () => {
+    const complete = () => ({
+      agentId: api.agentId,
+      items: [{ taskId: api.taskId, leaseEpoch: api.leaseEpoch + 7 }],
+    });
+    const agent = api.tokens.agent;
+    const direct: Call[] = [
+      { path: "tasks.completeMany", token: agent, body: JSON.stringify(complete()) },
+      {
+        path: "tasks.completeMany",
+        token: agent,
+        body: JSON.stringify({ ...complete(), claim: 1 }),
+      },
+      {
+        path: "agents.claim",
+        token: agent,
+        body: JSON.stringify({ agentId: api.agentId, max: 1, waitMs: 0 }),
+      },
+      { path: "agents.heartbeat", token: agent, body: JSON.stringify({ agentId: api.agentId }) },
+      // Refusals: the role, the token, the input, an agent that is not there, an odd type.
+      { path: "tasks.completeMany", token: api.tokens.viewer, body: JSON.stringify(complete()) },
+      { path: "agents.heartbeat", body: JSON.stringify({ agentId: api.agentId }) },
+      { path: "tasks.completeMany", token: agent, body: JSON.stringify({ agentId: "nope" }) },
+      { path: "tasks.fail", token: agent, body: "[]" },
+      {
+        path: "agents.heartbeat",
+        token: agent,
+        body: JSON.stringify({ agentId: "00000000-0000-4000-8000-000000000000" }),
+      },
+      {
+        path: "agents.heartbeat",
+        token: agent,
+        body: JSON.stringify({ agentId: api.agentId }),
+        contentType: "Application/JSON; charset=utf-8",
+      },
+    ];
+    // A lease's expiry is the call's own now() plus the lease.
+    const timeless = (answer: Awaited<ReturnType<typeof answerOf>> | undefined) =>
+      answer && { ...answer, body: answer.body.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"…"') };
+    for (const call of direct) {
+      const [answer, next] = [await viaDirectCall(call), await viaNextHandler(call)];
+      expect({ call, ...timeless(answer) }).toEqual({ call, ...timeless(next) });
+    }
+    // Not JSON, empty, another media type, a batch: tRPC's adapter answers those.
+    const left: Call[] = [
+      { path: "agents.claim", token: agent, body: "{not json" },
+      { path: "agents.heartbeat", token: agent, body: "" },
+      { path: "agents.heartbeat", token: agent, body: "{}", contentType: "text/plain" },
+      { path: "agents.claim,agents.heartbeat?batch=1", token: agent, body: "{}" },
+    ];
+    for (const call of left) expect(await viaDirectCall(call)).toBeUndefined();
+  });
+
+  it("answer 503 with Retry-After from an open circuit, as the handler does", async () => {
+    const circuit = createDatabaseCircuit({
+      probe: () => Promise.reject(new Error("still down")),
+      log: log.child({ component: "database" }),
+      probeIntervalMs: 60_000,
+    });
+    try {
+      circuit.report(new DatabaseUnavailableError());
+      const call = {
+        path: "agents.heartbeat",
+        token: api.tokens.agent,
+        body: JSON.stringify({ agentId: api.agentId }),
+      };
+      const answer = await viaDirectCall(call, circuit);
+      expect(answer?.status).toBe(503);
+      expect(answer?.retryAfter).toBe("1");
+      // The error id differs from call to call; all else is the same.
+      const withoutId = (text: string | undefined) =>
+        text?.replace(/"errorId":"[0-9a-f-]{36}"/, '"errorId":"…"');
+      const next = await viaNextHandler(call, circuit);
+      expect({ ...answer, body: withoutId(answer?.body) }).toEqual({
+        ...next,
+        body: withoutId(next.body),
+      });
+    } finally {
+      circuit.close();
+    }
   });
 
   it("refuses a body over the request limit as the handler does (413, tRPC's error shape)", async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Database } from "@/db/client";
 import { getConfig } from "@/server/config";
 import type { DatabaseCircuit } from "@/server/database-circuit";
+import { answerDirectly } from "./direct-call";
 import { handleTrpcRequest, TRPC_ENDPOINT } from "./handler";
 
 /**
@@ -20,6 +21,9 @@ export const AGENT_CALLS: ReadonlySet<string> = new Set([
 ]);
 
 const PREFIX = `${TRPC_ENDPOINT}/`;
+
+/** `TM_DIRECT_AGENT_CALLS=0`: every agent call through tRPC's fetch adapter (A/B benchmarks). */
+const directCalls = process.env.TM_DIRECT_AGENT_CALLS !== "0";
 
 /**
  * Whether a request is one of the agents' calls as a bearer-token client sends it: a POST
@@ -48,11 +52,12 @@ export function isAgentCall(req: IncomingMessage): boolean {
 }
 
 /**
- * Answers one agent call with the very handler the Next route runs (handleTrpcRequest: the
- * request size limit, auth, roles, router, error formatting), converting Node's request to a
- * fetch Request and the Response back. The body is read here under the same byte limit: a
- * larger one reaches the handler cut at limit + 1 bytes, which it refuses (413) as it
- * refuses any body over the limit.
+ * Answers one agent call as the Next route would (the request size limit, auth, roles, router,
+ * error formatting). A single call with a JSON body is answered directly (direct-call.ts);
+ * anything else (a batch, a body over the limit, one that is not JSON) by the very handler the
+ * Next route runs, converting Node's request to a fetch Request and the Response back. The body
+ * is read here under the same byte limit: a larger one reaches the handler cut at limit + 1
+ * bytes, which it refuses (413) as it refuses any body over the limit.
  */
 export async function serveAgentCall(
   db: Database,
@@ -62,29 +67,52 @@ export async function serveAgentCall(
 ): Promise<void> {
   const controller = new AbortController();
   // A long-polling claim ends when its client leaves, as under Next (the procedure's signal).
-  res.once("close", () => controller.abort());
-  const body = await readBody(req, getConfig().taskManager.limits.requestBytes + 1);
+  // Only then: an abort after every answer would build an AbortError (with its stack) for
+  // nothing.
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const limit = getConfig().taskManager.limits.requestBytes;
+  const body = await readBody(req, limit + 1);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (typeof value === "string") headers.set(name, value);
     else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
   }
-  const request = new Request(`http://${req.headers.host}${req.url}`, {
+  const url = `http://${req.headers.host}${req.url}`;
+  const path = (req.url ?? "").slice(PREFIX.length);
+  const direct =
+    directCalls && !path.includes("?") && body.byteLength <= limit
+      ? await answerDirectly(db, { path, url, headers, body, signal: controller.signal }, options)
+      : undefined;
+  const answer = direct ?? (await viaFetchHandler(db, url, headers, body, controller, options));
+  if (res.destroyed) return;
+  const payload = typeof answer.body === "string" ? Buffer.from(answer.body) : answer.body;
+  res.writeHead(answer.status, { ...answer.headers, "content-length": String(payload.byteLength) });
+  res.end(payload);
+}
+
+/** The call through handleTrpcRequest, the Next route's handler. */
+async function viaFetchHandler(
+  db: Database,
+  url: string,
+  headers: Headers,
+  body: Buffer,
+  controller: AbortController,
+  options: { circuit?: DatabaseCircuit; logDb?: Database },
+): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  const request = new Request(url, {
     method: "POST",
     headers,
     body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>,
     signal: controller.signal,
   });
   const response = await handleTrpcRequest(db, request, options.circuit, options.logDb);
-  const answer = Buffer.from(await response.arrayBuffer());
-  if (res.destroyed) return;
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of response.headers) out[name] = value;
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) out["set-cookie"] = cookies;
-  out["content-length"] = String(answer.byteLength);
-  res.writeHead(response.status, out);
-  res.end(answer);
+  return { status: response.status, headers: out, body: Buffer.from(await response.arrayBuffer()) };
 }
 
 /**

@@ -27,7 +27,8 @@ export interface Context {
 
 export async function createContext(
   db: Database,
-  req: Request,
+  /** A fetch Request, or what the direct agent calls have of one (direct-call.ts). */
+  req: Pick<Request, "url" | "headers">,
   logDb?: Database,
 ): Promise<Context> {
   phase("auth.start");

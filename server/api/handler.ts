@@ -1,3 +1,4 @@
+import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Database } from "@/db/client";
 import { getConfig } from "@/server/config";
@@ -52,23 +53,33 @@ async function answer(
     // monitoring see the status, and an EventSource gives up instead of retrying forever.
     // An unreachable database answers 503 with Retry-After, so clients retry.
     responseMeta({ ctx, type, errors }) {
-      if (errors.some(isDatabaseUnavailable)) {
-        return { headers: new Headers({ "retry-after": String(RETRY_AFTER_S) }) };
-      }
+      const retry = retryAfter(errors);
+      if (retry) return { headers: new Headers(retry) };
       return type === "subscription" && ctx && !ctx.principal ? { status: 401 } : {};
     },
-    // One line per failed call, under the id its response carries. Never the input: it may
-    // hold secrets.
-    onError({ error, path, type }) {
-      const fields = { errorId: errorIdFor(error), path, type, code: publicError(error).code };
-      if (isDatabaseUnavailable(error)) {
-        circuit?.report(error);
-        apiLog.warn({ ...fields, err: error }, "call failed: the database is unavailable");
-      } else if (error.code === "INTERNAL_SERVER_ERROR") {
-        apiLog.error({ ...fields, err: error }, "call failed");
-      }
-    },
+    onError: reportCallError(circuit),
   });
+}
+
+/** The header an answer carries when the database is unavailable: clients retry after it. */
+export function retryAfter(errors: readonly Error[]): Record<string, string> | undefined {
+  return errors.some(isDatabaseUnavailable) ? { "retry-after": String(RETRY_AFTER_S) } : undefined;
+}
+
+/**
+ * One line per failed call, under the id its response carries. Never the input: it may hold
+ * secrets. A database found unavailable opens the circuit.
+ */
+export function reportCallError(circuit: DatabaseCircuit | undefined) {
+  return ({ error, path, type }: { error: TRPCError; path?: string; type: string }) => {
+    const fields = { errorId: errorIdFor(error), path, type, code: publicError(error).code };
+    if (isDatabaseUnavailable(error)) {
+      circuit?.report(error);
+      apiLog.warn({ ...fields, err: error }, "call failed: the database is unavailable");
+    } else if (error.code === "INTERNAL_SERVER_ERROR") {
+      apiLog.error({ ...fields, err: error }, "call failed");
+    }
+  };
 }
 
 /** A refusal in tRPC's error shape, so clients read it like any other error. */
