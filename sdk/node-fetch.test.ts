@@ -46,11 +46,9 @@ describe("createNodeFetch", () => {
     expect(response.status).toBe(201);
     expect(response.ok).toBe(true);
     expect(response.headers.get("x-seen")).toBe("Bearer secret");
-    expect(await response.json()).toEqual({
-      method: "POST",
-      path: "/api/trpc/tasks.complete",
-      body: { taskId: "üüü" },
-    });
+    const sent = { method: "POST", path: "/api/trpc/tasks.complete", body: { taskId: "üüü" } };
+    expect(await response.clone().json()).toEqual(sent);
+    expect(await response.json()).toEqual(sent);
   });
 
   it("reuses one connection for calls made one after another", async () => {

@@ -86,12 +86,15 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
   return record;
 }
 
-/** The answer, read whole: what the tRPC links read of a Response. */
+/**
+ * The answer, read whole: what the tRPC links read of a Response. Its body can be read more
+ * than once, so `clone()` is the answer itself.
+ */
 function answer(url: URL, res: IncomingMessage, bytes: Buffer): Response {
   const status = res.statusCode ?? 0;
   let headers: Headers | undefined;
   const text = () => bytes.toString("utf8");
-  const lite = {
+  const lite: Record<string, unknown> = {
     ok: status >= 200 && status < 300,
     status,
     statusText: res.statusMessage ?? "",
@@ -111,6 +114,7 @@ function answer(url: URL, res: IncomingMessage, bytes: Buffer): Response {
     json: async () => JSON.parse(text()),
     arrayBuffer: async () =>
       bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    clone: () => lite,
   };
   return lite as unknown as Response;
 }

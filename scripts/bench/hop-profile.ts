@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { WorkflowInput } from "@/sdk";
+import { createNodeFetch } from "@/sdk/node-fetch";
 import { startFleet } from "./fleet";
 import type { BenchEnvironment } from "./setup";
 import { log, now, quantile } from "./stats";
@@ -41,11 +42,13 @@ export async function runHopProfile(
   params: HopProfileParams,
 ) {
   const calls: ClientCall[] = [];
+  // The SDK's own transport, timed around.
+  const nodeFetch = createNodeFetch();
   const recordingFetch: typeof fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
     const path = url.slice(url.lastIndexOf("/") + 1).split("?")[0] ?? "";
     const sent = now();
-    const response = await fetch(input, init);
+    const response = await nodeFetch(input, init);
     const received = now();
     if (path === "tasks.completeMany" || path === "agents.claim") {
       const body = typeof init?.body === "string" ? init.body : "";
