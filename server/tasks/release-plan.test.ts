@@ -1,53 +1,21 @@
 import { randomUUID } from "node:crypto";
-import type { SQL } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/test/db";
+import { genericPlan, type PlanNode, tableReads } from "@/test/plans";
 import { readiedBy } from "./complete-in-one-trip";
 import { releaseQuery } from "./complete-statement";
 
 const pg = setupTestDatabase();
-const dialect = new PgDialect();
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-type PlanRow = { "QUERY PLAN": [{ Plan: PlanNode }] };
-
-/** The generic plan a prepared statement keeps after its fifth run: what every hop then runs. */
-async function genericPlan(query: SQL): Promise<PlanNode[]> {
-  const [row] = await pg.sql.unsafe<PlanRow[]>(
-    `explain (generic_plan, format json) ${dialect.sqlToQuery(query).sql}`,
-  );
-  if (!row) throw new Error("no plan");
-  return nodes(row["QUERY PLAN"][0].Plan);
-}
 
 /** Each read of tasks (not the update's own node) finds its rows by key: the id or finish time. */
 function expectLookupsByKey(plan: PlanNode[]) {
-  const reads = plan.filter(
-    (node) => node["Relation Name"] === "tasks" && node["Node Type"] !== "ModifyTable",
-  );
+  const reads = tableReads(plan, "tasks");
   expect(reads.length).toBeGreaterThan(0);
-  for (const read of reads) {
-    const lookups =
-      read["Node Type"] === "Bitmap Heap Scan"
-        ? nodes(read).filter((node) => node["Node Type"] === "Bitmap Index Scan")
-        : [read];
-    for (const lookup of lookups)
-      expect({ node: lookup["Node Type"], index: lookup["Index Name"] }).toEqual({
-        node: expect.stringMatching(/Index Scan/),
-        index: expect.stringMatching(/^tasks_(pkey|finished_idx)$/),
-      });
-  }
+  for (const lookup of reads.flat())
+    expect({ node: lookup["Node Type"], index: lookup["Index Name"] }).toEqual({
+      node: expect.stringMatching(/Index Scan/),
+      index: expect.stringMatching(/^tasks_(pkey|finished_idx)$/),
+    });
 }
 
 /**
@@ -73,12 +41,12 @@ describe("the completion's release, on statistics the tasks have outgrown", () =
 
   it("finds the completed tasks and their dependents by key", async () => {
     const items = [{ taskId: randomUUID(), leaseEpoch: 1 }];
-    expectLookupsByKey(await genericPlan(releaseQuery(agentId, items, { wake: true })));
+    expectLookupsByKey(await genericPlan(pg, releaseQuery(agentId, items, { wake: true })));
   });
 
   it("finds what the completion readied by key (the claim of the chain's next task)", async () => {
     const items = [{ taskId: randomUUID(), leaseEpoch: 1 }];
-    const plan = await genericPlan(readiedBy(agentId, items));
+    const plan = await genericPlan(pg, readiedBy(agentId, items));
     // Its first step reads the tasks queued at this very instant from an index of the queue
     // alone (tasks_claim_idx, tasks_run_at_idx: partial, `state = 'queued'`), which is small.
     const queue = /^tasks_(claim|run_at)_idx$/;

@@ -1,30 +1,14 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/test/db";
+import { customPlan, type PlanNode } from "@/test/plans";
 import { listWorkflowsInput, listWorkflowsSql } from "./list";
 
 const pg = setupTestDatabase();
 
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
 /** The executed plan of the runs list's page for `input`. */
-async function planOf(input: object): Promise<PlanNode[]> {
-  const query = listWorkflowsSql(listWorkflowsInput.parse(input));
-  const [row] = await pg.db.execute<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
-    sql`explain (analyze, format json) ${query}`,
-  );
-  if (!row) throw new Error("no plan");
-  return nodes(row["QUERY PLAN"][0].Plan);
+function planOf(input: object): Promise<PlanNode[]> {
+  return customPlan(pg, listWorkflowsSql(listWorkflowsInput.parse(input)), { analyze: true });
 }
 
 describe("the runs list's plan over a long history", () => {

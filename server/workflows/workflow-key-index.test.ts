@@ -1,41 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/test/db";
+import { customPlan, genericPlan, type PlanNode, tableReads } from "@/test/plans";
 import { uuidArray } from "../tasks/sql";
 import { listWorkflowsInput, listWorkflowsSql } from "./list";
 import { taskStateCountsSql } from "./state";
 
 const pg = setupTestDatabase();
-const dialect = new PgDialect();
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Index Cond"?: string;
-  Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-type PlanRow = { "QUERY PLAN": [{ Plan: PlanNode }] };
-
 /**
  * The plans of `query` both ways postgres.js may run it: with its values (a custom plan) and
- * as the generic plan a prepared statement switches to after five runs, where the index's
- * predicate has to be proven from the statement's shape alone.
+ * as the generic plan a prepared statement switches to after five runs.
  */
 async function plansOf(query: SQL): Promise<PlanNode[][]> {
-  const [custom] = await pg.db.execute<PlanRow>(sql`explain (format json) ${query}`);
-  const [generic] = await pg.sql.unsafe<PlanRow[]>(
-    `explain (generic_plan, format json) ${dialect.sqlToQuery(query).sql}`,
-  );
-  if (!custom || !generic) throw new Error("no plan");
-  return [custom, generic].map((row) => nodes(row["QUERY PLAN"][0].Plan));
+  return [await customPlan(pg, query), await genericPlan(pg, query)];
 }
 
 /**
@@ -45,13 +23,9 @@ async function plansOf(query: SQL): Promise<PlanNode[][]> {
  * index scans below it do.
  */
 function expectWorkflowKeyLookup(plan: PlanNode[]) {
-  const reads = plan.filter((node) => node["Relation Name"] === "tasks");
+  const reads = tableReads(plan, "tasks");
   expect(reads.length).toBeGreaterThan(0);
-  for (const read of reads) {
-    const lookups =
-      read["Node Type"] === "Bitmap Heap Scan"
-        ? nodes(read).filter((node) => node["Node Type"] === "Bitmap Index Scan")
-        : [read];
+  for (const lookups of reads) {
     expect(lookups.length).toBeGreaterThan(0);
     for (const lookup of lookups) {
       expect(lookup["Index Name"]).toBe("tasks_workflow_key_idx");
