@@ -82,7 +82,10 @@ test("an alert opened by a threshold toasts on any page, is listed, and is ackno
   // Resolving drops it from the open list; "All" still shows it, resolved.
   await row.getByRole("button", { name: `Resolve alert ${alert.id}` }).click();
   await expect(row).toHaveCount(0);
-  expect((await findAlert(subject))?.resolvedBy).toBe(acknowledged?.acknowledgedBy);
+  // Polled: the row may leave the list before the resolve's answer is in (a live refetch).
+  await expect
+    .poll(async () => (await findAlert(subject))?.resolvedBy)
+    .toBe(acknowledged?.acknowledgedBy);
   await page.getByText("All", { exact: true }).click();
   await expect(row).toContainText("Resolved");
 });
