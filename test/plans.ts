@@ -6,6 +6,8 @@ import type { TestDatabase } from "./db";
 export interface PlanNode {
   "Node Type": string;
   "Relation Name"?: string;
+  /** The name the statement gives the table (`tasks p`: "p"). */
+  Alias?: string;
   "Index Name"?: string;
   "Index Cond"?: string;
   /** With `analyze` only. */
@@ -52,13 +54,18 @@ export async function genericPlan(pg: TestDatabase, query: SQL): Promise<PlanNod
 }
 
 /**
- * How the plan reads `table`: each node reading it (not an update's own node), a bitmap heap
- * scan replaced by the bitmap index scans below it, which name the indexes. Each entry is one
- * read's lookups; a read with none is an empty list.
+ * How the plan reads `table` (under `alias` only, if given): each node reading it (not an
+ * update's own node), a bitmap heap scan replaced by the bitmap index scans below it, which name
+ * the indexes. Each entry is one read's lookups; a read with none is an empty list.
  */
-export function tableReads(plan: PlanNode[], table: string): PlanNode[][] {
+export function tableReads(plan: PlanNode[], table: string, alias?: string): PlanNode[][] {
   return plan
-    .filter((node) => node["Relation Name"] === table && node["Node Type"] !== "ModifyTable")
+    .filter(
+      (node) =>
+        node["Relation Name"] === table &&
+        node["Node Type"] !== "ModifyTable" &&
+        (alias === undefined || node.Alias === alias),
+    )
     .map((read) =>
       read["Node Type"] === "Bitmap Heap Scan"
         ? planNodes(read).filter((node) => node["Node Type"] === "Bitmap Index Scan")

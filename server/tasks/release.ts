@@ -151,7 +151,6 @@ export function countDownUpdate(edges: SQL): SQL {
       wait_deadline = case when ${done} then ${ready.waitDeadline} else t.wait_deadline end,
       updated_at = now()
     from ${edges}
-    -- As text, a check no index can serve: the dependents are found by id (see completedHere).
-    where t.id = v.id and t.state::text = 'blocked'
+    where t.id = v.id and t.state = 'blocked'
     returning t.id, t.workflow_id, t.state, t.wait_signal, t.wait_deadline`;
 }
