@@ -9,8 +9,9 @@ import {
 import { abortableSleep, backoffMs, retryTransient } from "./worker/backoff";
 import { installConsoleCapture, withConsoleSink } from "./worker/console-capture";
 import { TypedEmitter } from "./worker/events";
+import { createHeartbeats } from "./worker/heartbeats";
 import { createLogShipper } from "./worker/logs";
-import { createOrphanWatch, type LeaseRef, leaseKey } from "./worker/orphans";
+import { createOrphanWatch } from "./worker/orphans";
 import { createReports, now } from "./worker/reports";
 import type {
   AgentWorkerEvents,
@@ -85,9 +86,6 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
   let agentId: string | undefined;
   let loop: Promise<void> | undefined;
   let leasesToHandBack = false;
-  let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
-  let beating: Promise<void> | undefined;
-  let heartbeatsOn = false;
   let stopping: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
@@ -129,6 +127,18 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
         },
   });
   let removeConsoleCapture: (() => void) | undefined;
+  const heartbeats = createHeartbeats({
+    trpc,
+    events,
+    intervalMs: heartbeatMs,
+    running,
+    unacknowledged: () => reports.unacknowledged(),
+    orphans,
+    stopping: claiming.signal,
+    giveUp: giveUp.signal,
+    abandon: (entry, reason, during) => abandon(entry, reason, during),
+    emitError: (error, during) => emitError(error, during),
+  });
   const emitError = (error: unknown, during: WorkerActivity, taskId?: string) =>
     events.emit("error", { error, during, taskId, at: now() });
 
@@ -279,99 +289,6 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     emitError(reason, during, entry.task.id);
   }
 
-  function scheduleHeartbeat(id: string): void {
-    if (!heartbeatsOn) return;
-    heartbeatTimer = setTimeout(() => {
-      beating = heartbeat(id).finally(() => {
-        beating = undefined;
-        scheduleHeartbeat(id);
-      });
-    }, heartbeatMs);
-  }
-
-  /**
-   * Keeps the agent online and its leases alive; gives up tasks the server no longer lists, and
-   * hands back leases it lists for tasks the worker never saw (orphans.ts).
-   */
-  async function heartbeat(id: string): Promise<void> {
-    const sentAt = now();
-    let leases: LeaseRef[];
-    try {
-      ({ leases } = await trpc.agents.heartbeat.mutate({ agentId: id }));
-    } catch (error) {
-      emitError(error, "heartbeat");
-      return;
-    }
-    const held = new Set(leases.map((lease) => leaseKey(lease.taskId, lease.leaseEpoch)));
-    for (const entry of running.values()) {
-      // A task claimed after the heartbeat left may be missing from its answer.
-      if (entry.claimedAt >= sentAt || held.has(leaseKey(entry.task.id, entry.task.leaseEpoch))) {
-        continue;
-      }
-      abandon(
-        entry,
-        new LeaseLostError(entry.task.id, "not among the agent's leases"),
-        "heartbeat",
-      );
-    }
-    // stop() hands back every lease the agent still holds, orphans included.
-    if (claiming.signal.aborted) return;
-    const known = new Set<string>();
-    for (const { task } of running.values()) known.add(leaseKey(task.id, task.leaseEpoch));
-    for (const task of reports.unacknowledged()) known.add(leaseKey(task.id, task.leaseEpoch));
-    const orphaned = orphans.orphans(leases, known);
-    if (orphaned.length > 0) await handBack(id, orphaned, "orphaned", "heartbeat");
-  }
-
-  /**
-   * tasks.requeue: the leases go back to the queue, their attempt refunded. Only those the
-   * server took are reported: one refused was no longer held (e.g. its completion had just
-   * committed).
-   */
-  async function handBack(
-    id: string,
-    leases: LeaseRef[],
-    reason: AgentWorkerEvents["requeued"]["reason"],
-    during: WorkerActivity,
-  ): Promise<void> {
-    try {
-      const { results } = await trpc.tasks.requeue.mutate({
-        agentId: id,
-        items: leases.map(({ taskId, leaseEpoch }) => ({ taskId, leaseEpoch })),
-      });
-      const taken = new Set(results.filter((outcome) => outcome.ok).map(({ taskId }) => taskId));
-      const requeued = leases.filter(({ taskId }) => taken.has(taskId));
-      if (requeued.length > 0) events.emit("requeued", { leases: requeued, reason, at: now() });
-    } catch (error) {
-      emitError(error, during);
-    }
-  }
-
-  async function stopHeartbeats(): Promise<void> {
-    heartbeatsOn = false;
-    clearTimeout(heartbeatTimer);
-    await beating;
-  }
-
-  /**
-   * Once every finished task is reported, any lease the agent still holds is a task it gave up
-   * (the grace ran out) or one a claim cut short by stop() (or one whose answer was lost before,
-   * not yet handed back by the heartbeat) leased without its answer arriving:
-   * hand them back to the queue now (tasks.requeue: no attempt spent, no backoff) rather than
-   * leave them until their lease expires.
-   */
-  async function requeueUnfinished(id: string): Promise<void> {
-    try {
-      const { leases } = await retryTransient(() => trpc.agents.heartbeat.mutate({ agentId: id }), {
-        signal: giveUp.signal,
-        onError: (error) => emitError(error, "stop"),
-      });
-      if (leases.length > 0) await handBack(id, leases, "stop", "stop");
-    } catch (error) {
-      emitError(error, "stop");
-    }
-  }
-
   async function shutdown(id: string | undefined, graceMs: number, flushTimeoutMs: number) {
     claiming.abort();
     wakeLoop();
@@ -394,11 +311,11 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     try {
       await logs.drain();
       await reports.drain();
-      if (id && (leasesToHandBack || orphans.answerLost)) await requeueUnfinished(id);
+      if (id && (leasesToHandBack || orphans.answerLost)) await heartbeats.requeueUnfinished(id);
     } finally {
       clearTimeout(flushLimit);
       removeConsoleCapture?.();
-      await stopHeartbeats();
+      await heartbeats.stop();
     }
   }
 
@@ -432,8 +349,7 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
       agentId = agent.id;
       events.emit("registered", { agentId: agent.id, at: now() });
       if (claiming.signal.aborted) return;
-      heartbeatsOn = true;
-      scheduleHeartbeat(agent.id);
+      heartbeats.start(agent.id);
       if (options.captureConsole) removeConsoleCapture = installConsoleCapture();
       loop = claimLoop(agent.id);
     },
