@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT_STREAM_WIRE } from "@/server/api/sse-wire";
 import { createToken, revokeToken } from "@/server/auth/tokens";
 import { setupTestDatabase } from "@/test/db";
 import { parseSseMessage, type SseMessage } from "@/test/sse-message";
 import { type Broadcast, type BroadcastOptions, createBroadcast } from "./broadcast";
+import { eventFeedFixture } from "./feed-fixture";
 import type { EventFilter } from "./filter";
 import { createEventHub } from "./hub";
 import type { WireEvent } from "./read";
-import { type NewEvent, recordEvents } from "./record";
 import { createEventFeed, type EventFeed, type EventFeedOptions } from "./stream";
 
 /*
@@ -20,6 +19,7 @@ import { createEventFeed, type EventFeed, type EventFeedOptions } from "./stream
  */
 
 const pg = setupTestDatabase();
+const { record, recordTagged } = eventFeedFixture(pg);
 const GUARD_MS = 10_000;
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -134,35 +134,6 @@ async function setup(
     return sink;
   };
   return { feed, broadcast, open, tokenId: token.id };
-}
-
-/** Commits events in one transaction and returns their ids. */
-async function record(events: NewEvent[]): Promise<number[]> {
-  return pg.db.transaction(async (tx) => {
-    await recordEvents(tx, events);
-    const rows = await tx.execute<{ id: string }>(sql`
-      select id::text as id from task_events
-      where xmin::text::bigint = pg_current_xact_id()::text::bigint % 4294967296
-      order by task_events.id`);
-    return rows.map((row) => Number(row.id));
-  });
-}
-
-async function recordTagged(workflowId: string, count: number, perTransaction = 1) {
-  const ids: number[] = [];
-  for (let start = 0; start < count; start += perTransaction) {
-    const size = Math.min(perTransaction, count - start);
-    ids.push(
-      ...(await record(
-        Array.from({ length: size }, (_, i) => ({
-          kind: "resource.updated",
-          workflowId,
-          data: { n: start + i },
-        })),
-      )),
-    );
-  }
-  return ids;
 }
 
 describe("one serialisation for many streams", () => {
