@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { AGENT_CALLS } from "@/server/api/agent-calls-route";
+import { answerDirectly } from "@/server/api/direct-call";
 import { handleTrpcRequest, TRPC_ENDPOINT } from "@/server/api/handler";
 import { appRouter } from "@/server/api/root";
 import { type ApiFixture, createApiFixture } from "@/test/api-fixture";
@@ -56,6 +58,17 @@ async function send(path: string, kind: Kind, text: string | undefined, token: s
     url.searchParams.set("input", text);
   }
   if (kind === "subscription") headers.set("accept", "text/event-stream");
+  // The agents' calls are answered directly on the server, as serveAgentCall does.
+  if (kind === "mutation" && AGENT_CALLS.has(path)) {
+    const answer = await answerDirectly(pg.db, {
+      path,
+      url: url.toString(),
+      headers,
+      body: Buffer.from(text ?? "null"),
+      signal: new AbortController().signal,
+    });
+    if (answer) return new Response(answer.body, answer);
+  }
   return handleTrpcRequest(pg.db, new Request(url, init));
 }
 
