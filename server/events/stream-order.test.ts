@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { setupTestDatabase } from "@/test/db";
-import { eventFeedFixture } from "./feed-fixture";
+import { eventFeedFixture } from "@/test/event-feed";
 import { listEvents } from "./list";
 import type { EventFeedStats } from "./stream";
 

@@ -6,7 +6,7 @@ import { completeTasks } from "@/server/tasks/finish";
 import { reportProgress } from "@/server/tasks/progress";
 import { setupTestDatabase } from "@/test/db";
 import { makeAgent, submit } from "@/test/engine";
-import { eventFeedFixture } from "./feed-fixture";
+import { eventFeedFixture } from "@/test/event-feed";
 import type { EventFilter } from "./filter";
 import { LISTENER_APPLICATION_NAME } from "./hub";
 import { listEvents } from "./list";

@@ -1,16 +1,16 @@
 import { sql } from "drizzle-orm";
 import { afterEach } from "vitest";
-import type { TestDatabase } from "@/test/db";
-import { createEventHub, type EventHub } from "./hub";
-import type { EventRow } from "./read";
-import { type NewEvent, recordEvents } from "./record";
+import { createEventHub, type EventHub } from "@/server/events/hub";
+import type { EventRow } from "@/server/events/read";
+import { type NewEvent, recordEvents } from "@/server/events/record";
 import {
   createEventFeed,
   type EventFeed,
   type EventFeedOptions,
   type EventFeedStats,
-} from "./stream";
-import type { EventSubscription } from "./subscriber";
+} from "@/server/events/stream";
+import type { EventSubscription } from "@/server/events/subscriber";
+import type { TestDatabase } from "./db";
 
 /**
  * The event feed's tests' helpers over a test database (stream*.test.ts): feeds with no
