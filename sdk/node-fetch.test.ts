@@ -72,6 +72,29 @@ describe("createNodeFetch", () => {
     expect(await response.text()).toBe('{"error":{"message":"down"}}');
   });
 
+  it("sends a call again on a new connection when a kept-alive one was closed under it", async () => {
+    const { url, sockets } = await serve((_req, _body, res) => res.end("{}"));
+    const nodeFetch = createNodeFetch();
+    await (await nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).json();
+    // The server's side of the kept-alive connection goes, as its idle timeout would close it,
+    // and the client reuses the socket before it has seen the close.
+    const first = sockets[0] as import("node:net").Socket;
+    first.resetAndDestroy();
+    const answer = await nodeFetch(`${url}/x`, { method: "POST", body: '{"n":2}' });
+    expect(await answer.json()).toEqual({});
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1]).not.toBe(first);
+  });
+
+  it("rejects when a fresh connection is reset before the answer", async () => {
+    const { url } = await serve((req) =>
+      (req.socket as import("node:net").Socket).resetAndDestroy(),
+    );
+    await expect(createNodeFetch()(`${url}/x`, { method: "POST", body: "{}" })).rejects.toThrow(
+      TypeError,
+    );
+  });
+
   it("rejects when nothing listens, as fetch does", async () => {
     const { url } = await serve(() => {});
     await new Promise((resolve) => servers.pop()?.close(resolve));

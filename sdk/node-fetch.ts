@@ -42,6 +42,7 @@ function send(
   init: RequestInit,
   body: string | Uint8Array | undefined,
   agent: http.Agent,
+  retry = true,
 ): Promise<Response> {
   const { signal } = init;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -49,7 +50,9 @@ function send(
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   const request = url.protocol === "https:" ? https.request : http.request;
   return new Promise<Response>((resolve, reject) => {
+    let answered = false;
     const req = request(url, { method: init.method ?? "GET", headers, agent }, (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", fail);
@@ -60,6 +63,11 @@ function send(
     });
     function fail(error: Error) {
       signal?.removeEventListener("abort", onAbort);
+      if (retry && staleSocket(req, answered, error)) {
+        // Sent again once, on a new connection: the request was never read.
+        send(url, init, body, agent, false).then(resolve, reject);
+        return;
+      }
       reject(new TypeError("fetch failed", { cause: error }));
     }
     function onAbort() {
@@ -71,6 +79,17 @@ function send(
     req.on("error", fail);
     req.end(body);
   });
+}
+
+/**
+ * The server closed a kept-alive connection while this request went out on it: reset before
+ * any answer, on a socket reused from the pool. A server closes only an idle connection (one
+ * with no request read), so the request was not handled, even a POST: Node's documentation
+ * gives this retry. It happens when the caller's process was too busy (a blocking call) to see
+ * the close before reusing the socket.
+ */
+function staleSocket(req: http.ClientRequest, answered: boolean, error: Error): boolean {
+  return req.reusedSocket && !answered && (error as NodeJS.ErrnoException).code === "ECONNRESET";
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -36,6 +36,7 @@ import {
 } from "./groups/throughput";
 import { uiFigures } from "./groups/ui";
 import { wallSoak } from "./groups/wall-soak";
+import { printMachineGauge } from "./machine";
 import { buildRollup } from "./overview";
 import { printSchedulingFigures, runSchedulingComparison } from "./scheduling";
 import { vacuumHistory } from "./seed-history";
@@ -47,7 +48,15 @@ const settings = readSettings(process.argv.slice(2));
 
 /** `--only <group>`: each group alone, on an environment of its own. */
 const GROUPS = new Map<string, () => Promise<void>>([
-  ["latency", () => withEnvironment((env) => latencyFigures(env, settings))],
+  [
+    "latency",
+    () =>
+      withEnvironment(async (env) => {
+        await printMachineGauge(env.postgres.url, "start");
+        await latencyFigures(env, settings);
+        await printMachineGauge(env.postgres.url, "end");
+      }),
+  ],
   ["ui", () => withEnvironment(uiFigures)],
   ["runs", () => withEnvironment(runsListFigures)],
   ["overview", () => withEnvironment(overviewFigures)],
@@ -89,6 +98,7 @@ async function fullRun() {
   if (!settings.skipGraphile) await ensurePeerHarness();
   const env = await startBenchEnvironment();
   try {
+    await printMachineGauge(env.postgres.url, "start");
     const throughput = await bestDrain(env, throughputParams(settings));
     printDrainFigures(throughput, true);
 
@@ -109,6 +119,7 @@ async function fullRun() {
     if (!settings.skipUi) await uiFigures(env);
 
     if (!settings.skipGraphile) await graphileFigures(env, settings, throughput.throughput);
+    await printMachineGauge(env.postgres.url, "end");
   } finally {
     await env.close();
   }

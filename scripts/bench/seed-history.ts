@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import postgres from "postgres";
 
 /**
@@ -130,7 +131,8 @@ export async function vacuumHistory(url: string, tables: string[]): Promise<void
   try {
     await sql.unsafe(`vacuum (analyze) ${tables.join(", ")}`);
     await sql`checkpoint`;
-    spawnSync("sync");
+    // Not spawnSync: the bench's own SDK clients keep their connections meanwhile.
+    await promisify(execFile)("sync");
   } finally {
     await sql.end();
   }
