@@ -21,16 +21,6 @@ export interface DrainFigures {
   drains: number[];
 }
 
-/** Vacuumed, analyzed and checkpointed before every drain. */
-const SETTLED_TABLES = [
-  "tasks",
-  "task_events",
-  "task_dependencies",
-  "workflows",
-  "task_rollup",
-  "agent_rollup",
-];
-
 /** Called around each measured drain's phases (bench --profile collects statements with it). */
 export type HistoryPhase = (
   label: "empty" | "1m history",
@@ -71,15 +61,30 @@ export async function runHistoryComparison(
   });
   const seedS = (performance.now() - started) / 1000;
   // A settled service: the overview's rollup has folded the history in (the server's sweep
-  // would otherwise do it during the drains); each drain then vacuums first (drain()).
+  // would otherwise do it during the drains), and vacuum has been over the new rows. Then
+  // autovacuum as in service: vacuumed before every drain, the history side's new rows went
+  // into the history's cold pages each time (about 40 % slower drains).
   const rollupS = await buildRollup(env.postgres.url);
+  await vacuumHistory(env.postgres.url, [
+    "tasks",
+    "task_events",
+    "task_dependencies",
+    "workflows",
+    "task_rollup",
+    "agent_rollup",
+  ]);
   log(`history: seeded in ${seedS.toFixed(1)} s, rollup built in ${rollupS.toFixed(1)} s`);
+  // Unmeasured, as on the empty side: the seeding and the rollup's build evicted the hot
+  // path's pages from memory, which a running service's would not be (the first drain after
+  // them ran 40 % slower than the next two).
+  await drain(env, { ...params, drains: 1, phase: undefined }, "warm-up");
   const history = await drain(env, params, "1m history");
   // The empty drains once more, after the history is gone again: the server and the machine
-  // kept getting faster over a run (the server's CPU per task fell from drain to drain), so
-  // drains only before the history made the history side look faster than the empty one. The
-  // empty figures are of the drains on either side of the history's (an A/B/A).
+  // kept getting faster over a run (the server's CPU per task fell from drain to drain), and
+  // drains only before the history made it look faster than without (ratios of 1.18× and
+  // 0.83×). The empty figures are of the drains on either side of the history's (an A/B/A).
   await clearTasks(env.postgres.url);
+  await drain(env, { ...params, drains: 1, phase: undefined }, "warm-up");
   const after = await drain(env, params, "empty");
   return { empty: figures([before, after]), history: figures([history]), seedS };
 }
@@ -116,11 +121,6 @@ async function drain(
   const claimMs: number[] = [];
   for (let i = 0; i < params.drains; i++) {
     const { phase } = params;
-    // Each drain on a settled database, on both sides alike: the drain before it left dead
-    // rows that autovacuum would otherwise clean (and dirty pages a checkpoint would write)
-    // during the next one. Settled only after the seeding, the history side ran on a cleaner
-    // database than the empty one and came out faster than it (ratios of 1.18× and 0.83×).
-    await vacuumHistory(env.postgres.url, SETTLED_TABLES);
     const result = await runThroughput(
       env,
       params.throughput,
