@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createNodeFetch } from "./node-fetch";
 
@@ -72,24 +72,46 @@ describe("createNodeFetch", () => {
     expect(await response.text()).toBe('{"error":{"message":"down"}}');
   });
 
-  it("sends a call again on a new connection when a kept-alive one was closed under it", async () => {
+  it("sends a query again on a new connection when a kept-alive one was closed under it", async () => {
     const { url, sockets } = await serve((_req, _body, res) => res.end("{}"));
     const nodeFetch = createNodeFetch();
-    await (await nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).json();
+    await (await nodeFetch(`${url}/x`)).json();
     // The server's side of the kept-alive connection goes, as its idle timeout would close it,
     // and the client reuses the socket before it has seen the close.
-    const first = sockets[0] as import("node:net").Socket;
+    const first = sockets[0] as Socket;
     first.resetAndDestroy();
-    const answer = await nodeFetch(`${url}/x`, { method: "POST", body: '{"n":2}' });
-    expect(await answer.json()).toEqual({});
+    expect(await (await nodeFetch(`${url}/x?n=2`)).json()).toEqual({});
     expect(sockets).toHaveLength(2);
     expect(sockets[1]).not.toBe(first);
   });
 
+  it("leaves a mutation whose kept-alive connection was closed under it to the caller", async () => {
+    const { url, sockets } = await serve((_req, _body, res) => res.end("{}"));
+    const nodeFetch = createNodeFetch();
+    await (await nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).json();
+    (sockets[0] as Socket).resetAndDestroy();
+    // It may have been read before the connection broke: sending it again could do it twice.
+    await expect(nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).rejects.toThrow(TypeError);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it("replaces a kept-alive connection idle for longer than 2 s before using it", async () => {
+    const { url, sockets } = await serve((_req, _body, res) => res.end("{}"));
+    let clock = 0;
+    const nodeFetch = createNodeFetch({ now: () => clock });
+    const post = async () => (await nodeFetch(`${url}/x`, { method: "POST", body: "{}" })).json();
+    await post();
+    clock = 2_000;
+    await post();
+    expect(sockets[1]).toBe(sockets[0]);
+    clock = 4_001;
+    await post();
+    expect(sockets).toHaveLength(3);
+    expect(sockets[2]).not.toBe(sockets[1]);
+  });
+
   it("rejects when a fresh connection is reset before the answer", async () => {
-    const { url } = await serve((req) =>
-      (req.socket as import("node:net").Socket).resetAndDestroy(),
-    );
+    const { url } = await serve((req) => (req.socket as Socket).resetAndDestroy());
     await expect(createNodeFetch()(`${url}/x`, { method: "POST", body: "{}" })).rejects.toThrow(
       TypeError,
     );

@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
 
 /**
  * A `fetch` for the SDK's calls, on Node's own `http` module over kept-alive connections.
@@ -15,12 +16,15 @@ import https from "node:https";
  * fetch. A connection that fails answers like fetch's: a rejected promise, which the SDK
  * treats as transient (errors.ts).
  */
-export function createNodeFetch(): typeof fetch {
+export function createNodeFetch(options: { now?: () => number } = {}): typeof fetch {
+  const now = options.now ?? (() => performance.now());
   // Kept-alive sockets are reused; Node closes them a second before the server's announced
-  // keep-alive timeout, so a request does not race the server's close.
+  // keep-alive timeout, so a request does not race the server's close. That close runs on a
+  // timer, which a process busy in a blocking call runs late: a socket idle longer than
+  // IDLE_REUSE_MS is replaced before use as well (as the Python client does).
   const agents = {
-    "http:": new http.Agent({ keepAlive: true, scheduling: "lifo" }),
-    "https:": new https.Agent({ keepAlive: true, scheduling: "lifo" }),
+    "http:": idleAware(new http.Agent({ keepAlive: true, scheduling: "lifo" }), now),
+    "https:": idleAware(new https.Agent({ keepAlive: true, scheduling: "lifo" }), now),
   };
   const nodeFetch = (input: string | URL | Request, init: RequestInit = {}) => {
     const body = init.body;
@@ -29,9 +33,41 @@ export function createNodeFetch(): typeof fetch {
     if (input instanceof Request || !plainBody) return fetch(input, init);
     const url = input instanceof URL ? input : new URL(input);
     if (url.protocol !== "http:" && url.protocol !== "https:") return fetch(input, init);
-    return send(url, init, body ?? undefined, agents[url.protocol]);
+    const agent = agents[url.protocol];
+    dropIdleSockets(agent, now());
+    return send(url, init, body ?? undefined, agent);
   };
   return nodeFetch as typeof fetch;
+}
+
+/**
+ * Node's HTTP server closes a kept-alive connection after 5 s idle, and a request written on it
+ * just then is lost: one idle longer than this is not reused.
+ */
+const IDLE_REUSE_MS = 2_000;
+
+/** When each free socket went back to the pool. */
+const freedAt = new WeakMap<Socket, number>();
+
+function idleAware<T extends http.Agent>(agent: T, now: () => number): T {
+  agent.on("free", (socket: Socket) => freedAt.set(socket, now()));
+  return agent;
+}
+
+/**
+ * Takes the pool's sockets that have been idle too long to be reused safely out of it, and
+ * closes them. Out first: the agent skips a destroyed socket only at the far end of the list
+ * from the one it reuses (`lifo`).
+ */
+function dropIdleSockets(agent: http.Agent, at: number) {
+  for (const sockets of Object.values(agent.freeSockets) as Socket[][]) {
+    for (let i = sockets.length - 1; i >= 0; i--) {
+      const socket = sockets[i] as Socket;
+      if (at - (freedAt.get(socket) ?? at) <= IDLE_REUSE_MS) continue;
+      sockets.splice(i, 1);
+      socket.destroy();
+    }
+  }
 }
 
 /** Requests stuck without an answer this long fail, as fetch's own headers timeout does. */
@@ -64,7 +100,8 @@ function send(
     function fail(error: Error) {
       signal?.removeEventListener("abort", onAbort);
       if (retry && staleSocket(req, answered, error)) {
-        // Sent again once, on a new connection: the request was never read.
+        // A query, sent again once on a new connection. A mutation may have been read before
+        // the connection broke: the caller decides (the SDK retries what is safe to repeat).
         send(url, init, body, agent, false).then(resolve, reject);
         return;
       }
@@ -82,14 +119,16 @@ function send(
 }
 
 /**
- * The server closed a kept-alive connection while this request went out on it: reset before
- * any answer, on a socket reused from the pool. A server closes only an idle connection (one
- * with no request read), so the request was not handled, even a POST: Node's documentation
- * gives this retry. It happens when the caller's process was too busy (a blocking call) to see
- * the close before reusing the socket.
+ * A query whose kept-alive connection was closed under it: reset before any answer, on a
+ * socket reused from the pool (Node's documentation gives this retry; a query can be repeated).
  */
 function staleSocket(req: http.ClientRequest, answered: boolean, error: Error): boolean {
-  return req.reusedSocket && !answered && (error as NodeJS.ErrnoException).code === "ECONNRESET";
+  return (
+    req.method === "GET" &&
+    req.reusedSocket &&
+    !answered &&
+    (error as NodeJS.ErrnoException).code === "ECONNRESET"
+  );
 }
 
 function abortReason(signal: AbortSignal): unknown {
