@@ -127,6 +127,8 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
         },
   });
   let removeConsoleCapture: (() => void) | undefined;
+  const emitError = (error: unknown, during: WorkerActivity, taskId?: string) =>
+    events.emit("error", { error, during, taskId, at: now() });
   const heartbeats = createHeartbeats({
     trpc,
     events,
@@ -136,11 +138,9 @@ export function createAgentWorker(options: AgentWorkerOptions): AgentWorker {
     orphans,
     stopping: claiming.signal,
     giveUp: giveUp.signal,
-    abandon: (entry, reason, during) => abandon(entry, reason, during),
-    emitError: (error, during) => emitError(error, during),
+    abandon,
+    emitError,
   });
-  const emitError = (error: unknown, during: WorkerActivity, taskId?: string) =>
-    events.emit("error", { error, during, taskId, at: now() });
 
   /** Lets the claim loop re-check its slots and backlog. */
   const wakeLoop = () => {

@@ -11,18 +11,34 @@ const { cleanups, openFeed, take, cycleWhere, recordTagged, openTransaction, ids
   eventFeedFixture(pg);
 
 describe("the bigserial gap", () => {
-  it("waits for a smaller id committed after a larger one, and delivers both in order", async () => {
+  /**
+   * A subscriber, an open transaction that took an event id, and a later event committed
+   * meanwhile: the gap the feed must wait at, with its held cycle's stats.
+   */
+  async function gapBehindOpenTransaction() {
     const feed = await openFeed({ gapWaitMs: 20, gapRetryMs: 10 });
     const workflowId = randomUUID();
     const subscription = await feed.subscribe({ filter: { workflowId } });
-    const early = openTransaction(workflowId);
-    const earlyId = await early.id;
+    const open = openTransaction(workflowId);
+    const openId = await open.id;
     const [laterId = 0] = await recordTagged(workflowId, 1);
-    expect(laterId).toBeGreaterThan(earlyId);
+    expect(laterId).toBeGreaterThan(openId);
+    const held = await cycleWhere(feed, (s) => s.held);
+    return { feed, workflowId, subscription, open, openId, laterId, held };
+  }
+
+  it("waits for a smaller id committed after a larger one, and delivers both in order", async () => {
+    const {
+      workflowId,
+      subscription,
+      open: early,
+      openId: earlyId,
+      laterId,
+      held,
+    } = await gapBehindOpenTransaction();
 
     // The feed has read the later row and holds it back behind the open transaction's id.
-    const stats = await cycleWhere(feed, (s) => s.held);
-    expect(stats.watermark).toBe(earlyId - 1);
+    expect(held.watermark).toBe(earlyId - 1);
     expect(subscription.stats().queued).toBe(0);
     // A poller is held back the same way.
     const polled = await listEvents(pg.db, { workflowId, afterId: earlyId - 1 }, { waitMs: 20 });
@@ -35,13 +51,14 @@ describe("the bigserial gap", () => {
   });
 
   it("moves past the id of a transaction that rolled back", async () => {
-    const feed = await openFeed({ gapWaitMs: 20, gapRetryMs: 10 });
-    const workflowId = randomUUID();
-    const subscription = await feed.subscribe({ filter: { workflowId } });
-    const doomed = openTransaction(workflowId);
-    const doomedId = await doomed.id;
-    const [laterId = 0] = await recordTagged(workflowId, 1);
-    await cycleWhere(feed, (s) => s.held);
+    const {
+      feed,
+      workflowId,
+      subscription,
+      open: doomed,
+      openId: doomedId,
+      laterId,
+    } = await gapBehindOpenTransaction();
 
     // No notification comes for a rollback: the feed looks again on its own.
     await doomed.rollback();
