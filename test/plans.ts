@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
+import type { Executor } from "@/db/client";
 import type { TestDatabase } from "./db";
 
 /** One node of PostgreSQL's `explain (format json)`: the fields the plan tests read. */
@@ -71,4 +72,16 @@ export function tableReads(plan: PlanNode[], table: string, alias?: string): Pla
         ? planNodes(read).filter((node) => node["Node Type"] === "Bitmap Index Scan")
         : [read],
     );
+}
+
+/**
+ * The sequential scans of `table` so far in the current transaction: how the statements a
+ * function ran read it, where their SQL is the function's own.
+ */
+export async function seqScansSoFar(tx: Executor, table: string): Promise<number> {
+  const [row] = await tx.execute<{ n: number }>(
+    sql`select coalesce(sum(seq_scan), 0)::int as n from pg_stat_xact_user_tables
+      where relname = ${table}`,
+  );
+  return row?.n ?? 0;
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Database, Executor } from "@/db/client";
 import { col, mapRows, queryRows } from "@/db/rows";
 import { recordAttemptFailures } from "@/server/agents/quarantine";
 import { notifyQueue } from "@/server/events/record";
@@ -96,15 +96,18 @@ async function endExpiredWaits(db: Database): Promise<number> {
 /**
  * Wakes claimers when delayed tasks (run_at, retry backoff) become due: nothing else changes
  * when time passes, so no transaction would NOTIFY for them.
+ *
+ * The latest due task by tasks_run_at_idx, not `exists`: sized by stale statistics after a
+ * burst, `exists` scanned the whole table every pass (claim-released.ts says more).
  */
-async function wakeForDueTasks(db: Database): Promise<boolean> {
+async function wakeForDueTasks(db: Executor): Promise<boolean> {
   const [due] = await queryRows(
     db,
     "queued tasks due",
     z.object({ due: z.boolean() }),
     sql`
-    select exists (select 1 from tasks where state = 'queued' and run_at <= now()
-      and run_at > now() - interval '1 hour') as due`,
+    select (select run_at from tasks where state = 'queued' and run_at <= now()
+      and run_at > now() - interval '1 hour' order by run_at desc limit 1) is not null as due`,
   );
   if (due?.due) await notifyQueue(db);
   return due?.due ?? false;
