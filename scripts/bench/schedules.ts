@@ -5,6 +5,7 @@ import { createDatabase } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { col, queryRows } from "@/db/rows";
+import { log as serviceLog } from "@/server/log/logger";
 import { createScheduler } from "@/server/scheduler/loop";
 import { allSweeps } from "@/server/scheduler/sweeps";
 import { scheduleInput } from "@/server/schedules/inputs";
@@ -31,6 +32,9 @@ export async function runScheduleLag(params: ScheduleBenchParams) {
     database: "task_manager",
   });
   const { db, sql: pool } = createDatabase(postgres.url, { max: 10, applicationName: "bench" });
+  // The scheduler runs in this process, whose stdout is the figures: its info lines ("leading")
+  // stay out, its warnings do not. Its logger is a child made now, at this level.
+  if (serviceLog.isLevelEnabled("info")) serviceLog.level = "warn";
   const scheduler = createScheduler({
     url: postgres.url,
     db,
