@@ -26,8 +26,8 @@ export const FAILURE_SCAN_EVENTS = 2000;
  * the threshold; subject `global`. A task counts when it ends for good: `task.failed` once its
  * attempts are exhausted, not each retried attempt; cancelled tasks do not count.
  *
- * Read from task_events (indexed by created_at) rather than tasks, which has no index on
- * finished_at; the retention of events is days, far longer than the window.
+ * Read from task_events, indexed by created_at; the retention of events is days, far longer
+ * than the window.
  *
  * The latest events first, the outcomes among them after, and the bounds written into the
  * statement: filtered by kind in one step, the planner sized the outcomes by the last ANALYZE,
