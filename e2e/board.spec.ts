@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, type Request, test } from "@playwright/test";
 import { createAgentWorker } from "@/sdk";
 import { adminClient, createToken, E2E_BASE_URL, signIn, unique } from "./fixtures/api";
 import { card, column, seriousViolations, useTheme, watchDialogs } from "./fixtures/board";
@@ -55,6 +55,49 @@ test("an agent completes a task and its card moves to Succeeded without a reload
   } finally {
     await worker.stop({ graceMs: 0 });
   }
+});
+
+test("a task submitted while the board is refreshing keeps its card when the older answer lands", async ({
+  page,
+}) => {
+  const type = unique("e2e-race");
+  const name = unique("raced");
+  // The board refreshes its lists once on mount. Its answer is read on the server now, before
+  // the task exists, and reaches the page only after the task's event has placed the card.
+  let answered!: () => void;
+  const answerRead = new Promise<void>((resolve) => {
+    answered = resolve;
+  });
+  let deliver!: () => void;
+  const delivery = new Promise<void>((resolve) => {
+    deliver = resolve;
+  });
+  let heldRequest: Request | undefined;
+  await page.route(
+    (url) => url.pathname.startsWith("/api/trpc/") && url.pathname.includes("tasks.list"),
+    async (route) => {
+      heldRequest = route.request();
+      const response = await route.fetch();
+      answered();
+      await delivery;
+      await route.fulfill({ response });
+    },
+    { times: 1 },
+  );
+  await signIn(page, await createToken("operator"), `/?type=${type}`);
+  await answerRead;
+  await admin.trpc.tasks.submit.mutate({ name, type, capabilities: [`nobody-${type}`] });
+  await expect(card(page, "queued", name)).toBeVisible();
+
+  const landed = page.waitForEvent("requestfinished", (request) => request === heldRequest);
+  deliver();
+  await landed;
+  // Two frames: the answer is parsed, cached and rendered by then.
+  await page.evaluate(
+    () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+  );
+  await expect(card(page, "queued", name)).toBeVisible();
+  await expect(column(page, "queued").getByTestId("column-count")).toHaveText(/^1/);
 });
 
 test("new tasks appear live, and filters live in the URL", async ({ page }) => {

@@ -3,7 +3,8 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
+import { keepPatchesOverOlderFetches } from "@/lib/live/older-fetches";
 import type { AppRouter } from "@/server/api/root";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -21,6 +22,8 @@ export function TrpcProviders({ children }: { children: ReactNode }) {
         defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false } },
       }),
   );
+  // Live events patch this cache; a fetch that read before a patch must not undo it.
+  useEffect(() => keepPatchesOverOlderFetches(queryClient), [queryClient]);
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
