@@ -24,7 +24,13 @@ describe("the agent worker over HTTP", () => {
       },
     });
     const completed: string[] = [];
-    worker.events.on("completed", ({ task }) => completed.push(task.name));
+    // The worker hears its completion's answer after the orchestrator may see the new state.
+    const bothCompleted = new Promise<void>((resolve) =>
+      worker.events.on("completed", ({ task }) => {
+        completed.push(task.name);
+        if (completed.length === 2) resolve();
+      }),
+    );
     await worker.start();
 
     const submitted = await fixture.orchestrator.submitWorkflow({
@@ -42,6 +48,7 @@ describe("the agent worker over HTTP", () => {
 
     expect(a).toMatchObject({ state: "succeeded", result: { ran: "a", payload: { n: 1 } } });
     expect(b).toMatchObject({ state: "succeeded", result: { ran: "b", payload: {} } });
+    await bothCompleted;
     expect(completed).toEqual(["a", "b"]);
     const aSucceeded = (await events(a.id)).find((event) => event.kind === "task.succeeded");
     const bStarted = (await events(b.id)).find((event) => event.kind === "task.started");
