@@ -1,5 +1,6 @@
 import { expect, type Request, test } from "@playwright/test";
 import { createAgentWorker } from "@/sdk";
+import { deferred } from "@/test/deferred";
 import { adminClient, createToken, E2E_BASE_URL, signIn, unique } from "./fixtures/api";
 import { card, column, seriousViolations, useTheme, watchDialogs } from "./fixtures/board";
 
@@ -64,33 +65,27 @@ test("a task submitted while the board is refreshing keeps its card when the old
   const name = unique("raced");
   // The board refreshes its lists once on mount. Its answer is read on the server now, before
   // the task exists, and reaches the page only after the task's event has placed the card.
-  let answered!: () => void;
-  const answerRead = new Promise<void>((resolve) => {
-    answered = resolve;
-  });
-  let deliver!: () => void;
-  const delivery = new Promise<void>((resolve) => {
-    deliver = resolve;
-  });
+  const answerRead = deferred();
+  const delivery = deferred();
   let heldRequest: Request | undefined;
   await page.route(
     (url) => url.pathname.startsWith("/api/trpc/") && url.pathname.includes("tasks.list"),
     async (route) => {
       heldRequest = route.request();
       const response = await route.fetch();
-      answered();
-      await delivery;
+      answerRead.resolve();
+      await delivery.promise;
       await route.fulfill({ response });
     },
     { times: 1 },
   );
   await signIn(page, await createToken("operator"), `/?type=${type}`);
-  await answerRead;
+  await answerRead.promise;
   await admin.trpc.tasks.submit.mutate({ name, type, capabilities: [`nobody-${type}`] });
   await expect(card(page, "queued", name)).toBeVisible();
 
   const landed = page.waitForEvent("requestfinished", (request) => request === heldRequest);
-  deliver();
+  delivery.resolve();
   await landed;
   // Two frames: the answer is parsed, cached and rendered by then.
   await page.evaluate(

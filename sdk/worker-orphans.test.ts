@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deferred, setupWorkerServer } from "@/test/worker-server";
+import { deferred } from "@/test/deferred";
+import { setupWorkerServer } from "@/test/worker-server";
 
 /* Leases that reached the server but not the worker (a lost answer), and those the worker must
    never hand back however often a heartbeat lists them (sdk/worker/orphans.ts). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deferred, setupWorkerServer } from "@/test/worker-server";
+import { deferred } from "@/test/deferred";
+import { setupWorkerServer } from "@/test/worker-server";
 import { LeaseLostError, NonRetryableError } from "./errors";
 import { createAgentWorker } from "./worker";
 

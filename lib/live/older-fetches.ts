@@ -1,7 +1,5 @@
 import type { QueryCacheNotifyEvent, QueryClient } from "@tanstack/react-query";
 
-type Refetch = (queryKey: readonly unknown[], cancelRunning: boolean) => void;
-
 /**
  * Live events patch cached queries in place (`setQueryData`). A fetch of the same query that
  * was already running read the database before the event, and its answer, landing after the
@@ -9,27 +7,24 @@ type Refetch = (queryKey: readonly unknown[], cancelRunning: boolean) => void;
  * bring it back until the next event about that task.
  *
  * So a patch made while its query is fetching replaces that fetch with one started now, which
- * reads after the event. To never starve a query under a steady stream of events, a fetch
- * started this way is not replaced again: when it lands after further patches, the query is
- * fetched once more, and the alternation always lets every other answer through.
+ * reads after the event. Even a patch that changed nothing: the event may be about a row the
+ * older answer still holds in its former state (a task that left this column). To never starve
+ * a query under a steady stream of events, a fetch started this way is not replaced again: when
+ * it lands after further patches, the query is fetched once more, and the alternation always
+ * lets every other answer through.
  *
  * Returns the unsubscribe function.
  */
 export function keepPatchesOverOlderFetches(queryClient: QueryClient): () => void {
-  const refetch: Refetch = (queryKey, cancelRunning) => {
-    void queryClient.refetchQueries({ queryKey, exact: true }, { cancelRefetch: cancelRunning });
-  };
-  const watcher = createWatcher(refetch);
-  return queryClient.getQueryCache().subscribe(watcher);
-}
-
-function createWatcher(refetch: Refetch) {
   /** Queries whose running fetch was started after a patch. */
   const replacing = new Set<string>();
   /** Of those, the ones patched again while it runs. */
   const patchedSince = new Set<string>();
+  const refetch = (queryKey: readonly unknown[], cancelRunning: boolean) => {
+    void queryClient.refetchQueries({ queryKey, exact: true }, { cancelRefetch: cancelRunning });
+  };
 
-  return (event: QueryCacheNotifyEvent) => {
+  return queryClient.getQueryCache().subscribe((event: QueryCacheNotifyEvent) => {
     const { query } = event;
     const hash = query.queryHash;
     if (event.type === "removed") {
@@ -53,5 +48,5 @@ function createWatcher(refetch: Refetch) {
     if (fetching || !replacing.delete(hash)) return;
     // The replacement landed (or failed, or was cancelled): was it patched while it ran?
     if (patchedSince.delete(hash)) refetch(query.queryKey, false);
-  };
+  });
 }

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { taskStateEnum } from "@/db/schema/tasks";
 import { pruneHistory } from "@/server/monitor/retention";
 import { setupTestDatabase } from "@/test/db";
+import { deferred } from "@/test/deferred";
 import { makeAgent } from "@/test/engine";
 import { addHistograms, bucketBoundsMs, bucketIndex, HISTOGRAM_BUCKETS } from "./histogram";
 import { readOverview } from "./overview";
@@ -152,26 +153,20 @@ describe("the rollup", () => {
 
   it("stops before an event whose transaction is still open, and counts it after", async () => {
     const start = base();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let inserted!: () => void;
-    const insertedOpen = new Promise<void>((resolve) => {
-      inserted = resolve;
-    });
+    const released = deferred();
+    const insertedOpen = deferred();
     // An open transaction takes an id first; a later one commits past it.
     const open = pg.db.transaction(async (tx) => {
       await tx.execute(sql`insert into task_events (kind, created_at)
         values ('task.started', to_timestamp(${start / 1000}::float8))`);
-      inserted();
-      await released;
+      insertedOpen.resolve();
+      await released.promise;
     });
-    await insertedOpen;
+    await insertedOpen.promise;
     await insertAll(knownSet(start));
     const first = await rollUpEvents(pg.db);
     expect(first.events).toBe(0);
-    release();
+    released.resolve();
     await open;
     const second = await rollUpEvents(pg.db);
     expect(second.events).toBe(29);
