@@ -1,4 +1,5 @@
-import type { SQL } from "drizzle-orm";
+import { getTableColumns, getTableName, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Executor } from "./client";
 import { executePrepared } from "./prepared";
@@ -90,6 +91,29 @@ export function mapResult<Row>(
   const mapped: Row[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) mapped[i] = map(rows[i] as RawRow, column);
   return mapped;
+}
+
+/**
+ * Rows of `table` that a statement built by drizzle returned (`insert … returning *` sent
+ * through db/one-trip-transaction.ts rather than drizzle's own execute), each column mapped by
+ * its own mapper as drizzle maps it: the same row `returning()` gives.
+ */
+export function tableRows<T extends PgTable>(
+  table: T,
+  rows: readonly unknown[],
+): T["$inferSelect"][] {
+  const columns = Object.entries(getTableColumns(table));
+  return rows.map((raw) => {
+    const row: Record<string, unknown> = {};
+    for (const [key, column] of columns) {
+      const value = (raw as RawRow)[column.name];
+      if (value === undefined) {
+        throw new RowShapeError(getTableName(table), `column ${column.name} is missing`);
+      }
+      row[key] = value === null ? null : column.mapFromDriverValue(value);
+    }
+    return row as T["$inferSelect"];
+  });
 }
 
 /** Checked reads of one column, each throwing RowShapeError naming the query and column. */

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import type { taskEvents } from "@/db/schema/tasks";
 
@@ -70,7 +70,12 @@ export type NewEvent = Omit<typeof taskEvents.$inferInsert, "id" | "createdAt" |
  */
 export async function recordEvents(tx: Executor, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.execute(sql`
+  await tx.execute(recordEventsQuery(events));
+}
+
+/** recordEvents' statement, for a transaction sent in one trip (db/one-trip-transaction.ts). */
+export function recordEventsQuery(events: readonly NewEvent[]): SQL {
+  return sql`
     with inserted as (
       insert into task_events (kind, task_id, workflow_id, agent_id, from_state, to_state, data)
       select v.kind, v."taskId", v."workflowId", v."agentId", v."fromState"::task_state,
@@ -81,10 +86,14 @@ export async function recordEvents(tx: Executor, events: NewEvent[]): Promise<vo
       order by v.ordinality
       returning id
     )
-    select pg_notify(${CHANNELS.events}, max(id)::text) from inserted`);
+    select pg_notify(${CHANNELS.events}, max(id)::text) from inserted`;
 }
 
 /** Wakes long-polling claims, at commit. Duplicate notifications in one transaction collapse. */
 export async function notifyQueue(tx: Executor): Promise<void> {
-  await tx.execute(sql`select pg_notify(${CHANNELS.queue}, '')`);
+  await tx.execute(notifyQueueQuery());
+}
+
+export function notifyQueueQuery(): SQL {
+  return sql`select pg_notify(${CHANNELS.queue}, '')`;
 }
