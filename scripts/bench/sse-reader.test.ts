@@ -67,6 +67,28 @@ describe("createSseReader", () => {
     expect(readAll([...RESPONSE].map((byte) => Buffer.from([byte])))).toEqual(whole);
   });
 
+  it("hands on a message that came whole in one read without copying it", () => {
+    const datas: Buffer[] = [];
+    const read = createSseReader({
+      onHead: () => {},
+      onMessage: ({ data }) => {
+        if (data) datas.push(data);
+      },
+      onEnd: () => {},
+      onError: () => {},
+    });
+    const head = Buffer.from(`${HEAD}${chunk(EVENT_STREAM_WIRE.message(7, first)).toString()}`);
+    read(head);
+    // The second message follows the extra newline that ended the first one's read.
+    const framed = chunk(EVENT_STREAM_WIRE.message(9, second));
+    // Not from Node's shared pool, where a copy could land in the same ArrayBuffer.
+    const next = Buffer.alloc(framed.length);
+    framed.copy(next);
+    read(next);
+    expect(datas.map((data) => data.toString())).toEqual([first, second]);
+    expect(datas[1]?.buffer).toBe(next.buffer);
+  });
+
   it("reports a bad chunk size", () => {
     const seen = readAll([Buffer.from(`${HEAD}zz\r\n`)]);
     expect(seen.at(-1)).toMatch(/^error a bad chunk size/);
