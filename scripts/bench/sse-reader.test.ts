@@ -89,6 +89,34 @@ describe("createSseReader", () => {
     expect(datas[1]?.buffer).toBe(next.buffer);
   });
 
+  it("a reader put in another's state reads on from where that one stopped", () => {
+    const reader = (seen: string[]) =>
+      createSseReader({
+        onHead: (status, headers) => seen.push(`head ${status} ${headers.length}`),
+        onMessage: ({ event, data, id }) =>
+          seen.push(`message ${event ?? "-"} ${id ?? "-"} ${data?.toString("utf8") ?? "-"}`),
+        onEnd: () => seen.push("end"),
+        onError: (message) => seen.push(`error ${message}`),
+      });
+    let resumed = 0;
+    for (let cut = 1; cut < RESPONSE.length; cut++) {
+      const first: string[] = [];
+      const a = reader(first);
+      a(RESPONSE.subarray(0, cut));
+      const state = a.state();
+      if (state === undefined) continue;
+      const rest: string[] = [];
+      const b = reader(rest);
+      b(Buffer.from(HEAD));
+      b.restore(state);
+      b(RESPONSE.subarray(cut));
+      expect([...first, ...rest.slice(1)]).toEqual(whole);
+      resumed += 1;
+    }
+    // Every cut but those inside the head or inside a message's unfinished bytes.
+    expect(resumed).toBeGreaterThan(20);
+  });
+
   it("reports a bad chunk size", () => {
     const seen = readAll([Buffer.from(`${HEAD}zz\r\n`)]);
     expect(seen.at(-1)).toMatch(/^error a bad chunk size/);

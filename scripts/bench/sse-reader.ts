@@ -32,8 +32,21 @@ const ID = Buffer.from("id: ");
 const EVENT = Buffer.from("event: ");
 const HEAD_END = "\r\n\r\n";
 
-/** Returns the function to call with each read's bytes. */
-export function createSseReader(handlers: SseReaderHandlers): (bytes: Buffer) => void {
+/** The function to call with each read's bytes, and the reader's position between reads. */
+export interface SseReader {
+  (bytes: Buffer): void;
+  /**
+   * Where the reader is, as a string, when it holds no bytes of an unfinished message (else
+   * undefined): two readers in the same state handed the same bytes report the same messages
+   * and end in the same state (fanout-client.ts reuses one stream's read for the next).
+   */
+  state(): string | undefined;
+  /** Puts the reader in a `state()` another reader reported. */
+  restore(state: string): void;
+}
+
+/** A reader of one response. */
+export function createSseReader(handlers: SseReaderHandlers): SseReader {
   let framing: Framing = "head";
   /** Head or chunk-size bytes read so far (small). */
   let line = "";
@@ -115,7 +128,7 @@ export function createSseReader(handlers: SseReaderHandlers): (bytes: Buffer) =>
     handlers.onHead(status, headers);
   };
 
-  return (bytes) => {
+  const read = (bytes: Buffer) => {
     let at = 0;
     while (at < bytes.length) {
       switch (framing) {
@@ -178,6 +191,20 @@ export function createSseReader(handlers: SseReaderHandlers): (bytes: Buffer) =>
       }
     }
   };
+  return Object.assign(read, {
+    state: () =>
+      pending.length === 0 && framing !== "head"
+        ? `${framing} ${left} ${endsInNewline ? 1 : 0} ${line}`
+        : undefined,
+    restore(state: string) {
+      const [savedFraming, savedLeft, savedNewline] = state.split(" ", 3);
+      framing = savedFraming as Framing;
+      left = Number(savedLeft);
+      endsInNewline = savedNewline === "1";
+      // The rest is `line` (a partial chunk-size line: hex digits, perhaps an extension).
+      line = state.split(" ").slice(3).join(" ");
+    },
+  });
 }
 
 function onlyNewlines(bytes: Buffer): boolean {
