@@ -27,7 +27,8 @@
  * - --only task-log-ui: the task page's log panel over 100,000 lines alone (also in --only ui):
  *   `log_panel_100k_render_ms`, `log_panel_scroll_p95_frame_ms`, `log_panel_tail_p50_ms`, …
  * - --only latency: the dependency hop (`dep_release_*`, `dep_handler_to_handler_p50`/`_p99`);
- *   with --profile, only the hop's breakdown table (see hop-profile.ts);
+ *   with --profile, only the hop's breakdown table (see hop-profile.ts), then the server's CPU
+ *   and PostgreSQL's time per statement over one more chain;
  *   --no-claim-on-complete runs the SDK workers (latency and throughput) without
  *   claimOnComplete, for A/B.
  * - --only signals: `signal_to_dependent_claim_p50_ms`, a signal's acknowledgement to a waiting

@@ -1,7 +1,14 @@
 import type { BenchSettings } from "../cli";
 import { runHopProfile } from "../hop-profile";
 import { runLatency } from "../latency";
-import { logCpuProfile, toggleCpuProfile, withProfiledServer } from "../profile";
+import {
+  logCpuProfile,
+  logTopStatements,
+  PROFILE_PG_SETTINGS,
+  resetStatements,
+  toggleCpuProfile,
+  withProfiledServer,
+} from "../profile";
 import type { BenchEnvironment } from "../setup";
 import { figure, log } from "../stats";
 
@@ -44,9 +51,12 @@ export async function hopBreakdown(env: BenchEnvironment, settings: BenchSetting
 
 /** `--only latency --profile`: the hop breakdown alone. */
 export async function hopProfile(settings: BenchSettings) {
-  await withProfiledServer({}, async (env, server) => {
+  await withProfiledServer({ pgSettings: PROFILE_PG_SETTINGS }, async (env, server) => {
     await hopBreakdown(env, settings, server.phaseFile);
-    // The server's CPU over one more chain, claimOnComplete on: what its part of a hop costs.
+    // One more chain, claimOnComplete on: the server's CPU, what its part of a hop costs, and
+    // PostgreSQL's time in each statement, what of the transaction is execution (`# pg:`
+    // lines; the rest is the protocol, the commit's flush and waiting for a core).
+    await resetStatements(env.postgres.url);
     toggleCpuProfile(server.pid);
     await runHopProfile(env, server.phaseFile, {
       chain: 200,
@@ -56,6 +66,7 @@ export async function hopProfile(settings: BenchSettings) {
       timeoutMs: 120_000,
     });
     toggleCpuProfile(server.pid);
+    await logTopStatements(env.postgres.url, 8);
     await logCpuProfile(server.dir, server.pid, 1, "chain hops", 40);
   });
 }
