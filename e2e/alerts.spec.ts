@@ -1,4 +1,5 @@
 import { expect as baseExpect, type Page, test } from "@playwright/test";
+import { MAX_TOASTS, TOAST_MS } from "@/lib/alerts/toasts";
 import { adminClient, createToken, signIn } from "./fixtures/api";
 import { type Holding, holdResources } from "./fixtures/holding";
 import { seriousViolations } from "./fixtures/serious-violations";
@@ -13,15 +14,18 @@ test.describe.configure({ timeout: 120_000 });
 const FULL_SLOT = { capacity: { slots: 1 }, requires: { slots: 1 } };
 
 let holding: Holding | undefined;
+/** More holdings a test made, released with `holding`. */
+const others: Holding[] = [];
 
 test.afterEach(async () => {
-  const held = holding;
+  const held = [...(holding ? [holding] : []), ...others.splice(0)];
   holding = undefined;
-  if (!held) return;
-  await held.release();
-  // Leave no firing alert behind for other specs' pages.
-  const alert = await findAlert(`agent:${held.agentId}:slots`);
-  if (alert?.state === "firing") await adminClient().trpc.alerts.resolve.mutate({ id: alert.id });
+  for (const one of held) {
+    await one.release();
+    // Leave no firing alert behind for other specs' pages.
+    const alert = await findAlert(`agent:${one.agentId}:slots`);
+    if (alert?.state === "firing") await adminClient().trpc.alerts.resolve.mutate({ id: alert.id });
+  }
 });
 
 async function findAlert(subject: string) {
@@ -103,6 +107,33 @@ test("a toast is accessible on any page and can be dismissed", async ({ page }) 
   await expect(toast).toBeVisible();
   await toast.getByRole("button", { name: /^Dismiss alert/ }).click();
   await expect(toast).toHaveCount(0);
+});
+
+test("newer alerts do not push out the toast holding focus, and it hides itself once focus moves on", async ({
+  page,
+}) => {
+  await page.clock.install();
+  await page.clock.resume();
+  await signIn(page, await createToken("viewer"), "/resources");
+  await waitUntilLive(page);
+  holding = await holdResources(FULL_SLOT);
+  const toast = page.getByTestId("alert-toast").filter({ hasText: holding.agentName });
+  await expect(toast).toBeVisible();
+  await toast.getByRole("link", { name: "View alerts" }).focus();
+  // A storm: as many newer alerts as there are toasts (agents released by earlier tests going
+  // offline together made one, and took this toast and its focus away).
+  for (let i = 0; i < MAX_TOASTS; i++) {
+    const more = await holdResources(FULL_SLOT);
+    others.push(more);
+    await expect(page.getByTestId("alert-toast").filter({ hasText: more.agentName })).toBeVisible();
+  }
+  await expect(page.getByTestId("alert-toast")).toHaveCount(MAX_TOASTS);
+  await expect(toast).toBeVisible();
+  await expect(toast.getByRole("link", { name: "View alerts" })).toBeFocused();
+  // Focus moving elsewhere on the page lets the toasts' clocks run again.
+  await page.getByRole("heading", { name: "Resources", level: 1 }).click();
+  await page.clock.fastForward(TOAST_MS + 1_000);
+  await expect(page.getByTestId("alert-toast")).toHaveCount(0);
 });
 
 test("a viewer sees alerts but no controls, and a forged acknowledge is refused", async ({

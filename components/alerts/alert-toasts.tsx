@@ -3,29 +3,23 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type AlertEventData, alertFromEvent } from "@/lib/alerts/alert-cache";
+import { keepNewest, MAX_TOASTS, TOAST_MS } from "@/lib/alerts/toasts";
 import { useLiveEvents } from "@/lib/live/live-events";
 import { SeverityBadge } from "./alert-badges";
 import { useLiveAlertLists } from "./use-alert-lists";
 
-/** At most this many toasts at once: a storm of alerts must not cover the page. */
-export const MAX_TOASTS = 3;
-/**
- * A toast hides itself after this long, unless keyboard focus is in the toasts. The pointer
- * does not hold them: a toast that appears over something being clicked would then never go.
- * Every alert stays on /alerts, so nothing is lost when a toast goes.
- */
-export const TOAST_MS = 10_000;
-
 /**
  * A toast for every alert.opened event, on every page, linking to /alerts. Dismissible, hides
- * itself, and keeps the newest MAX_TOASTS. Each toast is a polite status message, so a
- * screen reader announces it without interrupting. Also keeps the cached alert lists current
+ * itself, and keeps the newest MAX_TOASTS and the one holding focus. Each toast is a polite
+ * status message, so a screen reader announces it without interrupting. Also keeps the cached alert lists current
  * (useLiveAlertLists), being the one alert component mounted everywhere.
  */
 export function AlertToasts() {
   useLiveAlertLists();
   const [toasts, setToasts] = useState<AlertEventData[]>([]);
   const [paused, setPaused] = useState(false);
+  /** The toast holding keyboard focus: new toasts never push it out (keepNewest). */
+  const focusedId = useRef<number | null>(null);
 
   useLiveEvents((events) => {
     const opened = events
@@ -35,7 +29,7 @@ export function AlertToasts() {
     if (opened.length === 0) return;
     setToasts((current) => {
       const fresh = opened.filter((alert) => !current.some((t) => t.id === alert.id));
-      return [...current, ...fresh].slice(-MAX_TOASTS);
+      return keepNewest([...current, ...fresh], MAX_TOASTS, focusedId.current);
     });
   });
 
@@ -48,8 +42,15 @@ export function AlertToasts() {
     // biome-ignore lint/a11y/noStaticElementInteractions: pausing while focused is a courtesy; the toasts' own controls are buttons and links
     <div
       className="fixed right-4 bottom-4 z-50 flex w-80 max-w-[calc(100vw-2rem)] flex-col gap-2"
-      onFocus={() => setPaused(true)}
-      onBlur={() => setPaused(false)}
+      onFocus={(event) => {
+        setPaused(true);
+        const toast = (event.target as Element).closest("[data-alert-id]");
+        focusedId.current = toast ? Number(toast.getAttribute("data-alert-id")) : null;
+      }}
+      onBlur={() => {
+        setPaused(false);
+        focusedId.current = null;
+      }}
     >
       {toasts.map((toast) => (
         <AlertToast key={toast.id} alert={toast} paused={paused} onDismiss={dismiss} />
