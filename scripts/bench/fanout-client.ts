@@ -9,9 +9,8 @@
  * parsed once per process and reused for every stream that received the very same bytes (all
  * streams here have the same filter; the bytes are compared, not just their length), and a read
  * that repeats the last one taken apart, from the same reader state, is not taken apart again
- * (`take`). Delivery
- * latency = the time the read that completed a message returned (Date.now()) − the event's
- * createdAt (the database's clock: same machine, same clock).
+ * (`take`). Delivery latency = the time the read that completed a message returned
+ * (Date.now()) − the event's createdAt (the database's clock: same machine, same clock).
  *
  * Protocol (IPC): parent → child `open`, `wait`, `report`, `close`; child → parent `opened`,
  * `done`, `report`, `error`.
