@@ -94,12 +94,18 @@ test("an alert opened by a threshold toasts on any page, is listed, and is ackno
   await expect(row).toContainText("Resolved");
 });
 
-test("a toast is accessible on any page and can be dismissed", async ({ page }) => {
+/** A viewer on /resources, and the toast of a fresh alert (`holding`'s) shown there. */
+async function toastOnResources(page: Page) {
   await signIn(page, await createToken("viewer"), "/resources");
   await waitUntilLive(page);
   holding = await holdResources(FULL_SLOT);
   const toast = page.getByTestId("alert-toast").filter({ hasText: holding.agentName });
   await expect(toast).toBeVisible();
+  return toast;
+}
+
+test("a toast is accessible on any page and can be dismissed", async ({ page }) => {
+  const toast = await toastOnResources(page);
   // Focus in the toasts stops them hiding themselves, however long the check below takes.
   // Toasts land on every page, so they must not bring violations of their own to any of them.
   await toast.getByRole("link", { name: "View alerts" }).focus();
@@ -114,11 +120,7 @@ test("newer alerts do not push out the toast holding focus, and it hides itself 
 }) => {
   await page.clock.install();
   await page.clock.resume();
-  await signIn(page, await createToken("viewer"), "/resources");
-  await waitUntilLive(page);
-  holding = await holdResources(FULL_SLOT);
-  const toast = page.getByTestId("alert-toast").filter({ hasText: holding.agentName });
-  await expect(toast).toBeVisible();
+  const toast = await toastOnResources(page);
   await toast.getByRole("link", { name: "View alerts" }).focus();
   // A storm: as many newer alerts as there are toasts (agents released by earlier tests going
   // offline together made one, and took this toast and its focus away). Other specs' alerts
