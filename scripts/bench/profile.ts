@@ -12,6 +12,8 @@ import { log } from "./stats";
 export const PROFILE_PG_SETTINGS = {
   shared_preload_libraries: "pg_stat_statements",
   "pg_stat_statements.track": "top",
+  // Planning shows apart from execution: a statement planned afresh each call costs the hop.
+  "pg_stat_statements.track_planning": "on",
 };
 
 export async function resetStatements(url: string): Promise<void> {
@@ -29,17 +31,17 @@ export async function logTopStatements(url: string, limit = 15): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const rows = await sql<
-      { total: number; calls: number; mean: number; rows: number; query: string }[]
+      { total: number; calls: number; mean: number; plan: number; rows: number; query: string }[]
     >`
       select total_exec_time::float8 as total, calls::int, mean_exec_time::float8 as mean,
-        rows::int, query
+        mean_plan_time::float8 as plan, rows::int, query
       from pg_stat_statements
       where dbid = (select oid from pg_database where datname = current_database())
       order by total_exec_time desc limit ${limit}`;
     for (const row of rows) {
       const query = row.query.replace(/\s+/g, " ").slice(0, 160);
       log(
-        `pg: ${row.total.toFixed(0)} ms total, ${row.calls} calls, ${row.mean.toFixed(2)} ms mean, ${row.rows} rows: ${query}`,
+        `pg: ${row.total.toFixed(0)} ms total, ${row.calls} calls, ${row.mean.toFixed(2)} ms mean (+ ${row.plan.toFixed(2)} planning), ${row.rows} rows: ${query}`,
       );
     }
   } finally {
