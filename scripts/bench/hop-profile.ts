@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { WorkflowInput } from "@/sdk";
 import { createNodeFetch } from "@/sdk/node-fetch";
 import { startFleet } from "./fleet";
+import { cpuMeter } from "./process-cpu";
 import type { BenchEnvironment } from "./setup";
 import { log, now, quantile } from "./stats";
 
@@ -11,6 +12,10 @@ import { log, now, quantile } from "./stats";
  * workers' fetch records when each request left and its answer arrived; the handlers record
  * their start and end. Matched by task id, each hop parent → child splits into the table's
  * rows. Both processes read the same clock (performance.timeOrigin + now()).
+ *
+ * Each process's CPU time per hop follows the table: a hop waits for the server, PostgreSQL
+ * and the worker in turn, so their CPU (and what else runs on the two cores meanwhile) bounds
+ * how short it can be.
  */
 
 interface ClientCall {
@@ -80,6 +85,7 @@ export async function runHopProfile(
     },
   });
   let ids: string[];
+  let spent: { cpu: { serverMs: number; postgresMs: number }; workers: NodeJS.CpuUsage };
   try {
     const tasks: WorkflowInput["tasks"] = Array.from({ length: params.chain }, (_, i) => ({
       key: `h${i}`,
@@ -89,8 +95,11 @@ export async function runHopProfile(
       dependsOn: i === 0 ? [] : [`h${i - 1}`],
     }));
     const done = fleet.completions(tasks.length, params.timeoutMs);
+    const cpu = await cpuMeter(env.postgres.url, env.serverPid());
+    const workersBefore = process.cpuUsage();
     const submitted = await env.orchestrator.submitWorkflow({ name: "hops", tasks });
     await done;
+    spent = { cpu: cpu(), workers: process.cpuUsage(workersBefore) };
     const byKey = new Map(submitted.tasks.map((task) => [task.key, task.id]));
     ids = tasks.map((task) => byKey.get(task.key) ?? "");
   } finally {
@@ -105,7 +114,26 @@ export async function runHopProfile(
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as ServerCall);
-  return breakdown(ids, { started, ended }, calls, server);
+  const table = breakdown(ids, { started, ended }, calls, server);
+  logCpuPerHop(spent.cpu, spent.workers, params.chain - 1);
+  return table;
+}
+
+/**
+ * The CPU each process spent per hop, from the chain's submit to its last completion: the
+ * server, PostgreSQL (all its processes: the hops' backends, the listener's, the WAL writer…)
+ * and this process, which runs the workers (and the phase timing's own bookkeeping).
+ */
+function logCpuPerHop(
+  cpu: { serverMs: number; postgresMs: number },
+  workers: NodeJS.CpuUsage,
+  hops: number,
+) {
+  const perHop = (ms: number) => (ms / hops).toFixed(2);
+  const workersMs = (workers.user + workers.system) / 1000;
+  log(
+    `hop: CPU per hop: server ${perHop(cpu.serverMs)} ms, PostgreSQL ${perHop(cpu.postgresMs)} ms, workers ${perHop(workersMs)} ms (/proc ticks of 10 ms, over ${hops} hops)`,
+  );
 }
 
 const ROWS = [
