@@ -146,6 +146,25 @@ test("newer alerts do not push out the toast holding focus, and it hides itself 
   await expect(toast).toHaveCount(0);
 });
 
+test("dismissing the focused toast from the keyboard lets the other toasts hide themselves", async ({
+  page,
+}) => {
+  await page.clock.install();
+  await page.clock.resume();
+  const toast = await toastOnResources(page);
+  const more = await holdResources(FULL_SLOT);
+  others.push(more);
+  await openAlert(`agent:${more.agentId}:slots`);
+  const other = page.getByTestId("alert-toast").filter({ hasText: more.agentName });
+  await expect(other).toBeVisible();
+  // The focused control goes with its toast: no blur says focus has left the toasts.
+  await toast.getByRole("button", { name: /^Dismiss alert/ }).focus();
+  await page.keyboard.press("Enter");
+  await expect(toast).toHaveCount(0);
+  await page.clock.fastForward(TOAST_MS + 1_000);
+  await expect(other).toHaveCount(0);
+});
+
 test("a viewer sees alerts but no controls, and a forged acknowledge is refused", async ({
   page,
 }) => {

@@ -11,8 +11,8 @@ import { useLiveAlertLists } from "./use-alert-lists";
 /**
  * A toast for every alert.opened event, on every page, linking to /alerts. Dismissible, hides
  * itself, and keeps the newest MAX_TOASTS and the one holding focus. Each toast is a polite
- * status message, so a screen reader announces it without interrupting. Also keeps the cached alert lists current
- * (useLiveAlertLists), being the one alert component mounted everywhere.
+ * status message, so a screen reader announces it without interrupting. Also keeps the cached
+ * alert lists current (useLiveAlertLists), being the one alert component mounted everywhere.
  */
 export function AlertToasts() {
   useLiveAlertLists();
@@ -34,6 +34,12 @@ export function AlertToasts() {
   });
 
   const dismiss = useCallback((id: number) => {
+    // Dismissed from the keyboard, the toast takes the focused control with it, and no blur
+    // follows: the others would stay paused for good.
+    if (focusedId.current === id) {
+      focusedId.current = null;
+      setPaused(false);
+    }
     setToasts((current) => current.filter((toast) => toast.id !== id));
   }, []);
 

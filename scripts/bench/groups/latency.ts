@@ -57,6 +57,7 @@ export async function hopProfile(settings: BenchSettings) {
     // PostgreSQL's time in each statement, what of the transaction is execution (`# pg:`
     // lines; the rest is the protocol, the commit's flush and waiting for a core).
     await resetStatements(env.postgres.url);
+    log("hop breakdown, claimOnComplete on, the server's CPU profiler on (in its CPU per hop):");
     toggleCpuProfile(server.pid);
     await runHopProfile(env, server.phaseFile, {
       chain: 200,
