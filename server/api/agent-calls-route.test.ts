@@ -165,6 +165,27 @@ describe("the agents' calls on Node's own request", () => {
         body: JSON.stringify({ agentId: api.agentId, max: 1, waitMs: 0 }),
       },
       { path: "agents.heartbeat", token: agent, body: JSON.stringify({ agentId: api.agentId }) },
+      // completeMany's lean path (lean-calls.ts): a result, an admin standing in, an agent
+      // that is not the token's (a domain error), a wrong epoch (zod's error, from the procedure).
+      {
+        path: "tasks.completeMany",
+        token: agent,
+        body: JSON.stringify({
+          agentId: api.agentId,
+          items: [{ taskId: api.taskId, leaseEpoch: api.leaseEpoch + 7, result: { rows: [1] } }],
+        }),
+      },
+      { path: "tasks.completeMany", token: api.tokens.admin, body: JSON.stringify(complete()) },
+      {
+        path: "tasks.completeMany",
+        token: agent,
+        body: JSON.stringify({ ...complete(), agentId: "00000000-0000-4000-8000-000000000000" }),
+      },
+      {
+        path: "tasks.completeMany",
+        token: agent,
+        body: JSON.stringify({ ...complete(), items: [{ taskId: api.taskId, leaseEpoch: 0 }] }),
+      },
       // Refusals: the role, the token, the input, an agent that is not there, an odd type.
       { path: "tasks.completeMany", token: api.tokens.viewer, body: JSON.stringify(complete()) },
       { path: "agents.heartbeat", body: JSON.stringify({ agentId: api.agentId }) },

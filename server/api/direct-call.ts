@@ -11,6 +11,7 @@ import type { DatabaseCircuit } from "@/server/database-circuit";
 import { withPhases } from "@/server/log/phase-timings";
 import { type Context, createContext } from "./context";
 import { reportCallError, retryAfter } from "./handler";
+import { answerLean } from "./lean-calls";
 import { appRouter } from "./root";
 
 /** One call as Node's request gave it: the procedure's path, the URL, its headers and body. */
@@ -36,7 +37,8 @@ export interface DirectAnswer {
  * isolation), and a chain's every hop makes such a call.
  *
  * The same steps as tRPC's resolveResponse for one call: the context (the database circuit,
- * then the token), the procedure with its middleware and input validation, the answer's JSON
+ * then the token), the procedure with its middleware and input validation (or for the hop's
+ * own call, what they would let through, lean-calls.ts), the answer's JSON
  * and status, the error shape from the router's formatter, the handler's Retry-After and error
  * log. Returns undefined for whatever it does not take (a body that is not JSON, an empty one,
  * a path that is not a mutation): the caller sends those to the fetch adapter, which answers
@@ -65,14 +67,15 @@ export async function answerDirectly(
     try {
       options.circuit?.assertUp();
       ctx = await createContext(db, call, options.logDb);
-      const data = await procedure({
-        path: call.path,
-        getRawInput: async () => input,
-        ctx,
-        type: "mutation",
-        signal: call.signal,
-        batchIndex: 0,
-      });
+      const data = await (answerLean(call.path, ctx, input) ??
+        procedure({
+          path: call.path,
+          getRawInput: async () => input,
+          ctx,
+          type: "mutation",
+          signal: call.signal,
+          batchIndex: 0,
+        }));
       response = { result: { data } };
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);

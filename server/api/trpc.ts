@@ -41,12 +41,15 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Domain errors become tRPC errors of the same code, cause kept, in this one place. */
+/** A domain error as the tRPC error of the same code, cause kept. */
+export const domainTrpcError = (cause: DomainError) =>
+  new TRPCError({ code: cause.code, message: cause.message, cause });
+
+/** Domain errors become tRPC errors here (and in lean-calls.ts, which skips the middleware). */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    return { ...result, error: new TRPCError({ code: cause.code, message: cause.message, cause }) };
+    return { ...result, error: domainTrpcError(result.error.cause) };
   }
   return result;
 });
@@ -89,8 +92,10 @@ function forRoles(...allowed: Role[]) {
 
 /** Read-only views: every role, including viewers and wall screens. */
 export const viewerProcedure = authedProcedure;
+/** The roles that act as agents: agents, and admin standing in. */
+export const AGENT_ROLES: readonly Role[] = ["agent", "admin"];
 /** Agents acting on their own registration and leases (admin may stand in). */
-export const agentProcedure = forRoles("agent", "admin");
+export const agentProcedure = forRoles(...AGENT_ROLES);
 /** Submitting and cancelling work: orchestrators, and the humans who manage it. */
 export const orchestratorProcedure = forRoles("orchestrator", "operator", "admin");
 /** Submitting tasks: orchestrators and operators, and agents submitting subtasks. */

@@ -11,7 +11,7 @@ export {
   jsonProblem,
   jsonValue,
 } from "./json";
-export { metadataJson, payloadJson, resultJson } from "./limited-json";
+export { metadataJson, payloadJson, resultJson, resultProblem } from "./limited-json";
 export { INT4_MAX, INT4_MIN, int4, MAX_RESOURCE_AMOUNT, resourceAmount } from "./numbers";
 export { boundedRecord } from "./record";
 export { pgText, textProblem } from "./text";

@@ -1,5 +1,5 @@
 import { getConfig } from "@/server/config";
-import { type JsonLimits, jsonObject, jsonValue } from "./json";
+import { type JsonIssue, type JsonLimits, jsonObject, jsonProblem, jsonValue } from "./json";
 
 // Read at each parse, so the limits are those of the running configuration.
 const limits = () => getConfig().taskManager.limits;
@@ -25,5 +25,7 @@ const metadataLimits: JsonLimits = {
 export const payloadJson = () => jsonValue(payloadLimits);
 /** A task's result, or the error it failed with. */
 export const resultJson = () => jsonValue(resultLimits);
+/** resultJson's check as a function: the first reason `value` is not one, or null. */
+export const resultProblem = (value: unknown): JsonIssue | null => jsonProblem(value, resultLimits);
 /** Free-form metadata of a workflow or an agent. */
 export const metadataJson = () => jsonObject(metadataLimits);

@@ -1,7 +1,5 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { phase } from "@/server/log/phase-timings";
-import { completeAndClaim } from "@/server/tasks/complete-and-claim";
 import type { FencedOutcome } from "@/server/tasks/fencing";
 import { completeTasks, failTasks, requeueTasks } from "@/server/tasks/finish";
 import { submitTaskInput } from "@/server/tasks/inputs";
@@ -27,14 +25,10 @@ import {
   orchestratorProcedure,
   submitterProcedure,
 } from "../trpc";
+import { completeMany, completeManyInput } from "./complete-many";
 import { taskLogProcedures } from "./task-logs";
 import { taskQueryProcedures } from "./task-queries";
 
-const completeItem = z.strictObject({
-  taskId: z.uuid(),
-  leaseEpoch,
-  result: taskResult.optional(),
-});
 const failItem = z.strictObject({
   taskId: z.uuid(),
   leaseEpoch,
@@ -85,31 +79,8 @@ export const tasksRouter = createTRPCRouter({
    * nothing was claimed or `claim` is 0).
    */
   completeMany: agentProcedure
-    .input(
-      z.strictObject({
-        agentId: z.uuid(),
-        items: z.array(completeItem).min(1).max(1000),
-        claim: z.int().min(0).max(1000).default(0),
-      }),
-    )
-    .mutation(async ({ ctx, input }) => {
-      phase("proc");
-      // The owner check rides on the completion's first statement (no leaseCaller round trip).
-      const caller = {
-        agentId: input.agentId,
-        tokenId: ctx.principal.tokenId,
-        isAdmin: ctx.principal.role === "admin",
-      };
-      const done = await completeAndClaim(
-        ctx.db,
-        caller,
-        input.items,
-        { max: input.claim, principal: ctx.principal },
-        { checkOwner: true, liveness: ctx.liveness },
-      );
-      phase("proc.out");
-      return done;
-    }),
+    .input(completeManyInput)
+    .mutation(({ ctx, input }) => completeMany(ctx, input)),
 
   fail: agentProcedure.input(failTaskInput).mutation(async ({ ctx, input }) => {
     const caller = await leaseCaller(ctx.db, ctx.principal, input.agentId);
