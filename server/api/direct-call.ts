@@ -37,10 +37,10 @@ export interface DirectAnswer {
  * isolation), and a chain's every hop makes such a call.
  *
  * The same steps as tRPC's resolveResponse for one call: the context (the database circuit,
- * then the token), the procedure with its middleware and input validation (or for the hop's
- * own call, what they would let through, lean-calls.ts), the answer's JSON
- * and status, the error shape from the router's formatter, the handler's Retry-After and error
- * log. Returns undefined for whatever it does not take (a body that is not JSON, an empty one,
+ * then the token), the procedure with its middleware and input validation (for a chain hop's
+ * completeMany, lean-calls.ts skips both when they would let the call through), the answer's
+ * JSON and status, the error shape from the router's formatter, the handler's Retry-After and
+ * error log. Returns undefined for whatever it does not take (a body that is not JSON, an empty one,
  * a path that is not a mutation): the caller sends those to the fetch adapter, which answers
  * them, errors included, as always. agent-calls-route.test.ts holds both paths' answers equal.
  */
