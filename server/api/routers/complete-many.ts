@@ -3,8 +3,7 @@ import type { Principal } from "@/server/auth/roles";
 import { phase } from "@/server/log/phase-timings";
 import { completeAndClaim } from "@/server/tasks/complete-and-claim";
 import { leaseEpoch, taskResult } from "@/server/tasks/lease-inputs";
-import { INT4_MAX, resultProblem } from "@/server/validation";
-import type { JsonValue } from "@/server/validation/json";
+import { INT4_MAX, type JsonValue, resultProblem } from "@/server/validation";
 import type { Context } from "../context";
 
 /**
