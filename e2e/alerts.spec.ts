@@ -104,6 +104,13 @@ async function toastOnResources(page: Page) {
   return toast;
 }
 
+/** toastOnResources under Playwright's clock, running at its own pace until a test jumps it. */
+async function toastUnderClock(page: Page) {
+  await page.clock.install();
+  await page.clock.resume();
+  return toastOnResources(page);
+}
+
 test("a toast is accessible on any page and can be dismissed", async ({ page }) => {
   const toast = await toastOnResources(page);
   // Focus in the toasts stops them hiding themselves, however long the check below takes.
@@ -118,9 +125,7 @@ test("a toast is accessible on any page and can be dismissed", async ({ page }) 
 test("newer alerts do not push out the toast holding focus, and it hides itself once focus moves on", async ({
   page,
 }) => {
-  await page.clock.install();
-  await page.clock.resume();
-  const toast = await toastOnResources(page);
+  const toast = await toastUnderClock(page);
   await toast.getByRole("link", { name: "View alerts" }).focus();
   // A storm: as many newer alerts as there are toasts (agents released by earlier tests going
   // offline together made one, and took this toast and its focus away). Other specs' alerts
@@ -149,9 +154,7 @@ test("newer alerts do not push out the toast holding focus, and it hides itself 
 test("dismissing the focused toast from the keyboard lets the other toasts hide themselves", async ({
   page,
 }) => {
-  await page.clock.install();
-  await page.clock.resume();
-  const toast = await toastOnResources(page);
+  const toast = await toastUnderClock(page);
   // Focused at once, the toast holds every toast's clock, however slowly the next one comes.
   await toast.getByRole("button", { name: /^Dismiss alert/ }).focus();
   const more = await holdResources(FULL_SLOT);

@@ -2,8 +2,10 @@ import http, { type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAgentCall, serveAgentCall } from "@/server/api/agent-calls-route";
+import { createContext } from "@/server/api/context";
 import { answerDirectly } from "@/server/api/direct-call";
 import { handleTrpcRequest } from "@/server/api/handler";
+import { answerLean } from "@/server/api/lean-calls";
 import { createToken, revokeToken } from "@/server/auth/tokens";
 import { getConfig } from "@/server/config";
 import { createDatabaseCircuit, type DatabaseCircuit } from "@/server/database-circuit";
@@ -218,6 +220,36 @@ describe("the agents' calls on Node's own request", () => {
       { path: "agents.claim,agents.heartbeat?batch=1", token: agent, body: "{}" },
     ];
     for (const call of left) expect(await viaDirectCall(call)).toBeUndefined();
+  });
+
+  it("take completeMany's lean path for a call the procedure would let through, and only then", async () => {
+    const url = "http://127.0.0.1:3000/api/trpc/tasks.completeMany";
+    const contextOf = (token: string) =>
+      createContext(pg.db, {
+        url,
+        headers: new Headers({ host: "127.0.0.1:3000", authorization: `Bearer ${token}` }),
+      });
+    const input = {
+      agentId: api.agentId,
+      items: [{ taskId: api.taskId, leaseEpoch: api.leaseEpoch + 7 }],
+    };
+    const agent = await contextOf(api.tokens.agent);
+    const lean = answerLean("tasks.completeMany", agent, input);
+    expect(lean).toBeDefined();
+    expect(await lean).toMatchObject({ results: [{ taskId: api.taskId, ok: false }], tasks: [] });
+    // The procedure's, refusals and all: another procedure, no principal, a role that may not,
+    // a cross-site session, an input zod must explain.
+    const viewer = await contextOf(api.tokens.viewer);
+    const crossSite = {
+      ...agent,
+      principal: agent.principal && { ...agent.principal, via: "session" as const },
+      sameOrigin: false,
+    };
+    expect(answerLean("tasks.complete", agent, input)).toBeUndefined();
+    expect(answerLean("tasks.completeMany", { ...agent, principal: null }, input)).toBeUndefined();
+    expect(answerLean("tasks.completeMany", viewer, input)).toBeUndefined();
+    expect(answerLean("tasks.completeMany", crossSite, input)).toBeUndefined();
+    expect(answerLean("tasks.completeMany", agent, { ...input, claim: -1 })).toBeUndefined();
   });
 
   it("answer 503 with Retry-After from an open circuit, as the handler does", async () => {

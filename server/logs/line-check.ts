@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jsonProblem, textProblem } from "@/server/validation";
+import { isPlainObject, jsonProblem, textProblem } from "@/server/validation";
 import { fieldsLimits, LOG_LEVELS, type LogLineInput, MAX_MESSAGE_CHARS } from "./line";
 
 /** Most lines in one item of tasks.log / tasks.logMany. */
@@ -28,12 +28,6 @@ function received(value: unknown): string {
 
 const expected = (type: string, value: unknown) =>
   `Invalid input: expected ${type}, received ${received(value)}`;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 // Any surrogate, paired or not: a string with none needs no closer look for lone ones.
 const SURROGATE = /[\uD800-\uDFFF]/;

@@ -3,6 +3,7 @@
  * naming the field, what PostgreSQL would otherwise refuse with a 500 (or silently change).
  */
 export {
+  isPlainObject,
   type JsonIssue,
   type JsonLimits,
   type JsonObject,

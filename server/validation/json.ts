@@ -105,7 +105,8 @@ export function jsonObject(limits: JsonLimits) {
   });
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object as JSON.parse makes one: not an array, a class instance or null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -3,7 +3,7 @@ import type { Principal } from "@/server/auth/roles";
 import { phase } from "@/server/log/phase-timings";
 import { completeAndClaim } from "@/server/tasks/complete-and-claim";
 import { leaseEpoch, taskResult } from "@/server/tasks/lease-inputs";
-import { INT4_MAX, type JsonValue, resultProblem } from "@/server/validation";
+import { INT4_MAX, isPlainObject, type JsonValue, resultProblem } from "@/server/validation";
 import type { Context } from "../context";
 
 /**
@@ -33,12 +33,6 @@ export type CompleteManyInput = z.output<typeof completeManyInput>;
 const UUID = z.core.regexes.uuid();
 const INPUT_KEYS: ReadonlySet<string> = new Set(["agentId", "items", "claim"]);
 const ITEM_KEYS: ReadonlySet<string> = new Set(["taskId", "leaseEpoch", "result"]);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 const hasOnly = (record: Record<string, unknown>, keys: ReadonlySet<string>) =>
   Object.keys(record).every((key) => keys.has(key));
