@@ -6,6 +6,7 @@ import { taskEvents } from "@/db/schema/tasks";
 import { setupTestDatabase } from "@/test/db";
 import { acknowledgeAlert, resolveAlert } from "./alerts";
 import { createAlertsSweep, evaluateAlerts } from "./evaluate";
+import { rulesWithAlerts } from "./reconcile";
 import {
   alertsOf,
   deliveryKinds,
@@ -125,6 +126,35 @@ describe("an operator's resolve", () => {
       { state: "resolved" },
       { state: "firing" },
     ]);
+  });
+});
+
+describe("rules with nothing to reconcile", () => {
+  it("are skipped, and still say when their view changes by the clock", async () => {
+    await insertTask(pg.db, "running", 20);
+    const report = await evaluate();
+    expect(report).toMatchObject({ opened: 0, updated: 0, resolved: 0 });
+    // task_duration (60 s) will see this task 40 s from now: the pass must wake then.
+    const dueInS = ((report.nextDueAt?.getTime() ?? 0) - Date.now()) / 1000;
+    expect(dueInS).toBeGreaterThan(35);
+    expect(dueInS).toBeLessThanOrEqual(40);
+  });
+
+  it("are those without a firing alert or a re-open hold", async () => {
+    await pool("gpu", 10, 9);
+    await insertTask(pg.db, "running", 61);
+    await evaluate();
+    expect([...(await rulesWithAlerts(pg.db))].sort()).toEqual(["resource_usage", "task_duration"]);
+
+    // An operator's resolve holds back a re-open: the rule still has an alert to reconcile.
+    const [alert] = await alertsOf(pg.db, "resource_usage");
+    await resolveAlert(pg.db, alert?.id ?? 0, operator, { webhook: false });
+    expect([...(await rulesWithAlerts(pg.db))].sort()).toEqual(["resource_usage", "task_duration"]);
+
+    // Once the condition has cleared, the hold is lifted and the rule has nothing left.
+    await pool("gpu", 10, 1);
+    await evaluate();
+    expect([...(await rulesWithAlerts(pg.db))]).toEqual(["task_duration"]);
   });
 });
 

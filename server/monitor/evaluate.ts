@@ -1,6 +1,12 @@
 import type { Database } from "@/db/client";
 import type { Sweep } from "@/server/scheduler/types";
-import { type ReconcileOptions, type ReconcileReport, reconcileRule } from "./reconcile";
+import {
+  needsReconcile,
+  type ReconcileOptions,
+  type ReconcileReport,
+  reconcileRule,
+  rulesWithAlerts,
+} from "./reconcile";
 import { observeAll, type RuleResult } from "./rules";
 import type { MonitorSettings } from "./settings";
 
@@ -14,18 +20,23 @@ export interface EvaluationReport {
 
 /**
  * Evaluates every rule and reconciles its alerts (server/monitor/reconcile.ts), one short
- * transaction per rule. Safe to run on two instances at once.
+ * transaction per rule that has alerts or sees a breach. Safe to run on two instances at once.
  */
 export async function evaluateAlerts(
   db: Database,
   settings: MonitorSettings,
 ): Promise<EvaluationReport> {
   const report: EvaluationReport = { opened: 0, updated: 0, resolved: 0, nextDueAt: null };
+  const withAlerts = await rulesWithAlerts(db);
   for (const result of await observeAll(
     db,
     settings.thresholds,
     settings.quarantineAfterFailures,
   )) {
+    if (!needsReconcile(result, withAlerts)) {
+      report.nextDueAt = earliest(report.nextDueAt, result.nextDueAt);
+      continue;
+    }
     const reconciled = await reconcileOnce(db, result, { webhook: settings.notify });
     report.opened += reconciled.opened;
     report.updated += reconciled.updated;

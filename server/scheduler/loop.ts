@@ -3,9 +3,10 @@ import { hostname } from "node:os";
 import type { Database } from "@/db/client";
 import { createFailureLog } from "@/server/log/failure-log";
 import { log } from "@/server/log/logger";
-import { createAlarm } from "./alarm";
+import { type AlarmResult, createAlarm } from "./alarm";
 import { createLeadership } from "./leader";
 import { runPass } from "./pass";
+import { createSweepPlan } from "./sweep-plan";
 import type { PassReport, Sweep } from "./types";
 
 export interface SchedulerOptions {
@@ -53,8 +54,11 @@ export interface Scheduler {
    * leader, a sooner `nextPassAt` also brings the loop's next pass forward.
    */
   runOnce(): Promise<PassReport>;
-  /** Makes the leader pass again now (or right after the pass in progress). */
-  wake(): void;
+  /**
+   * Makes the leader pass again now (or right after the pass in progress). With `sweeps`
+   * (names), that pass runs those and the sweeps already due, not every sweep.
+   */
+  wake(sweeps?: readonly string[]): void;
   status(): SchedulerStatus;
 }
 
@@ -70,6 +74,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const retryMs = (options.retryLeadershipS ?? Math.min(options.intervalS, 5)) * 1000;
   const events = new EventEmitter<SchedulerEvents>();
   const alarm = createAlarm();
+  const plan = createSweepPlan(options.sweeps, options.intervalS);
   let running: Promise<void> | null = null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
@@ -89,16 +94,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       announcedFollower = false;
       events.emit("lost", { instanceId, reason });
       // Try again at once: after a database restart the lock is free.
+      plan.request();
       alarm.wake();
     },
   });
 
-  const pass = async (trigger: PassReport["trigger"]) => {
-    const report = await runPass(options.db, options.sweeps, {
+  const pass = async (trigger: PassReport["trigger"], everything: boolean) => {
+    const { sweeps, skippedDueAt } = plan.take(Date.now(), everything);
+    const report = await runPass(options.db, sweeps, {
       instanceId,
       trigger,
       intervalS: options.intervalS,
+      skippedDueAt,
     });
+    plan.record(report);
     lastPassAt = report.finishedAt;
     return report;
   };
@@ -116,17 +125,21 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return acquired;
   };
 
+  // How the last sleep ended: a pass after a sleep that ran its course runs every sweep.
+  let slept: AlarmResult = "due";
+
   /** One turn of the loop: returns when the next turn may begin. */
   const turn = async () => {
+    const termBegins = !leadership.held;
     const leading = leadership.held ? await leadership.confirm() : await attemptLeadership();
     if (!leading || stopping) {
-      await alarm.sleepUntil(new Date(Date.now() + retryMs));
+      slept = await alarm.sleepUntil(new Date(Date.now() + retryMs));
       return;
     }
-    const report = await pass("loop");
+    const report = await pass("loop", termBegins || slept === "due");
     nextPassAt = report.nextPassAt;
     events.emit("pass", report);
-    await alarm.sleepUntil(report.nextPassAt);
+    slept = await alarm.sleepUntil(report.nextPassAt);
   };
 
   const loop = async () => {
@@ -137,7 +150,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       } catch (error) {
         // The database is unreachable, or a listener threw: the loop must outlive both.
         loopFailures.failed(error);
-        if (!stopping) await alarm.sleepUntil(new Date(Date.now() + retryMs));
+        if (!stopping) slept = await alarm.sleepUntil(new Date(Date.now() + retryMs));
       }
     }
   };
@@ -162,7 +175,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return stopped;
     },
     async runOnce() {
-      const report = await pass("manual");
+      const report = await pass("manual", true);
       if (leadership.held && !stopping) {
         alarm.bringForward(report.nextPassAt);
         nextPassAt = alarm.dueAt() ?? nextPassAt;
@@ -170,7 +183,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       events.emit("pass", report);
       return report;
     },
-    wake: () => alarm.wake(),
+    wake(sweeps) {
+      plan.request(sweeps);
+      alarm.wake();
+    },
     status: () => ({ instanceId, isLeader: leadership.held, lastPassAt, nextPassAt }),
   };
 }
