@@ -1,6 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Executor } from "./client";
+import { fastToQuery, type Query } from "./fast-query";
 
 /**
  * Runs a raw statement as a named prepared statement on the connection it would run on.
@@ -20,13 +21,13 @@ import type { Executor } from "./client";
 export async function executePrepared(db: Executor, query: SQL): Promise<readonly unknown[]> {
   const client = preparing ? clientOf(db) : undefined;
   if (!client) return db.execute(query);
-  const { sql, params } = dialect.sqlToQuery(query);
+  const { sql, params } = toQuery(query);
   return client.unsafe(sql, params, { prepare: true });
 }
 
-/** A drizzle SQL object as the text and parameters postgres.js takes. */
-export function toQuery(query: SQL): { sql: string; params: unknown[] } {
-  return dialect.sqlToQuery(query);
+/** A drizzle SQL object as the text and parameters postgres.js takes (db/fast-query.ts). */
+export function toQuery(query: SQL): Query {
+  return fastToQuery(query) ?? dialect.sqlToQuery(query);
 }
 
 const dialect = new PgDialect();

@@ -57,7 +57,12 @@ describe("createSweepPlan", () => {
 
   it("forgets a named wake once a pass has taken it", () => {
     const plan = createSweepPlan(sweeps, 60);
-    plan.record(report(0, sweeps.map((s) => ran(s.name, 30_000))));
+    plan.record(
+      report(
+        0,
+        sweeps.map((s) => ran(s.name, 30_000)),
+      ),
+    );
     plan.request(["alerts"]);
     expect(names(plan.take(1_000, false).sweeps)).toEqual(["alerts"]);
     expect(names(plan.take(1_000, false).sweeps)).toEqual([]);
@@ -65,7 +70,12 @@ describe("createSweepPlan", () => {
 
   it("runs every sweep after a wake that names none", () => {
     const plan = createSweepPlan(sweeps, 60);
-    plan.record(report(0, sweeps.map((s) => ran(s.name, 30_000))));
+    plan.record(
+      report(
+        0,
+        sweeps.map((s) => ran(s.name, 30_000)),
+      ),
+    );
     plan.request(["alerts"]);
     plan.request();
     const all = plan.take(1_000, false);
