@@ -14,6 +14,3 @@ export const alertWebhookSweep = createWebhookSweep(() => getConfig().taskManage
 export const retentionSweep = createRetentionSweep(() => getConfig().taskManager.retention);
 
 export const monitorSweeps: Sweep[] = [alertsSweep, alertWebhookSweep, retentionSweep];
-
-/** What an input change wakes (server/monitor/trigger.ts): the rules, and the webhook after them. */
-export const alertSweepNames = [alertsSweep.name, alertWebhookSweep.name];

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { wakeSchedulerOnEvents } from "./trigger";
 
-const ALERT_SWEEPS = ["alerts", "alert-webhook"];
-
 function fakes(isLeader = true) {
   const listeners: { event: ((id: number) => void)[]; resync: (() => void)[] } = {
     event: [],
@@ -25,8 +23,7 @@ function fakes(isLeader = true) {
   const scheduler = {
     wakes: 0,
     leader: isLeader,
-    wake(sweeps?: readonly string[]) {
-      expect(sweeps).toEqual(ALERT_SWEEPS);
+    wake() {
       scheduler.wakes += 1;
     },
     status: () => ({
@@ -53,7 +50,7 @@ afterEach(() => {
 describe("wakeSchedulerOnEvents", () => {
   it("wakes at once, then once more at the end of a burst", () => {
     const { hub, scheduler, emit } = fakes();
-    const stop = wakeSchedulerOnEvents(hub, scheduler, ALERT_SWEEPS, 1000);
+    const stop = wakeSchedulerOnEvents(hub, scheduler, 1000);
     emit(1);
     expect(scheduler.wakes).toBe(1);
     for (let id = 2; id < 50; id++) emit(id);
@@ -69,7 +66,7 @@ describe("wakeSchedulerOnEvents", () => {
 
   it("wakes on a resync too, and not at all on a follower", () => {
     const { hub, scheduler, listeners } = fakes(false);
-    const stop = wakeSchedulerOnEvents(hub, scheduler, ALERT_SWEEPS, 1000);
+    const stop = wakeSchedulerOnEvents(hub, scheduler, 1000);
     for (const listener of listeners.resync) listener();
     expect(scheduler.wakes).toBe(0);
     scheduler.leader = true;
@@ -81,7 +78,7 @@ describe("wakeSchedulerOnEvents", () => {
 
   it("unsubscribes and cancels a pending wake when stopped", () => {
     const { hub, scheduler, emit, listeners } = fakes();
-    const stop = wakeSchedulerOnEvents(hub, scheduler, ALERT_SWEEPS, 1000);
+    const stop = wakeSchedulerOnEvents(hub, scheduler, 1000);
     emit(1);
     emit(2);
     stop();

@@ -6,14 +6,12 @@ import type { Scheduler } from "@/server/scheduler/loop";
  * be (the benchmark's alert latency target is 1 s at p99) against the cost of up to two passes
  * a second under continuous load, which show in the tail of dependency-release latency.
  */
-export const WAKE_MIN_GAP_MS = Number(process.env.XGAP ?? 500);
+export const WAKE_MIN_GAP_MS = 500;
 
 /**
  * Evaluates alert rules when their inputs change (docs/architecture.md "Timing"): every committed
  * event (a task started or ended, an agent went offline, a pool changed) wakes this instance's
  * scheduler when it leads, and its next pass re-evaluates the rules and re-plans their timers.
- * That pass runs `sweeps` (the alert rules and their webhook) and whatever else is due, not
- * every sweep: the others have their own due times (server/scheduler/sweep-plan.ts).
  *
  * Why a wake and not an evaluation inside each transition: the transitions stay as they are
  * (no alert SQL in the claim or completion path), rules run on the leader only, and the pass
@@ -28,7 +26,6 @@ export const WAKE_MIN_GAP_MS = Number(process.env.XGAP ?? 500);
 export function wakeSchedulerOnEvents(
   hub: Pick<EventHub, "onEvent" | "onResync">,
   scheduler: Pick<Scheduler, "wake" | "status">,
-  sweeps: readonly string[],
   minGapMs = WAKE_MIN_GAP_MS,
 ): () => void {
   let lastWakeAt = Number.NEGATIVE_INFINITY;
@@ -38,7 +35,7 @@ export function wakeSchedulerOnEvents(
     timer = undefined;
     lastWakeAt = Date.now();
     // A follower's loop only waits for the lock; waking it would just retry the lock sooner.
-    if (scheduler.status().isLeader) scheduler.wake(sweeps);
+    if (scheduler.status().isLeader) scheduler.wake();
   };
   const onInput = () => {
     if (timer) return;

@@ -239,29 +239,6 @@ describe("the sweep loop", () => {
     expect(sweep.runs).toBe(2);
   });
 
-  it("runs only the named sweeps and the due ones on a wake that names sweeps", async () => {
-    const laterAt = () => new Date(Date.now() + 30_000);
-    const later = countingSweep("later", laterAt);
-    const named = countingSweep("named", laterAt);
-    const scheduler = instance("instance-named-wake", { sweeps: [later, named], intervalS: 60 });
-    const first = nextEvent(scheduler, "pass");
-    scheduler.start();
-    // The first pass of a term runs every sweep.
-    expect((await first).results.map((r) => r.name)).toEqual(["later", "named"]);
-
-    const second = nextEvent(scheduler, "pass");
-    scheduler.wake(["named"]);
-    const report = await second;
-    expect(report.results.map((r) => r.name)).toEqual(["named"]);
-    expect([later.runs, named.runs]).toEqual([1, 2]);
-    // The sweep left out still has its time: the loop wakes for it, not after the interval.
-    expect(report.nextPassAt.getTime()).toBeLessThanOrEqual(Date.now() + 30_000);
-
-    const third = nextEvent(scheduler, "pass");
-    scheduler.wake();
-    expect((await third).results.map((r) => r.name)).toEqual(["later", "named"]);
-  });
-
   it("runs the other sweeps when one throws, and logs the failure", async () => {
     const logged: Record<string, unknown>[] = [];
     const untap = tapLogLines((line) => logged.push(JSON.parse(line)));

@@ -3,10 +3,9 @@ import { hostname } from "node:os";
 import type { Database } from "@/db/client";
 import { createFailureLog } from "@/server/log/failure-log";
 import { log } from "@/server/log/logger";
-import { type AlarmResult, createAlarm } from "./alarm";
+import { createAlarm } from "./alarm";
 import { createLeadership } from "./leader";
 import { runPass } from "./pass";
-import { createSweepPlan } from "./sweep-plan";
 import type { PassReport, Sweep } from "./types";
 
 export interface SchedulerOptions {
@@ -54,11 +53,8 @@ export interface Scheduler {
    * leader, a sooner `nextPassAt` also brings the loop's next pass forward.
    */
   runOnce(): Promise<PassReport>;
-  /**
-   * Makes the leader pass again now (or right after the pass in progress). With `sweeps`
-   * (names), that pass runs those and the sweeps already due, not every sweep.
-   */
-  wake(sweeps?: readonly string[]): void;
+  /** Makes the leader pass again now (or right after the pass in progress). */
+  wake(): void;
   status(): SchedulerStatus;
 }
 
@@ -74,7 +70,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const retryMs = (options.retryLeadershipS ?? Math.min(options.intervalS, 5)) * 1000;
   const events = new EventEmitter<SchedulerEvents>();
   const alarm = createAlarm();
-  const plan = createSweepPlan(options.sweeps, options.intervalS);
   let running: Promise<void> | null = null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
@@ -94,20 +89,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       announcedFollower = false;
       events.emit("lost", { instanceId, reason });
       // Try again at once: after a database restart the lock is free.
-      plan.request();
       alarm.wake();
     },
   });
 
-  const pass = async (trigger: PassReport["trigger"], everything: boolean) => {
-    const { sweeps, skippedDueAt } = plan.take(Date.now(), everything);
-    const report = await runPass(options.db, sweeps, {
+  const pass = async (trigger: PassReport["trigger"]) => {
+    const report = await runPass(options.db, options.sweeps, {
       instanceId,
       trigger,
       intervalS: options.intervalS,
-      skippedDueAt,
     });
-    plan.record(report);
     lastPassAt = report.finishedAt;
     return report;
   };
@@ -125,21 +116,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return acquired;
   };
 
-  // How the last sleep ended: a pass after a sleep that ran its course runs every sweep.
-  let slept: AlarmResult = "due";
-
   /** One turn of the loop: returns when the next turn may begin. */
   const turn = async () => {
-    const termBegins = !leadership.held;
     const leading = leadership.held ? await leadership.confirm() : await attemptLeadership();
     if (!leading || stopping) {
-      slept = await alarm.sleepUntil(new Date(Date.now() + retryMs));
+      await alarm.sleepUntil(new Date(Date.now() + retryMs));
       return;
     }
-    const report = await pass("loop", termBegins || slept === "due");
+    const report = await pass("loop");
     nextPassAt = report.nextPassAt;
     events.emit("pass", report);
-    slept = await alarm.sleepUntil(report.nextPassAt);
+    await alarm.sleepUntil(report.nextPassAt);
   };
 
   const loop = async () => {
@@ -150,7 +137,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       } catch (error) {
         // The database is unreachable, or a listener threw: the loop must outlive both.
         loopFailures.failed(error);
-        if (!stopping) slept = await alarm.sleepUntil(new Date(Date.now() + retryMs));
+        if (!stopping) await alarm.sleepUntil(new Date(Date.now() + retryMs));
       }
     }
   };
@@ -175,7 +162,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       return stopped;
     },
     async runOnce() {
-      const report = await pass("manual", true);
+      const report = await pass("manual");
       if (leadership.held && !stopping) {
         alarm.bringForward(report.nextPassAt);
         nextPassAt = alarm.dueAt() ?? nextPassAt;
@@ -183,10 +170,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       events.emit("pass", report);
       return report;
     },
-    wake(sweeps) {
-      plan.request(sweeps);
-      alarm.wake();
-    },
+    wake: () => alarm.wake(),
     status: () => ({ instanceId, isLeader: leadership.held, lastPassAt, nextPassAt }),
   };
 }

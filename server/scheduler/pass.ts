@@ -27,8 +27,6 @@ export interface RunPassParams {
   trigger: PassReport["trigger"];
   /** The scheduling interval: the longest the loop may sleep after this pass. */
   intervalS: number;
-  /** The earliest due time of the sweeps this pass leaves out (server/scheduler/sweep-plan.ts). */
-  skippedDueAt?: Date;
 }
 
 /**
@@ -74,17 +72,12 @@ export async function runPass(
     startedAt,
     finishedAt,
     results,
-    nextPassAt: nextPassTime(results, finishedAt, params),
+    nextPassAt: nextPassTime(results, finishedAt, params.intervalS),
   };
 }
 
-function nextPassTime(
-  results: SweepResult[],
-  finishedAt: Date,
-  { intervalS, skippedDueAt }: RunPassParams,
-): Date {
+function nextPassTime(results: SweepResult[], finishedAt: Date, intervalS: number): Date {
   let next = finishedAt.getTime() + intervalS * 1000;
-  if (skippedDueAt) next = Math.min(next, skippedDueAt.getTime());
   for (const result of results) {
     if (result.ok && result.nextDueAt) next = Math.min(next, result.nextDueAt.getTime());
   }

@@ -3,7 +3,6 @@ import { getConfig } from "@/server/config";
 import { getDb } from "@/server/db";
 import { closeEventHub, getEventHub } from "@/server/events/hub";
 import { log } from "@/server/log/logger";
-import { alertSweepNames } from "@/server/monitor/sweeps";
 import { wakeSchedulerOnEvents } from "@/server/monitor/trigger";
 import { onShutdown } from "@/server/process/shutdown";
 import { processSlot } from "@/server/process/slots";
@@ -61,7 +60,7 @@ async function start(): Promise<BackgroundServices> {
   scheduler.start();
   running.set(scheduler);
   // Alert rules are re-evaluated when their inputs change, not only on the loop's timers.
-  const stopWaking = wakeSchedulerOnEvents(hub, scheduler, alertSweepNames);
+  const stopWaking = wakeSchedulerOnEvents(hub, scheduler);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
