@@ -193,9 +193,9 @@ describe("the rollup", () => {
 describe("the sweep", () => {
   it("folds new events, samples the queue depth once a minute, and asks to run again soon", async () => {
     await insertAll(knownSet(base()));
-    // The sweep's clock, frozen mid-minute: both runs fall in the same minute.
+    // The sweep's clock, frozen early in a minute: every run falls in the same minute.
     const minute = Math.floor(Date.now() / MINUTE);
-    vi.useFakeTimers({ toFake: ["Date"], now: minute * MINUTE + 30_000 });
+    vi.useFakeTimers({ toFake: ["Date"], now: minute * MINUTE + 5_000 });
     onTestFinished(() => {
       vi.useRealTimers();
     });
@@ -219,6 +219,14 @@ describe("the sweep", () => {
       sql`select count(distinct minute)::int as n from queue_depth_samples`,
     );
     expect(samples?.n).toBe(1);
+
+    // Events after an idle run are folded by a pass 10 s later, not only at the next minute.
+    await insertAll(knownSet(base()));
+    await sweep.run(pg.db);
+    expect(await minuteTotals()).toEqual({ started: 28, succeeded: 18, failed: 10 });
+    vi.setSystemTime(Date.now() + 10_000);
+    await sweep.run(pg.db);
+    expect(await minuteTotals()).toEqual({ started: 42, succeeded: 27, failed: 15 });
   });
 });
 

@@ -3,10 +3,11 @@ import { sampleQueueDepth } from "./queue-depth";
 import { rollUpEvents } from "./rollup";
 
 /**
- * While events flow, the rollup asks for a pass this soon, and waits for it: a pass that comes
- * sooner (the alert rules' wake, twice a second under load) leaves the rollup alone. The
- * charts read the rollup plus the events after its watermark, so the lag costs no accuracy,
- * only a longer tail to read; a rollup costs 25–45 ms of a pass on the benchmark machine.
+ * The rollup runs at most this often (unless a run left more to fold), and this soon again while
+ * events flow: a pass that comes sooner (the alert rules' wake, twice a second under load)
+ * leaves it alone. The charts read the rollup plus the events after its watermark, so the lag
+ * costs no accuracy, only a longer tail to read; a rollup costs 25–45 ms of a pass on the
+ * benchmark machine.
  */
 const BUSY_RERUN_MS = 10_000;
 
@@ -17,16 +18,18 @@ const BUSY_RERUN_MS = 10_000;
  */
 export function createOverviewSweep(): Sweep {
   let sampledMinute = -1;
-  // When this sweep has work again (its last answer); before then a pass leaves it alone.
+  // A pass before `notBefore` leaves the rollup alone and repeats its last answer, `dueAt`.
+  let notBefore = 0;
   let dueAt = 0;
-  const due = (at: number) => {
-    dueAt = at;
-    return { nextDueAt: new Date(at) };
+  const answer = (due: number, earliest = due) => {
+    dueAt = due;
+    notBefore = earliest;
+    return { nextDueAt: new Date(due) };
   };
   return {
     name: "overview-rollup",
     async run(db) {
-      if (Date.now() < dueAt) return { nextDueAt: new Date(dueAt) };
+      if (Date.now() < notBefore) return { nextDueAt: new Date(dueAt) };
       const minute = Math.floor(Date.now() / 60_000);
       if (minute !== sampledMinute) {
         await sampleQueueDepth(db);
@@ -34,10 +37,10 @@ export function createOverviewSweep(): Sweep {
       }
       const report = await rollUpEvents(db);
       const nextMinute = (minute + 1) * 60_000;
-      if (report.more) return due(Date.now() + 100);
+      if (report.more) return answer(Date.now() + 100);
       // Busy or not, the next minute's queue depth sample is on time.
-      if (report.events > 0) return due(Math.min(Date.now() + BUSY_RERUN_MS, nextMinute));
-      return due(nextMinute);
+      const soon = Math.min(Date.now() + BUSY_RERUN_MS, nextMinute);
+      return report.events > 0 ? answer(soon) : answer(nextMinute, soon);
     },
   };
 }
