@@ -122,6 +122,41 @@ describe("two instances evaluating at once", () => {
   });
 });
 
+describe("an operator resolving while an evaluation runs", () => {
+  let locker: ReturnType<typeof createDatabase> | undefined;
+  beforeAll(() => {
+    locker = createDatabase(pg.url, { max: 1, applicationName: "task-manager-test-resolver" });
+  });
+  afterAll(() => locker?.sql.end({ timeout: 5 }));
+
+  it("does not open the alert again: the resolve holds it back until the condition clears", async () => {
+    if (!locker) throw new Error("no second connection");
+    await pool("gpu", 10, 9);
+    await evaluate(pg.db);
+    const [alert] = await alertsOf(pg.db, "resource_usage");
+    // The operator's resolve has changed the row and not committed yet: the evaluation's
+    // locking read skips it, and it is not a re-open hold yet either.
+    const resolving = holdLock(
+      locker.sql,
+      `update alerts set state = 'resolved', resolved_at = now(), clear_since = null
+        where id = ${Number(alert?.id)}`,
+    );
+    await resolving.held;
+    let evaluated = false;
+    const evaluation = evaluate(pg.db).then(() => {
+      evaluated = true;
+    });
+    await pollUntil(
+      "the evaluation done, or waiting on the resolve",
+      async () => evaluated || (await lockWaiters()) >= 1,
+    );
+    resolving.release();
+    await Promise.all([resolving.done, evaluation]);
+    await evaluate(pg.db);
+    expect((await alertsOf(pg.db, "resource_usage")).map((a) => a.state)).toEqual(["resolved"]);
+  });
+});
+
 /** Holds `statement`'s lock in an open transaction until released. */
 function holdLock(client: ReturnType<typeof createDatabase>["sql"], statement: string) {
   let held = () => {};

@@ -41,6 +41,9 @@ export async function reconcileRule(
 ): Promise<ReconcileReport> {
   return db.transaction(async (tx) => {
     const observed = new Map(result.observations.map((o) => [o.subject, o]));
+    // Read before the locking read and the holds: whenever an operator's resolve commits, one
+    // of the three sees the alert (see `fresh`).
+    const present = await firingSubjects(tx, result.rule);
     const firing = await tx
       .select()
       .from(alerts)
@@ -95,7 +98,10 @@ export async function reconcileRule(
     for (const alert of resolved) changes.push({ kind: "alert.resolved", alert, notify: true });
 
     const held = await reopenHolds(tx, result, observed);
-    const known = new Set(firing.map((alert) => alert.subject));
+    // A firing alert the locking read skipped (an operator resolving it, another evaluation
+    // changing it) is no subject to open again: once that resolve commits, it holds back a
+    // re-open, which this transaction's read of the holds may have come too early to see.
+    const known = new Set([...present, ...firing.map((alert) => alert.subject)]);
     // Sorted, so two evaluations inserting the same subjects wait on each other in the same
     // order instead of deadlocking.
     const fresh = result.observations
@@ -186,6 +192,14 @@ async function reopenHolds(
   const lifted = holds.filter((hold) => !observed.has(hold.subject));
   await setClearSince(tx, ids(lifted), sql`now()`);
   return new Set(holds.filter((hold) => observed.has(hold.subject)).map((hold) => hold.subject));
+}
+
+async function firingSubjects(tx: Transaction, rule: RuleResult["rule"]): Promise<string[]> {
+  const rows = await tx
+    .select({ subject: alerts.subject })
+    .from(alerts)
+    .where(and(eq(alerts.rule, rule), isFiring));
+  return rows.map((row) => row.subject);
 }
 
 async function setClearSince(
