@@ -12,6 +12,10 @@ export const WAKE_MIN_GAP_MS = 500;
  * Evaluates alert rules when their inputs change (docs/architecture.md "Timing"): every committed
  * event (a task started or ended, an agent went offline, a pool changed) wakes this instance's
  * scheduler when it leads, and its next pass re-evaluates the rules and re-plans their timers.
+ * That pass runs every sweep, not only the rules: each sweep planned its due time from the
+ * inputs it last saw, and a lease taken or an agent gone silent since must re-plan it (a pass
+ * of the rules alone once left a silent agent a scheduling interval late). Sweeps whose work
+ * does not depend on events hold themselves back (server/overview/sweep.ts).
  *
  * Why a wake and not an evaluation inside each transition: the transitions stay as they are
  * (no alert SQL in the claim or completion path), rules run on the leader only, and the pass
