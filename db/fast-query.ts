@@ -1,13 +1,4 @@
-import {
-  Column,
-  entityKind,
-  Param,
-  type SQL,
-  SQL as SQLClass,
-  StringChunk,
-  sql,
-  Table,
-} from "drizzle-orm";
+import { Column, entityKind, Param, SQL, StringChunk, sql, Table } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 
 export interface Query {
@@ -42,7 +33,7 @@ function walk(fragment: SQL, out: Query): boolean {
       push(out, chunk);
     } else if (chunk instanceof StringChunk) {
       out.sql += chunk.value.join("");
-    } else if (chunk instanceof SQLClass) {
+    } else if (chunk instanceof SQL) {
       if (!walk(chunk, out)) return false;
     } else if (chunk instanceof Param) {
       if (isEntity(chunk.value)) return false; // a placeholder

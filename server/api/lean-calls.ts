@@ -10,10 +10,10 @@ const lean = process.env.TM_LEAN_CALLS !== "0";
 /**
  * `tasks.completeMany` without tRPC's procedure: its middleware (authedProcedure, the role
  * check, domainErrors) and zod took ~0.3 ms of a hop's p50 and ~0.7 ms of the server's CPU per
- * hop (docs/architecture.md "A request's path"), and a chain's every hop makes that call. Only for a call the middleware would let through unchanged and an input
- * `readCompleteMany` takes; anything else (no token, another role, a cross-site session,
- * input zod must explain) returns undefined, and direct-call.ts runs the procedure as always,
- * refusal included. What it answers, agent-calls-route.test.ts holds equal to the procedure's.
+ * hop (docs/architecture.md "A request's path"), and a chain's every hop makes that call.
+ * Only for a call the middleware would let through unchanged and an input `readCompleteMany`
+ * takes; anything else (no token, another role, a cross-site session, input zod must explain)
+ * returns undefined, and direct-call.ts runs the procedure as always, refusal included. What it answers, agent-calls-route.test.ts holds equal to the procedure's.
  */
 export function answerLean(
   path: string,

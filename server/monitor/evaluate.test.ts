@@ -6,7 +6,7 @@ import { taskEvents } from "@/db/schema/tasks";
 import { setupTestDatabase } from "@/test/db";
 import { acknowledgeAlert, resolveAlert } from "./alerts";
 import { createAlertsSweep, evaluateAlerts } from "./evaluate";
-import { rulesWithAlerts } from "./reconcile";
+import { needsReconcile, rulesWithAlerts } from "./reconcile";
 import {
   alertsOf,
   deliveryKinds,
@@ -130,7 +130,31 @@ describe("an operator's resolve", () => {
 });
 
 describe("rules with nothing to reconcile", () => {
-  it("are skipped, and still say when their view changes by the clock", async () => {
+  it("are those with no alert to read and nothing over the threshold", () => {
+    const seen = (breaching: boolean) => ({
+      subject: "pool:gpu",
+      value: 0.75,
+      breaching,
+      severity: "warning" as const,
+      message: "",
+    });
+    const result = (observations: ReturnType<typeof seen>[]) => ({
+      rule: "resource_usage" as const,
+      threshold: 0.8,
+      observations,
+      nextDueAt: null,
+      valuesFollowClock: false,
+    });
+    const none = new Set<string>();
+    expect(needsReconcile(result([]), none)).toBe(false);
+    // Inside the hysteresis band: it only keeps a firing alert firing, and there is none.
+    expect(needsReconcile(result([seen(false)]), none)).toBe(false);
+    expect(needsReconcile(result([seen(true)]), none)).toBe(true);
+    // A firing alert or a hold: its clear must start, or the hold be lifted.
+    expect(needsReconcile(result([]), new Set(["resource_usage"]))).toBe(true);
+  });
+
+  it("still say when their view changes by the clock", async () => {
     await insertTask(pg.db, "running", 20);
     const report = await evaluate();
     expect(report).toMatchObject({ opened: 0, updated: 0, resolved: 0 });

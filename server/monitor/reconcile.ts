@@ -41,9 +41,6 @@ export async function reconcileRule(
 ): Promise<ReconcileReport> {
   return db.transaction(async (tx) => {
     const observed = new Map(result.observations.map((o) => [o.subject, o]));
-    // Read before the locking read and the holds: whenever an operator's resolve commits, one
-    // of the three sees the alert (see `fresh`).
-    const present = await firingSubjects(tx, result.rule);
     const firing = await tx
       .select()
       .from(alerts)
@@ -97,15 +94,18 @@ export async function reconcileRule(
       : [];
     for (const alert of resolved) changes.push({ kind: "alert.resolved", alert, notify: true });
 
-    const held = await reopenHolds(tx, result, observed);
+    const locked = new Set(firing.map((alert) => alert.subject));
+    const unseen = result.observations.filter((o) => o.breaching && !locked.has(o.subject));
     // A firing alert the locking read skipped (an operator resolving it, another evaluation
     // changing it) is no subject to open again: once that resolve commits, it holds back a
-    // re-open, which this transaction's read of the holds may have come too early to see.
-    const known = new Set([...present, ...firing.map((alert) => alert.subject)]);
+    // re-open. Read after the locking read and before the holds, so that whenever the resolve
+    // commits, one of the three reads sees the alert; and only when a subject may be new.
+    const present = new Set(unseen.length > 0 ? await firingSubjects(tx, result.rule) : []);
+    const held = await reopenHolds(tx, result, observed);
     // Sorted, so two evaluations inserting the same subjects wait on each other in the same
     // order instead of deadlocking.
-    const fresh = result.observations
-      .filter((o) => o.breaching && !known.has(o.subject) && !held.has(o.subject))
+    const fresh = unseen
+      .filter((o) => !present.has(o.subject) && !held.has(o.subject))
       .sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       const opened = await tx
