@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { maintenanceBetween, maintenanceSnapshot } from "./maintenance";
 import { buildRollup } from "./overview";
 import { seedFinishedTasks, vacuumHistory } from "./seed-history";
 import type { BenchEnvironment } from "./setup";
@@ -121,67 +122,18 @@ async function drain(
   const claimMs: number[] = [];
   for (let i = 0; i < params.drains; i++) {
     const { phase } = params;
-    const maintenanceBefore = await maintenanceRuns(env.postgres.url);
+    const before = await maintenanceSnapshot(env.postgres.url);
     const result = await runThroughput(
       env,
       params.throughput,
       phase && label !== "warm-up" ? (name, edge) => phase(label, name, edge) : undefined,
     );
-    const maintenance = since(maintenanceBefore, await maintenanceRuns(env.postgres.url));
-    const running = await maintenanceRunning(env.postgres.url);
-    if (running.length > 0) maintenance.running = running;
+    const maintenance = maintenanceBetween(before, await maintenanceSnapshot(env.postgres.url));
     log(`history ${label} drain ${i + 1}: ${JSON.stringify({ ...result.detail, maintenance })}`);
     drains.push(result.throughput);
     claimMs.push(...result.claimMs);
   }
   return { drains, claimMs };
-}
-
-/**
- * Autovacuum's runs on the tables a drain writes, by table and kind (`tasks vacuum`). On a
- * million rows one costs seconds of the two cores, so a drain it overlaps says so in its detail.
- */
-async function maintenanceRuns(url: string): Promise<Map<string, number>> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const rows = await sql<{ table: string; vacuums: number; analyzes: number }[]>`
-      select relname as table, autovacuum_count::int as vacuums, autoanalyze_count::int as analyzes
-      from pg_stat_user_tables
-      where relname in ('tasks', 'task_events', 'task_dependencies', 'workflows')`;
-    return new Map(
-      rows.flatMap((row) => [
-        [`${row.table} vacuum`, row.vacuums],
-        [`${row.table} analyze`, row.analyzes],
-      ]),
-    );
-  } finally {
-    await sql.end();
-  }
-}
-
-/** What autovacuum is doing now (`autovacuum: VACUUM public.tasks`): runs not yet counted. */
-async function maintenanceRunning(url: string): Promise<string[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const rows = await sql<{ query: string }[]>`
-      select query from pg_stat_activity where backend_type = 'autovacuum worker'`;
-    return rows.map((row) => row.query);
-  } finally {
-    await sql.end();
-  }
-}
-
-/** The runs in `after` not in `before`, only those that happened. */
-function since(
-  before: Map<string, number>,
-  after: Map<string, number>,
-): Record<string, number | string[]> {
-  const runs: Record<string, number | string[]> = {};
-  for (const [key, count] of after) {
-    const added = count - (before.get(key) ?? 0);
-    if (added > 0) runs[key] = added;
-  }
-  return runs;
 }
 
 function median(values: number[]): number {

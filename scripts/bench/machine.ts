@@ -17,7 +17,7 @@ import { figure, quantile } from "./stats";
  *   each process of a hop waits between its turns. On a virtual machine an idle CPU halts, and
  *   waking a process on it waits for the host to run that CPU again: this is the price of a
  *   hop's hand-offs, and it is what moves between a fast state and a slow one (back to back
- *   60–100 µs here, after 5 ms idle 550–710 µs);
+ *   60–100 µs here, after 5 ms idle 330–750 µs);
  * - `machine_fdatasync_<when>_us`: p50 of an 8 KiB write and fdatasync in the temporary
  *   directory, what each commit waits for.
  */

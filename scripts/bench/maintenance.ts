@@ -1,0 +1,50 @@
+import postgres from "postgres";
+
+/** Tables a throughput drain writes, whose autovacuum runs it may overlap. */
+const DRAIN_TABLES = ["tasks", "task_events", "task_dependencies", "workflows"];
+
+/** Autovacuum's finished runs by table and kind (`tasks vacuum`), and those running now. */
+export interface MaintenanceSnapshot {
+  runs: Map<string, number>;
+  /** `autovacuum: VACUUM public.tasks`: runs not yet counted. */
+  running: string[];
+}
+
+/**
+ * What autovacuum has done to the tables a drain writes. On a million rows one run costs seconds
+ * of the two cores, so a drain it overlaps says so in its detail (`maintenanceBetween`).
+ */
+export async function maintenanceSnapshot(url: string): Promise<MaintenanceSnapshot> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const counts = await sql<{ table: string; vacuums: number; analyzes: number }[]>`
+      select relname as table, autovacuum_count::int as vacuums, autoanalyze_count::int as analyzes
+      from pg_stat_user_tables where relname = any(${DRAIN_TABLES})`;
+    const running = await sql<{ query: string }[]>`
+      select query from pg_stat_activity where backend_type = 'autovacuum worker'`;
+    return {
+      runs: new Map(
+        counts.flatMap((row) => [
+          [`${row.table} vacuum`, row.vacuums],
+          [`${row.table} analyze`, row.analyzes],
+        ]),
+      ),
+      running: running.map((row) => row.query),
+    };
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The runs that ended between two snapshots (only those that happened), and any still running. */
+export function maintenanceBetween(
+  before: MaintenanceSnapshot,
+  after: MaintenanceSnapshot,
+): { ended: Record<string, number>; running?: string[] } {
+  const ended: Record<string, number> = {};
+  for (const [key, count] of after.runs) {
+    const added = count - (before.runs.get(key) ?? 0);
+    if (added > 0) ended[key] = added;
+  }
+  return after.running.length > 0 ? { ended, running: after.running } : { ended };
+}
