@@ -15,7 +15,10 @@ import { figure, log } from "../stats";
 /** The dependency hop: a chain and a layered DAG through SDK workers (`--only latency`). */
 export async function latencyFigures(env: BenchEnvironment, settings: BenchSettings) {
   const latency = await runLatency(env, {
-    chain: 200,
+    // A p99 of 1,000 hops is their tenth slowest. Of 200 it was the second: one garbage
+    // collection in the server (a scavenge every ~90 hops, 3–8 ms; a full one now and then,
+    // 10–15 ms) decided it, 8 to 16 ms between runs of the same code.
+    chain: 1000,
     layers: 10,
     width: 50,
     workers: settings.workers,
