@@ -46,6 +46,7 @@ export async function runThroughput(
   log(`throughput: submitting ${params.tasks} tasks in workflows of ${params.submitChunk}`);
   await phase("submit", "start");
   const submitStarted = now();
+  const workflowIds: string[] = [];
   for (let offset = 0; offset < params.tasks; offset += params.submitChunk) {
     const size = Math.min(params.submitChunk, params.tasks - offset);
     const tasks: WorkflowInput["tasks"] = Array.from({ length: size }, (_, index) => ({
@@ -55,7 +56,11 @@ export async function runThroughput(
       capabilities: [capability],
       payload: { i: offset + index },
     }));
-    await env.orchestrator.submitWorkflow({ name: `throughput ${offset}`, tasks });
+    const submitted = await env.orchestrator.submitWorkflow({
+      name: `throughput ${offset}`,
+      tasks,
+    });
+    workflowIds.push(submitted.workflow.id);
   }
   const submitMs = now() - submitStarted;
   await phase("submit", "end");
@@ -114,6 +119,10 @@ export async function runThroughput(
   const meter = await cpuMeter(env.postgres.url, env.serverPid());
   try {
     await fleet.completions(params.tasks, params.timeoutMs);
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}; ${JSON.stringify(fleet.problems())}; ${await stuckReport(env.postgres.url, workflowIds)}`,
+    );
   } finally {
     await fleet.stop();
   }
@@ -154,6 +163,29 @@ export async function runThroughput(
 /** Whether a tasks.completeMany body asks for a claim (the SDK leaves `claim` out otherwise). */
 function carriesClaim(body: RequestInit["body"]): boolean {
   return typeof body === "string" && /"claim":[1-9]/.test(body);
+}
+
+/**
+ * What a stuck drain is waiting for: its tasks that did not succeed, counted by state, agent and
+ * attempt with their lease (waiting to be claimed, held, or ended otherwise), and the database
+ * sessions that are not idle (a transaction waiting on a lock, or one left open).
+ */
+async function stuckReport(url: string, workflowIds: string[]): Promise<string> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const tasks = await sql`
+      select state, agent_id, attempts, min(lease_expires_at) as lease_until, count(*)::int as n
+      from tasks where workflow_id = any(${workflowIds}::uuid[]) and state <> 'succeeded'
+      group by 1, 2, 3`;
+    const sessions = await sql`
+      select application_name, state, wait_event_type, wait_event,
+        round(extract(epoch from now() - xact_start)) as xact_s, left(query, 100) as query
+      from pg_stat_activity
+      where datname = current_database() and state <> 'idle' and pid <> pg_backend_pid()`;
+    return `not succeeded: ${JSON.stringify(tasks)}; sessions: ${JSON.stringify(sessions)}`;
+  } finally {
+    await sql.end();
+  }
 }
 
 async function analyze(url: string): Promise<void> {
