@@ -3,8 +3,18 @@ import type { BenchEnvironment } from "./setup";
 
 export interface Fleet {
   workers: AgentWorker[];
-  /** Resolves when `count` tasks have completed since the call, or rejects after `timeoutMs`. */
+  /**
+   * Resolves when `count` tasks have completed since the call, or rejects after `timeoutMs`:
+   * for tasks submitted after the call.
+   */
   completions(count: number, timeoutMs: number): Promise<void>;
+  /**
+   * The same, counting from the fleet's start: for tasks submitted before the fleet started,
+   * which its workers begin to complete while startFleet() and whatever follows it still run.
+   * Counted from the call instead, a drain of 5,000 waited for 500 or 1,500 that had already
+   * completed (4 of ~30 `--quick` history runs, each losing 240 s to the timeout).
+   */
+  completedSinceStart(count: number, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
   /** Reports the server refused or could not take, and task failures: a clean run has none. */
   problems(): { errors: number; failed: number; firstError?: string };
@@ -13,14 +23,20 @@ export interface Fleet {
 /** K SDK workers with one capability, so each phase's tasks go only to its own fleet. */
 export async function startFleet(
   env: BenchEnvironment,
-  params: { name: string; size: number } & Omit<
-    AgentWorkerOptions,
-    "url" | "token" | "name" | "capabilities"
-  >,
+  params: {
+    name: string;
+    size: number;
+    /**
+     * Called for each worker before any starts: listeners that must see every claim and
+     * completion, the first ones included.
+     */
+    listen?: (worker: AgentWorker) => void;
+  } & Omit<AgentWorkerOptions, "url" | "token" | "name" | "capabilities">,
 ): Promise<Fleet> {
+  const { listen, ...options } = params;
   const workers = Array.from({ length: params.size }, (_, index) =>
     createAgentWorker({
-      ...params,
+      ...options,
       url: env.server.url,
       token: env.agentToken,
       name: `${params.name}-${index + 1}`,
@@ -42,32 +58,38 @@ export async function startFleet(
       errors++;
       firstError ??= `${during}: ${error instanceof Error ? error.message : String(error)}`;
     });
+    listen?.(worker);
   }
+  /** Resolves once `target` tasks have completed since the start (`count` of them awaited). */
+  const completedTotal = (target: number, count: number, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `only ${completed - target + count} of ${count} tasks completed in ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      waiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          waiter = undefined;
+          resolve();
+        },
+      };
+      if (completed >= target) waiter.resolve();
+    });
   await Promise.all(workers.map((worker) => worker.start()));
   return {
     workers,
     completions(count, timeoutMs) {
-      const target = completed + count;
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `only ${completed - target + count} of ${count} tasks completed in ${timeoutMs} ms`,
-              ),
-            ),
-          timeoutMs,
-        );
-        waiter = {
-          target,
-          resolve: () => {
-            clearTimeout(timer);
-            waiter = undefined;
-            resolve();
-          },
-        };
-        if (completed >= target) waiter.resolve();
-      });
+      return completedTotal(completed + count, count, timeoutMs);
+    },
+    completedSinceStart(count, timeoutMs) {
+      return completedTotal(count, count, timeoutMs);
     },
     stop: async () => {
       await Promise.all(workers.map((worker) => worker.stop({ graceMs: 1_000 })));

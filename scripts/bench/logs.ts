@@ -267,7 +267,9 @@ async function saturatedFigures(env: BenchEnvironment, params: LogBenchParams) {
     `logs: ${params.loggingTasks} tasks × ${linesPerTask} lines on ${params.workers} workers, flat out, with no-op tasks draining meanwhile`,
   );
   const [, during] = await Promise.all([
-    loggers.completions(params.loggingTasks, params.timeoutMs).finally(() => loggers.stop()),
+    loggers
+      .completedSinceStart(params.loggingTasks, params.timeoutMs)
+      .finally(() => loggers.stop()),
     drainNoops(env, params, "bench-claims-during"),
   ]);
   const stored = (await storedLineCount(sql)) - storedBefore;
@@ -335,7 +337,7 @@ async function drainNoops(env: BenchEnvironment, params: LogBenchParams, capabil
   });
   const span = timeSpan(fleet);
   try {
-    await fleet.completions(params.claimTasks, params.timeoutMs);
+    await fleet.completedSinceStart(params.claimTasks, params.timeoutMs);
   } finally {
     await fleet.stop();
   }

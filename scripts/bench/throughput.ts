@@ -84,13 +84,18 @@ export async function runThroughput(
     }
     return response;
   };
-  // Before the fleet starts: a small drain can end while a slow hook runs, before
-  // fleet.completions() below starts counting.
+  // Before the fleet starts: its workers claim as soon as each has registered, and the
+  // profilers, the CPU meters and the listeners must see the whole drain.
   await phase("drain", "start");
   let firstClaim = Number.POSITIVE_INFINITY;
   let lastCompletion = 0;
   let claims = 0;
   let completeBatches = 0;
+  log(
+    `throughput: ${params.workers} workers × concurrency ${params.concurrency}, claim ≤ ${params.claimBatch}`,
+  );
+  const cpuBefore = process.cpuUsage();
+  const meter = await cpuMeter(env.postgres.url, env.serverPid());
   const fleet = await startFleet(env, {
     name: capability,
     size: params.workers,
@@ -101,24 +106,19 @@ export async function runThroughput(
     completeBatchSize: 1000,
     fetch: fetchTimingClaims,
     handlers: { noop: async () => undefined },
+    listen: (worker) => {
+      worker.events.on("claimed", ({ at }) => {
+        claims++;
+        firstClaim = Math.min(firstClaim, at);
+      });
+      worker.events.on("completed", ({ at }) => {
+        if (at !== lastCompletion) completeBatches++;
+        lastCompletion = Math.max(lastCompletion, at);
+      });
+    },
   });
-  for (const worker of fleet.workers) {
-    worker.events.on("claimed", ({ at }) => {
-      claims++;
-      firstClaim = Math.min(firstClaim, at);
-    });
-    worker.events.on("completed", ({ at }) => {
-      if (at !== lastCompletion) completeBatches++;
-      lastCompletion = Math.max(lastCompletion, at);
-    });
-  }
-  log(
-    `throughput: ${params.workers} workers × concurrency ${params.concurrency}, claim ≤ ${params.claimBatch}`,
-  );
-  const cpuBefore = process.cpuUsage();
-  const meter = await cpuMeter(env.postgres.url, env.serverPid());
   try {
-    await fleet.completions(params.tasks, params.timeoutMs);
+    await fleet.completedSinceStart(params.tasks, params.timeoutMs);
   } catch (error) {
     throw new Error(
       `${(error as Error).message}; ${JSON.stringify(fleet.problems())}; ${await stuckReport(env.postgres.url, workflowIds)}`,
