@@ -12,7 +12,7 @@ export interface Fleet {
    * The same, counting from the fleet's start: for tasks submitted before the fleet started,
    * which its workers begin to complete while startFleet() and whatever follows it still run.
    * Counted from the call instead, a drain of 5,000 waited for 500 or 1,500 that had already
-   * completed (4 of ~30 `--quick` history runs, each losing 240 s to the timeout).
+   * completed (twice in some twenty history phases, each stopping the run after 240 s).
    */
   completedSinceStart(count: number, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
