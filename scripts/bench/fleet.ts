@@ -15,6 +15,11 @@ export interface Fleet {
    * completed (twice in some twenty history phases, each stopping the run after 240 s).
    */
   completedSinceStart(count: number, timeoutMs: number): Promise<void>;
+  /**
+   * The fleet's first claim and last completion (their events' `at`), watched from before its
+   * workers start: a drain's span (Infinity and 0 until each has happened).
+   */
+  span(): { firstClaimAt: number; lastCompletionAt: number };
   stop(): Promise<void>;
   /** Reports the server refused or could not take, and task failures: a clean run has none. */
   problems(): { errors: number; failed: number; firstError?: string };
@@ -48,8 +53,14 @@ export async function startFleet(
   let failed = 0;
   let firstError: string | undefined;
   let waiter: { target: number; resolve: () => void } | undefined;
+  let firstClaimAt = Number.POSITIVE_INFINITY;
+  let lastCompletionAt = 0;
   for (const worker of workers) {
-    worker.events.on("completed", () => {
+    worker.events.on("claimed", ({ at }) => {
+      firstClaimAt = Math.min(firstClaimAt, at);
+    });
+    worker.events.on("completed", ({ at }) => {
+      lastCompletionAt = Math.max(lastCompletionAt, at);
       completed++;
       if (waiter && completed >= waiter.target) waiter.resolve();
     });
@@ -91,6 +102,7 @@ export async function startFleet(
     completedSinceStart(count, timeoutMs) {
       return completedTotal(count, count, timeoutMs);
     },
+    span: () => ({ firstClaimAt, lastCompletionAt }),
     stop: async () => {
       await Promise.all(workers.map((worker) => worker.stop({ graceMs: 1_000 })));
     },

@@ -14,7 +14,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import postgres from "postgres";
-import { type Fleet, startFleet } from "./fleet";
+import { startFleet } from "./fleet";
 import { tailLatency } from "./log-tail";
 import { type BenchEnvironment, repoRoot } from "./setup";
 import { log, now, quantile, summary, timedFetch } from "./stats";
@@ -262,7 +262,6 @@ async function saturatedFigures(env: BenchEnvironment, params: LogBenchParams) {
       },
     },
   });
-  const span = timeSpan(loggers);
   log(
     `logs: ${params.loggingTasks} tasks × ${linesPerTask} lines on ${params.workers} workers, flat out, with no-op tasks draining meanwhile`,
   );
@@ -274,7 +273,8 @@ async function saturatedFigures(env: BenchEnvironment, params: LogBenchParams) {
   ]);
   const stored = (await storedLineCount(sql)) - storedBefore;
   await sql.end();
-  const ingestMs = span.last - span.first;
+  const { firstClaimAt, lastCompletionAt } = loggers.span();
+  const ingestMs = lastCompletionAt - firstClaimAt;
   const expected = params.loggingTasks * linesPerTask;
   log(
     `logs: ${stored} of ${expected} lines stored in ${(ingestMs / 1000).toFixed(1)} s; no-op tasks at ${during.perS.toFixed(0)} tasks/s meanwhile`,
@@ -294,19 +294,6 @@ async function saturatedFigures(env: BenchEnvironment, params: LogBenchParams) {
       callMs: timing.report(),
     },
   };
-}
-
-function timeSpan(fleet: Fleet) {
-  const span = { first: Number.POSITIVE_INFINITY, last: 0 };
-  for (const worker of fleet.workers) {
-    worker.events.on("claimed", ({ at }) => {
-      span.first = Math.min(span.first, at);
-    });
-    worker.events.on("completed", ({ at }) => {
-      span.last = Math.max(span.last, at);
-    });
-  }
-  return span;
 }
 
 async function submitMany(env: BenchEnvironment, capability: string, type: string, count: number) {
@@ -335,12 +322,12 @@ async function drainNoops(env: BenchEnvironment, params: LogBenchParams, capabil
     completeBatchMs: 2,
     handlers: { noop: async () => undefined },
   });
-  const span = timeSpan(fleet);
   try {
     await fleet.completedSinceStart(params.claimTasks, params.timeoutMs);
   } finally {
     await fleet.stop();
   }
-  const ms = span.last - span.first;
+  const { firstClaimAt, lastCompletionAt } = fleet.span();
+  const ms = lastCompletionAt - firstClaimAt;
   return { ms, perS: params.claimTasks / (ms / 1000) };
 }

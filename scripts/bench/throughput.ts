@@ -87,9 +87,8 @@ export async function runThroughput(
   // Before the fleet starts: its workers claim as soon as each has registered, and the
   // profilers, the CPU meters and the listeners must see the whole drain.
   await phase("drain", "start");
-  let firstClaim = Number.POSITIVE_INFINITY;
-  let lastCompletion = 0;
   let claims = 0;
+  let lastBatchAt = 0;
   let completeBatches = 0;
   log(
     `throughput: ${params.workers} workers × concurrency ${params.concurrency}, claim ≤ ${params.claimBatch}`,
@@ -107,13 +106,11 @@ export async function runThroughput(
     fetch: fetchTimingClaims,
     handlers: { noop: async () => undefined },
     listen: (worker) => {
-      worker.events.on("claimed", ({ at }) => {
-        claims++;
-        firstClaim = Math.min(firstClaim, at);
-      });
+      worker.events.on("claimed", () => claims++);
+      // A batch's completions share its answer's time.
       worker.events.on("completed", ({ at }) => {
-        if (at !== lastCompletion) completeBatches++;
-        lastCompletion = Math.max(lastCompletion, at);
+        if (at !== lastBatchAt) completeBatches++;
+        lastBatchAt = at;
       });
     },
   });
@@ -127,7 +124,8 @@ export async function runThroughput(
     await fleet.stop();
   }
   await phase("drain", "end");
-  const drainMs = lastCompletion - firstClaim;
+  const { firstClaimAt, lastCompletionAt } = fleet.span();
+  const drainMs = lastCompletionAt - firstClaimAt;
   const cpu = process.cpuUsage(cpuBefore);
   const { serverMs, postgresMs } = meter();
   const perTaskUs = (ms: number) => Math.round((ms / params.tasks) * 1000);
